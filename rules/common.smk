@@ -1,0 +1,123 @@
+# Config validation, derived names and input functions shared by the rule files.
+import os
+
+from snakemake.utils import validate
+
+from emergence import config as cfg
+
+# Schema first (types, unknown keys, empty lists; fills defaults), then the cross-field
+# checks a schema cannot express. Both fail before any job is planned, naming the field.
+validate(config, "../schemas/config.schema.yaml")
+_problems = cfg.check(config)
+if _problems:
+    raise ValueError("invalid config: " + "; ".join(_problems))
+
+OUT = f"results/{config['name']}"
+CKPTS = {c["ckpt"]: c for c in cfg.checkpoints(config, OUT)}
+TASKS = {t["name"]: t for t in config["tasks"]}
+TOY_TASKS = [t for t, spec in TASKS.items() if spec["source"] == "toy"]
+FT = config.get("finetune")
+FT_TASKS = FT["tasks"] if FT else []
+FT_CKPTS = cfg.finetuned_ckpts(config)
+
+
+wildcard_constraints:
+    series=r"[A-Za-z0-9_.]+",
+    size=r"[A-Za-z0-9_.]+",
+    ckpt=r"[A-Za-z0-9_.]+-[A-Za-z0-9_.]+-step[0-9]+",
+    task=r"[A-Za-z0-9_.]+",
+
+
+def series_spec(name):
+    return next(s for s in config["series"] if s["name"] == name)
+
+
+def size_manifest(series, size):
+    """The job output that makes a checkpoint exist: the toy manifest, or nothing for hf."""
+    if series_spec(series)["source"] == "toy":
+        return [f"{OUT}/series/{series}/{size}.csv"]
+    return []
+
+
+def size_ckpts(wildcards):
+    return [c for c in CKPTS.values() if c["series"] == wildcards.series and c["size"] == wildcards.size]
+
+
+def pretrain_loss_inputs(wildcards):
+    heldout = config["pretrain_loss"]["corpus"]
+    corpus = f"{OUT}/corpus/heldout.jsonl" if heldout == "toy" else heldout
+    return {"manifest": size_manifest(wildcards.series, wildcards.size), "corpus": corpus}
+
+
+def pretrain_loss_tables(wildcards):
+    return sorted({f"{OUT}/pretrain_loss/{c['series']}/{c['size']}.csv" for c in CKPTS.values()})
+
+
+def task_files(task, *names):
+    if TASKS[task]["source"] != "toy":
+        return []
+    return [f"{OUT}/tasks/{task}/{n}" for n in names]
+
+
+def ckpt_info(wildcards):
+    return CKPTS[wildcards.ckpt]
+
+
+def finetune_inputs(wildcards):
+    c = CKPTS[wildcards.ckpt]
+    files = {"manifest": size_manifest(c["series"], c["size"])}
+    files["subsets"] = [f"{OUT}/subsets/{t}.json" for t in FT_TASKS]
+    files["pools"] = [f for t in FT_TASKS for f in task_files(t, "pool.jsonl")]
+    return files
+
+
+def evaluate_inputs(wildcards):
+    c = CKPTS[wildcards.ckpt]
+    files = {"manifest": size_manifest(c["series"], c["size"])}
+    files["tasks"] = [f for t in TASKS for f in task_files(t, f"{t}.yaml", "test.jsonl", "fewshot.jsonl")]
+    if wildcards.ckpt in FT_CKPTS:
+        files["finetuned"] = f"{OUT}/finetune/{wildcards.ckpt}"
+    return files
+
+
+def eval_runs(wildcards):
+    """What the evaluate job runs: few-shot on every task, plus this checkpoint's finetunes."""
+    runs = [{"task": t, "method": "fewshot", "data_amount": 0, "subset_sample": 0} for t in TASKS]
+    if wildcards.ckpt in FT_CKPTS:
+        runs += cfg.finetune_grid(config)
+    return runs
+
+
+def final_outputs():
+    out = [f"{OUT}/observations.csv", f"{OUT}/checkpoints.csv"]
+    out += [f"{OUT}/fits/{t}.json" for t in FT_TASKS]
+    out += [f"{OUT}/figures/fig3_{t}.png" for t in FT_TASKS]
+    if FT_TASKS:
+        out += [f"{OUT}/tables/predictions.csv"]
+    return out
+
+
+def toy_model(wildcards):
+    return series_spec(wildcards.series)["sizes"][wildcards.size]["model"]
+
+
+def size_spec(wildcards):
+    s = series_spec(wildcards.series)
+    return {**s["sizes"][wildcards.size], "trust_remote_code": s.get("trust_remote_code", False),
+            "tokenizer_use_fast": s.get("tokenizer_use_fast", True)}
+
+
+def task_spec(wildcards):
+    return TASKS[wildcards.task]
+
+
+def config_finetune_runs(wildcards):
+    return cfg.finetune_grid(config)
+
+
+def ckpt_trust_remote_code(wildcards):
+    return series_spec(CKPTS[wildcards.ckpt]["series"]).get("trust_remote_code", False)
+
+
+def evaluate_tables(wildcards):
+    return [f"{OUT}/evaluate/{c}.csv" for c in CKPTS]

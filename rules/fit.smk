@@ -1,0 +1,21 @@
+# Stage 8: the emergence-law fit per task, from the observations table alone.
+
+
+rule fit:
+    input:
+        f"{OUT}/observations.csv",
+    output:
+        f"{OUT}/fits/{{task}}.json",
+    params:
+        task=task_spec,
+        opts=config["fit"],
+        seed=config["seed"],
+        method=next(iter(FT["methods"])) if FT else None,
+    log:
+        f"{OUT}/logs/fit/{{task}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/fit/{{task}}.tsv"
+    conda:
+        "../envs/fit.yaml"
+    script:
+        "../scripts/fit.py"

@@ -1,0 +1,34 @@
+# Stage 2: pretraining loss (nats/token) of every checkpoint on held-out text.
+
+
+rule pretrain_loss:
+    input:
+        unpack(pretrain_loss_inputs),
+    output:
+        f"{OUT}/pretrain_loss/{{series}}/{{size}}.csv",
+    params:
+        ckpts=size_ckpts,
+        opts=config["pretrain_loss"],
+        spec=size_spec,
+    log:
+        f"{OUT}/logs/pretrain_loss/{{series}}-{{size}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/pretrain_loss/{{series}}-{{size}}.tsv"
+    conda:
+        "../envs/pretrain_loss.yaml"
+    script:
+        "../scripts/pretrain_loss.py"
+
+
+rule checkpoints:
+    input:
+        pretrain_loss_tables,
+    output:
+        f"{OUT}/checkpoints.csv",
+    log:
+        f"{OUT}/logs/checkpoints.log",
+    localrule: True
+    conda:
+        "../envs/collect.yaml"
+    script:
+        "../scripts/checkpoints.py"

@@ -1,0 +1,20 @@
+# Stage 4: nested random subsets of each task's finetuning pool, per D and draw.
+
+
+rule subsets:
+    input:
+        pool=f"{OUT}/tasks/{{task}}/pool.jsonl",
+    output:
+        f"{OUT}/subsets/{{task}}.json",
+    params:
+        data_amounts=FT["data_amounts"] if FT else [],
+        samples=FT["subset_samples"] if FT else 0,
+        seed=config["seed"],
+    log:
+        f"{OUT}/logs/subsets/{{task}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/subsets/{{task}}.tsv"
+    conda:
+        "../envs/subsets.yaml"
+    script:
+        "../scripts/subsets.py"

@@ -1,0 +1,39 @@
+# Stage 1: the embedded toy checkpoint series (a generated corpus, tiny GPT-2 models).
+
+
+rule toy_corpus:
+    output:
+        f"{OUT}/corpus/heldout.jsonl",
+    params:
+        corpus=config["toy"]["corpus"],
+        n=config["toy"]["heldout_sequences"],
+        seed=config["seed"],
+    log:
+        f"{OUT}/logs/toy_corpus.log",
+    benchmark:
+        f"{OUT}/benchmarks/toy_corpus.tsv"
+    conda:
+        "../envs/toy.yaml"
+    script:
+        "../scripts/toy_corpus.py"
+
+
+# One job trains one size and saves a checkpoint every save_every steps, so selecting
+# more of them in the config later never retrains (the params below omit the selection).
+rule toy:
+    output:
+        ckpts=directory(f"{OUT}/series/{{series}}/{{size}}"),
+        manifest=f"{OUT}/series/{{series}}/{{size}}.csv",
+    params:
+        corpus=config["toy"]["corpus"],
+        train=config["toy"]["train"],
+        model=toy_model,
+        seed=config["seed"],
+    log:
+        f"{OUT}/logs/toy/{{series}}-{{size}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/toy/{{series}}-{{size}}.tsv"
+    conda:
+        "../envs/toy.yaml"
+    script:
+        "../scripts/toy.py"

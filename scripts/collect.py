@@ -1,0 +1,12 @@
+"""Rule collect: merge every evaluation table with the checkpoint table."""
+import pandas as pd
+
+from emergence import runtime
+
+log = runtime.setup(snakemake.log[0])
+from emergence import collect
+
+obs = collect.observations(pd.read_csv(snakemake.input.checkpoints),
+                           [pd.read_csv(f) for f in snakemake.input.evals])
+runtime.atomic_write_csv(obs, snakemake.output[0])
+log.info(f"{len(obs)} observations")

@@ -1,0 +1,41 @@
+"""Rule evaluate: lm-eval on one checkpoint, few-shot and every finetuned model of it."""
+import os
+
+import pandas as pd
+
+from emergence import runtime
+
+log = runtime.setup(snakemake.log[0], snakemake.threads)
+from emergence import config, evaluate
+
+p = snakemake.params
+c = p.ckpt
+device = evaluate.pick_device(p.opts["device"])
+include = p.include_path if os.path.isdir(p.include_path) else None
+extra = [t["include_path"] for t in p.tasks.values() if t.get("include_path")]
+ev = evaluate.Evaluator([include, *extra] if extra else include,
+                        include_defaults=any(t["source"] == "lm_eval" for t in p.tasks.values()),
+                        batch_size=p.opts["batch_size"], device=device)
+tok = evaluate.load_tokenizer(c["path"], c["revision"], trust_remote_code=p.trust_remote_code)
+rows = []
+progress = runtime.Progress(len(p.runs), log, "evaluations")
+for r in p.runs:
+    t, m = r["task"], r["method"]
+    spec = p.tasks[t]
+    if m == "fewshot":
+        name, adapter = "fewshot", None
+    else:
+        name = config.run_dir(t, m, r["data_amount"], r["subset_sample"])
+        adapter = os.path.join(snakemake.input.finetuned, name)
+    model = evaluate.load_model(c["path"], c["revision"], adapter=adapter, device=device,
+                                trust_remote_code=p.trust_remote_code)
+    res = ev.run(model, tok, t, spec["num_fewshot"], limit=spec.get("limit"))
+    values = {spec["metric"]: evaluate.metric_value(res, t, spec["metric"])}
+    if res["configs"][t].get("output_type") == "multiple_choice":
+        values["logprob_norm"] = evaluate.normalized_logprob(res["samples"][t])
+    evaluate.save_run(res, t, os.path.join(snakemake.output.runs, t if m == "fewshot" else "", name))
+    for metric, value in values.items():
+        rows.append({"ckpt": c["ckpt"], "task": t, "method": m, "data_amount": r["data_amount"], "subset_sample": r["subset_sample"],
+                     "num_fewshot": spec["num_fewshot"], "metric": metric, "value": value})
+    progress.step(f"{t} {name}: {values}")
+runtime.atomic_write_csv(pd.DataFrame(rows), snakemake.output.table)

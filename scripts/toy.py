@@ -1,0 +1,16 @@
+"""Rule toy: pretrain one size of the toy series, saving checkpoints every save_every steps."""
+import pandas as pd
+
+from emergence import runtime
+
+log = runtime.setup(snakemake.log[0], snakemake.threads)
+from emergence import toy
+
+p = snakemake.params
+train = dict(p.train)
+every = train.pop("save_every", 50)
+tc = toy.TrainConfig(**train, seed=p.seed)
+tc.save_steps = list(range(every, tc.steps + 1, every))
+records = toy.pretrain(toy.CorpusConfig(**p.corpus), toy.ModelConfig(**p.model), tc,
+                       snakemake.output.ckpts, log=log.info)
+runtime.atomic_write_csv(pd.DataFrame(records), snakemake.output.manifest)

@@ -1,0 +1,14 @@
+"""Rule toy_corpus: the held-out split of the generated corpus, as JSONL text."""
+import json
+
+from emergence import runtime
+
+log = runtime.setup(snakemake.log[0])
+from emergence import toy
+
+cc = toy.CorpusConfig(**snakemake.params.corpus)
+texts = toy.heldout_texts(cc, snakemake.params.n, snakemake.params.seed)
+with open(snakemake.output[0], "w") as f:
+    for t in texts:
+        f.write(json.dumps({"text": t}) + "\n")
+log.info(f"wrote {len(texts)} held-out sequences")

@@ -1,0 +1,19 @@
+"""The observations table: one row per (checkpoint, task, method, D, draw, metric) result."""
+from __future__ import annotations
+
+import pandas as pd
+
+COLUMNS = ["task", "ckpt", "series", "size", "step", "params", "tokens", "flops", "pretrain_loss",
+           "method", "data_amount", "subset_sample", "num_fewshot", "metric", "value"]
+
+
+def observations(checkpoints: pd.DataFrame, evals: list[pd.DataFrame]) -> pd.DataFrame:
+    ev = pd.concat(evals, ignore_index=True)
+    ck = checkpoints[["ckpt", "series", "size", "step", "params", "tokens", "flops", "pretrain_loss"]]
+    df = ev.merge(ck, on="ckpt", how="left", validate="many_to_one")
+    missing = df[df["pretrain_loss"].isna()]["ckpt"].unique()
+    if len(missing):
+        raise ValueError(f"checkpoints without a pretraining loss: {list(missing)}")
+    # a stable order makes reruns byte-identical
+    keys = ["task", "series", "size", "step", "method", "data_amount", "subset_sample", "metric"]
+    return df[COLUMNS].sort_values(keys, kind="mergesort").reset_index(drop=True)

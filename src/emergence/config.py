@@ -1,0 +1,151 @@
+"""Experiment config: the checks a JSON schema cannot express, and what the workflow derives.
+
+Snakemake validates the config against schemas/config.schema.yaml (types, unknown keys,
+empty lists) and fills defaults; `check` then cross-checks references between sections so
+that a bad config fails before any job runs, naming the field.
+"""
+from __future__ import annotations
+
+import os
+
+import yaml
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def checkpoint_id(series: str, size: str, step: int) -> str:
+    return f"{series}-{size}-step{step}"
+
+
+def load_schema(path: str | None = None) -> dict:
+    with open(path or os.path.join(REPO, "schemas", "config.schema.yaml")) as f:
+        return yaml.safe_load(f)
+
+
+def validate(config: dict, source: str = "config") -> dict:
+    """Schema validation with defaults (as Snakemake does) plus `check`; raises ConfigError."""
+    import jsonschema
+
+    schema = load_schema()
+    validator_cls = jsonschema.validators.validator_for(schema)
+
+    def set_defaults(validator, properties, instance, schema):
+        for prop, sub in properties.items():
+            if isinstance(instance, dict) and "default" in sub and prop not in instance:
+                instance[prop] = _copy(sub["default"])
+        yield from validator_cls.VALIDATORS["properties"](validator, properties, instance, schema)
+
+    cls = jsonschema.validators.extend(validator_cls, {"properties": set_defaults})
+    errors = sorted(cls(schema).iter_errors(config), key=lambda e: list(e.absolute_path))
+    if errors:
+        e = errors[0]
+        raise ConfigError(f"{source}: field '{_path(e.absolute_path)}': {e.message}")
+    problems = check(config)
+    if problems:
+        raise ConfigError(f"{source}: " + "; ".join(problems))
+    return config
+
+
+def _copy(x):
+    import copy
+
+    return copy.deepcopy(x)
+
+
+def _path(p) -> str:
+    return ".".join(str(x) for x in p) or "<top level>"
+
+
+def check(config: dict) -> list[str]:
+    """Cross-section consistency; returns human-readable problems naming the field."""
+    out = []
+    series = {s["name"]: s for s in config["series"]}
+    if len(series) != len(config["series"]):
+        out.append("field 'series': two series share a name")
+    names = [t["name"] for t in config["tasks"]]
+    if len(set(names)) != len(names):
+        out.append("field 'tasks': two tasks share a name")
+    tasks = {t["name"]: t for t in config["tasks"]}
+    for i, t in enumerate(config["tasks"]):
+        if t["source"] == "toy":
+            for key in ("generator", "template"):
+                if key not in t:
+                    out.append(f"field 'tasks.{i}.{key}': required for a toy task")
+            tpl = os.path.join(REPO, "tasks", t.get("template", ""))
+            if "template" in t and not os.path.isfile(tpl):
+                out.append(f"field 'tasks.{i}.template': no file {tpl}")
+        if t["source"] == "lm_eval" and t.get("include_path") and not os.path.isdir(t["include_path"]):
+            out.append(f"field 'tasks.{i}.include_path': no folder {t['include_path']}")
+    for s in config["series"]:
+        for size, spec in s["sizes"].items():
+            where = f"series.{s['name']}.sizes.{size}"
+            if s["source"] == "hf" and "repo" not in spec:
+                out.append(f"field '{where}.repo': required for an hf series")
+            if s["source"] == "toy":
+                if "model" not in spec:
+                    out.append(f"field '{where}.model': required for a toy series")
+                last = config.get("toy", {}).get("train", {}).get("steps", 1000)
+                bad = [x for x in spec["steps"] if x > last]
+                if bad:
+                    out.append(f"field '{where}.steps': {bad} exceed toy.train.steps = {last}")
+    ft = config.get("finetune")
+    if ft:
+        for t in ft["tasks"]:
+            if t not in tasks:
+                out.append(f"field 'finetune.tasks': unknown task {t!r} (tasks: {sorted(tasks)})")
+            elif tasks[t]["source"] == "toy" and max(ft["data_amounts"]) > tasks[t].get("n_train_pool", 2048):
+                out.append(f"field 'finetune.data_amounts': {max(ft['data_amounts'])} exceeds "
+                           f"tasks.{t}.n_train_pool = {tasks[t].get('n_train_pool', 2048)}")
+        if ft["series"] not in series:
+            out.append(f"field 'finetune.series': unknown series {ft['series']!r}")
+        elif ft["size"] not in series[ft["series"]]["sizes"]:
+            out.append(f"field 'finetune.size': unknown size {ft['size']!r} of series {ft['series']!r}")
+        else:
+            have = set(series[ft["series"]]["sizes"][ft["size"]]["steps"])
+            missing = [x for x in ft["steps"] if x not in have]
+            if missing:
+                out.append(f"field 'finetune.steps': {missing} are not checkpoints of "
+                           f"series.{ft['series']}.sizes.{ft['size']}.steps")
+    return out
+
+
+def checkpoints(config: dict, out_dir: str) -> list[dict]:
+    """Every checkpoint of every series, with where to load it from."""
+    rows = []
+    for s in config["series"]:
+        for size, spec in s["sizes"].items():
+            for step in sorted(spec["steps"]):
+                if s["source"] == "toy":
+                    path, rev = os.path.join(out_dir, "series", s["name"], size, f"step{step}"), None
+                else:
+                    path = spec["repo"].format(step=step)
+                    rev = spec["revision"].format(step=step) if spec.get("revision") else None
+                rows.append({"ckpt": checkpoint_id(s["name"], size, step), "series": s["name"],
+                             "size": size, "step": step, "source": s["source"], "path": path,
+                             "revision": rev})
+    return rows
+
+
+def finetune_grid(config: dict) -> list[dict]:
+    """(task, method, D, sample) runs of the finetuning grid, for any one grid checkpoint."""
+    ft = config.get("finetune")
+    if not ft:
+        return []
+    return [{"task": t, "method": m, "data_amount": d, "subset_sample": s}
+            for t in ft["tasks"] for m in ft["methods"] for d in sorted(ft["data_amounts"])
+            for s in range(1, ft["subset_samples"] + 1)]
+
+
+def finetuned_ckpts(config: dict) -> list[str]:
+    ft = config.get("finetune")
+    if not ft:
+        return []
+    return [checkpoint_id(ft["series"], ft["size"], s) for s in sorted(ft["steps"])]
+
+
+def run_dir(task: str, method: str, d: int, sample: int) -> str:
+    return os.path.join(task, method, f"D{d}_s{sample}")

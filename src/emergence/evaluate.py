@@ -1,0 +1,118 @@
+"""Evaluation through lm-eval's Python API.
+
+One process evaluates one checkpoint: few-shot on every task, then each finetuned
+adapter on its own task, in the same k-shot format (SPEC: finetuning on D examples is
+compared with the N-shot prompt, so both are scored the same way). Keeping the model,
+the tokenizer and lm-eval's task objects in one process pays the ~5 s import cost once.
+lm-eval's own results (config, task hashes) and its per-sample logs are kept per run.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+
+import numpy as np
+
+log = logging.getLogger("emergence.evaluate")
+
+# which lm-eval metric key holds the value we report, per output type
+_METRIC_KEYS = {"acc": "acc,none", "acc_norm": "acc_norm,none", "exact_match": "exact_match,none",
+                "mcc": "mcc,none", "f1": "f1,none"}
+
+
+def load_model(path: str, revision: str | None = None, adapter: str | None = None,
+               dtype: str = "float32", device: str = "cpu", trust_remote_code: bool = False):
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(path, revision=revision, dtype=getattr(torch, dtype),
+                                                 trust_remote_code=trust_remote_code)
+    if adapter:
+        from peft import PeftModel
+
+        # merge so that lm-eval sees a plain causal LM, and inference costs no extra matmuls
+        model = PeftModel.from_pretrained(model, adapter).merge_and_unload()
+    return model.to(device).eval()
+
+
+def load_tokenizer(path: str, revision: str | None = None, use_fast: bool = True,
+                   trust_remote_code: bool = False):
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(path, revision=revision, use_fast=use_fast,
+                                        trust_remote_code=trust_remote_code)
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    return tok
+
+
+class Evaluator:
+    """Holds lm-eval's task manager across runs within one process."""
+
+    def __init__(self, include_path: str | None, include_defaults: bool = False,
+                 batch_size: int = 64, device: str = "cpu", seed: int = 1234):
+        from lm_eval.tasks import TaskManager
+
+        self.tm = TaskManager(include_path=include_path, include_defaults=include_defaults)
+        self.batch_size, self.device, self.seed = batch_size, device, seed
+
+    def run(self, model, tokenizer, task: str, num_fewshot: int, limit: int | None = None,
+            gen_kwargs: dict | None = None, samples: dict | None = None) -> dict:
+        from lm_eval import simple_evaluate
+        from lm_eval.models.huggingface import HFLM
+
+        lm = HFLM(pretrained=model, tokenizer=tokenizer, batch_size=self.batch_size,
+                  device=self.device, max_length=getattr(model.config, "n_positions", None))
+        t0 = time.time()
+        res = simple_evaluate(model=lm, tasks=[task], num_fewshot=num_fewshot, limit=limit,
+                              samples=samples, task_manager=self.tm, log_samples=True,
+                              bootstrap_iters=0, gen_kwargs=gen_kwargs, random_seed=self.seed,
+                              numpy_random_seed=self.seed, torch_random_seed=self.seed,
+                              fewshot_random_seed=self.seed, verbosity="WARNING")
+        res["emergence_eval_seconds"] = time.time() - t0
+        return res
+
+
+def metric_value(res: dict, task: str, metric: str) -> float:
+    r = res["results"][task]
+    key = _METRIC_KEYS.get(metric, f"{metric},none")
+    if key not in r:
+        # lm-eval names metrics "<metric>,<filter>"; fall back to the first filter present
+        key = next(k for k in r if k.split(",")[0] == metric)
+    return float(r[key])
+
+
+def normalized_logprob(samples: list[dict]) -> float:
+    """Mean log-probability of the correct choice, normalised over the choices.
+
+    The paper's continuous metric: log p(gold) - logsumexp over the choices' log-probs.
+    """
+    vals = []
+    for s in samples:
+        ll = np.array([r[0] for r in s["filtered_resps"]], dtype=float)
+        gold = s["target"] if isinstance(s["target"], int) else int(s["doc"]["label"])
+        vals.append(ll[gold] - np.logaddexp.reduce(ll))
+    return float(np.mean(vals))
+
+
+def save_run(res: dict, task: str, out_dir: str) -> None:
+    """Write lm-eval's results (without samples) and its per-sample log as JSONL."""
+    os.makedirs(out_dir, exist_ok=True)
+    samples = res.pop("samples", {}).get(task, [])
+    with open(os.path.join(out_dir, "results.json"), "w") as f:
+        json.dump(res, f, indent=1, default=str, sort_keys=True)
+    with open(os.path.join(out_dir, "samples.jsonl"), "w") as f:
+        for s in samples:
+            f.write(json.dumps(s, default=str, sort_keys=True) + "\n")
+    res["samples"] = {task: samples}
+
+
+def pick_device(want: str = "auto") -> str:
+    """'auto' -> cuda when a GPU is visible, else cpu; anything else is used as given."""
+    if want != "auto":
+        return want
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"

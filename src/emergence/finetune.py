@@ -1,0 +1,115 @@
+"""Finetune a checkpoint on D task examples: LoRA through peft (default) or full finetuning.
+
+Training sequences use the evaluation's k-shot format: N+1 examples from the subset joined
+by the task's few-shot delimiter, loss on every answer. Finetuned models are then scored
+with the same N-shot prompt as the few-shot baseline, which is what makes "finetuning on
+D examples tends to the N-shot prompt as D -> N" (SPEC) hold by construction.
+
+Steps scale with D (epochs over the subset, clipped to [min_steps, max_steps]) so a tiny
+subset nudges the model instead of overfitting it.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+
+import numpy as np
+
+DEFAULTS = {
+    "method": "lora",
+    "lora": {"r": 8, "alpha": 16, "dropout": 0.0, "target_modules": None},
+    "lr": 3e-3,
+    "batch_size": 16,
+    "epochs": 8,
+    "min_steps": 10,
+    "max_steps": 150,
+    "weight_decay": 0.0,
+    "num_fewshot": 2,
+    "target_delimiter": " ",
+    "fewshot_delimiter": " | ",
+}
+
+
+def n_steps(d: int, hp: dict) -> int:
+    return int(min(hp["max_steps"], max(hp["min_steps"], math.ceil(hp["epochs"] * d / hp["batch_size"]))))
+
+
+def encode_episodes(tok, examples: list[dict], hp: dict) -> tuple[list[int], list[int]]:
+    """Token ids and labels (-100 except on answers) for one k-shot training sequence."""
+    ids, labels = [], []
+    for i, ex in enumerate(examples):
+        if i:
+            d = tok(hp["fewshot_delimiter"], add_special_tokens=False).input_ids
+            ids += d
+            labels += [-100] * len(d)
+        c = tok(ex["context"], add_special_tokens=False).input_ids
+        t = tok(hp["target_delimiter"] + ex["target"], add_special_tokens=False).input_ids
+        ids += c + t
+        labels += [-100] * len(c) + t
+    return ids, labels
+
+
+def make_batch(tok, subset: list[dict], rng, hp: dict):
+    import torch
+
+    k = hp["num_fewshot"] + 1
+    seqs = []
+    for _ in range(hp["batch_size"]):
+        # with replacement when the subset is smaller than one k-shot sequence
+        idx = rng.choice(len(subset), k, replace=len(subset) < k)
+        seqs.append(encode_episodes(tok, [subset[i] for i in idx], hp))
+    width = max(len(s[0]) for s in seqs)
+    pad = tok.pad_token_id if tok.pad_token_id is not None else 0
+    x = torch.full((len(seqs), width), pad, dtype=torch.long)
+    y = torch.full((len(seqs), width), -100, dtype=torch.long)
+    m = torch.zeros((len(seqs), width), dtype=torch.long)
+    for i, (a, b) in enumerate(seqs):
+        x[i, :len(a)], y[i, :len(b)], m[i, :len(a)] = torch.tensor(a), torch.tensor(b), 1
+    return x, y, m
+
+
+def finetune(base_path: str, subset: list[dict], out_dir: str, hp: dict, seed: int,
+             revision: str | None = None, device: str = "cpu", log=print) -> dict:
+    """Finetune one model on `subset` and save it (adapter or full weights) to out_dir."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    hp = {**DEFAULTS, **hp, "lora": {**DEFAULTS["lora"], **hp.get("lora", {})}}
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    tok = AutoTokenizer.from_pretrained(base_path, revision=revision)
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    model = AutoModelForCausalLM.from_pretrained(base_path, revision=revision).to(device)
+    if hp["method"] == "lora":
+        from peft import LoraConfig, get_peft_model
+
+        lc = hp["lora"]
+        model = get_peft_model(model, LoraConfig(r=lc["r"], lora_alpha=lc["alpha"], lora_dropout=lc["dropout"],
+                                                 target_modules=lc["target_modules"], task_type="CAUSAL_LM"))
+    elif hp["method"] != "full":
+        raise ValueError(f"finetune method must be 'lora' or 'full', got {hp['method']!r}")
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=hp["lr"], weight_decay=hp["weight_decay"])
+    steps = n_steps(len(subset), hp)
+    model.train()
+    t0, losses = time.time(), []
+    for step in range(1, steps + 1):
+        x, y, m = make_batch(tok, subset, rng, hp)
+        loss = model(input_ids=x.to(device), attention_mask=m.to(device), labels=y.to(device)).loss
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        losses.append(loss.item())
+    model.save_pretrained(out_dir)
+    if hp["method"] == "full":
+        tok.save_pretrained(out_dir)
+    info = {"base": base_path, "revision": revision, "method": hp["method"], "data_amount": len(subset),
+            "steps": steps, "final_loss": float(np.mean(losses[-5:])), "seconds": time.time() - t0,
+            "hparams": hp, "seed": seed}
+    with open(os.path.join(out_dir, "finetune_info.json"), "w") as f:
+        json.dump(info, f, indent=1, sort_keys=True)
+    return info

@@ -1,0 +1,62 @@
+"""What every workflow script does first: log to the rule's log file, one thread, quiet libs.
+
+Scripts are thin: they read Snakemake's inputs/params and call one function of the
+package. `stage_main` gives each the same start-up, so a failure leaves a readable log.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+import time
+
+
+def setup(log_path: str | None, threads: int = 1) -> logging.Logger:
+    """Send stdout, stderr and logging to log_path; cap math libraries at `threads`."""
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = str(threads)
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    if log_path:
+        os.makedirs(os.path.dirname(log_path) or ".", exist_ok=True)
+        f = open(log_path, "w", buffering=1)
+        sys.stdout = sys.stderr = f
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, force=True,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("lm-eval", "lm_eval", "transformers", "datasets", "peft", "urllib3", "filelock"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    if "torch" in sys.modules or threads:
+        with contextlib.suppress(ImportError):
+            import torch
+
+            torch.set_num_threads(threads)
+    return logging.getLogger("emergence")
+
+
+class Progress:
+    """Progress with an ETA, one log line at most every `every` seconds."""
+
+    def __init__(self, total: int, log: logging.Logger, what: str, every: float = 5.0):
+        self.total, self.log, self.what, self.every = total, log, what, every
+        self.t0 = self.last = time.time()
+        self.done = 0
+
+    def step(self, note: str = "") -> None:
+        self.done += 1
+        now = time.time()
+        if now - self.last >= self.every or self.done == self.total:
+            el = now - self.t0
+            eta = el / self.done * (self.total - self.done)
+            self.log.info(f"{self.what} {self.done}/{self.total} elapsed {el:.0f}s eta {eta:.0f}s {note}")
+            self.last = now
+
+
+def atomic_write_csv(df, path: str) -> None:
+    """Write a table so that a killed job never leaves a complete-looking partial file."""
+    tmp = f"{path}.tmp{os.getpid()}"
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    df.to_csv(tmp, index=False, float_format="%.6g", lineterminator="\n")
+    os.replace(tmp, path)
