@@ -1,16 +1,23 @@
 # Config validation, derived names and input functions shared by the rule files.
 import os
 
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from emergence import config as cfg
 
 # Schema first (types, unknown keys, empty lists; fills defaults), then the cross-field
-# checks a schema cannot express. Both fail before any job is planned, naming the field.
-validate(config, "../schemas/config.schema.yaml")
-_problems = cfg.check(config)
-if _problems:
-    raise ValueError("invalid config: " + "; ".join(_problems))
+# checks a schema cannot express. Both fail before any job is planned, naming the file and
+# the field in one line (Snakemake's own message dumps the whole config).
+_source = ", ".join(map(str, workflow.configfiles)) or "config"
+_problem = None
+try:
+    validate(config, "../schemas/config.schema.yaml")
+except WorkflowError:
+    _problem = cfg.schema_problem(config, _source)
+_problem = _problem or "; ".join(cfg.check(config))
+if _problem:
+    raise cfg.ConfigError(f"invalid config ({_source}): {_problem}")
 
 OUT = f"results/{config['name']}"
 CKPTS = {c["ckpt"]: c for c in cfg.checkpoints(config, OUT)}

@@ -26,7 +26,16 @@ def load_schema(path: str | None = None) -> dict:
         return yaml.safe_load(f)
 
 
-def validate(config: dict, source: str = "config") -> dict:
+def schema_problem(config: dict, source: str = "config") -> str | None:
+    """The first schema violation as one line naming the field, or None."""
+    try:
+        validate(config, source, cross_checks=False)
+    except ConfigError as e:
+        return str(e).split(": ", 1)[1]
+    return None
+
+
+def validate(config: dict, source: str = "config", cross_checks: bool = True) -> dict:
     """Schema validation with defaults (as Snakemake does) plus `check`; raises ConfigError."""
     import jsonschema
 
@@ -43,8 +52,9 @@ def validate(config: dict, source: str = "config") -> dict:
     errors = sorted(cls(schema).iter_errors(config), key=lambda e: list(e.absolute_path))
     if errors:
         e = errors[0]
-        raise ConfigError(f"{source}: field '{_path(e.absolute_path)}': {e.message}")
-    problems = check(config)
+        msg = e.message if len(e.message) < 200 else e.message[:200] + "..."
+        raise ConfigError(f"{source}: field '{_path(e.absolute_path)}': {msg}")
+    problems = check(config) if cross_checks else []
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems))
     return config

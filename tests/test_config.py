@@ -1,0 +1,96 @@
+"""Config: the schema accepts every shipped config and rejects bad ones, naming the field."""
+import copy
+import glob
+import os
+
+import pytest
+import yaml
+
+from conftest import REPO, TEST_CONFIG, snakemake
+from emergence import config as cfg
+
+SHIPPED = [os.path.join(REPO, "config.yaml"), TEST_CONFIG, *glob.glob(os.path.join(REPO, "configs", "*.yaml"))]
+
+
+def load(path=TEST_CONFIG):
+    return yaml.safe_load(open(path))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=os.path.basename)
+def test_shipped_configs_are_valid(path):
+    cfg.validate(load(path), path)
+
+
+def test_defaults_are_filled():
+    c = load()
+    del c["evaluate"]
+    cfg.validate(c)
+    assert c["evaluate"] == {"batch_size": 64, "device": "auto"}
+    assert c["pretrain_loss"]["corpus"] == "toy"
+
+
+def _set(c, path, value):
+    *head, last = path
+    for k in head:
+        c = c[k]
+    if value is DELETE:
+        del c[last]
+    else:
+        c[last] = value
+
+
+DELETE = object()
+BAD = [
+    ("unknown top-level key", ("bogus",), 1, "bogus"),
+    ("unknown nested key", ("finetune", "bogus"), 1, "bogus"),
+    ("wrong type", ("seed",), "zero", "seed"),
+    ("empty task list", ("tasks",), [], "tasks"),
+    ("empty D list", ("finetune", "data_amounts"), [], "finetune.data_amounts"),
+    ("D <= 0", ("finetune", "data_amounts"), [0, 8], "finetune.data_amounts"),
+    ("bad name", ("name",), "a b", "name"),
+    ("missing name", ("name",), DELETE, "name"),
+    ("unknown finetune task", ("finetune", "tasks"), ["nope"], "finetune.tasks"),
+    ("unknown series", ("finetune", "series"), "nope", "finetune.series"),
+    ("step not in the series", ("finetune", "steps"), [20, 50], "finetune.steps"),
+    ("D larger than the pool", ("finetune", "data_amounts"), [2, 1000], "finetune.data_amounts"),
+    ("missing template file", ("tasks", 0, "template"), "nope.yaml", "tasks.0.template"),
+    ("unknown method", ("finetune", "methods", "lora", "method"), "prefix", "finetune.methods.lora.method"),
+    ("unknown variant", ("fit", "variant"), "cubic", "fit.variant"),
+]
+
+
+@pytest.mark.parametrize("what,path,value,field", BAD, ids=[b[0] for b in BAD])
+def test_bad_config_names_the_field(what, path, value, field):
+    c = copy.deepcopy(load())
+    _set(c, path, value)
+    with pytest.raises(cfg.ConfigError) as e:
+        cfg.validate(c, "my.yaml")
+    assert "my.yaml" in str(e.value) and field in str(e.value)
+
+
+def test_duplicate_task_names():
+    c = load()
+    c["tasks"].append(copy.deepcopy(c["tasks"][0]))
+    with pytest.raises(cfg.ConfigError, match="two tasks share a name"):
+        cfg.validate(c)
+
+
+def test_workflow_refuses_bad_config_before_any_job(tmp_path):
+    c = load()
+    c["finetune"]["data_amounts"] = []
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(c))
+    p = snakemake("--configfile", str(bad), "--cores", "1", workdir=tmp_path, check=False)
+    out = p.stdout + p.stderr
+    assert p.returncode != 0
+    assert f"invalid config ({bad}): field 'finetune.data_amounts'" in out
+    assert not (tmp_path / "results").exists()
+
+
+def test_checkpoint_ids_and_grid():
+    c = cfg.validate(load())
+    ids = [x["ckpt"] for x in cfg.checkpoints(c, "results/test")]
+    assert ids[:2] == ["toy-s-step20", "toy-s-step40"] and len(ids) == 5
+    assert cfg.finetuned_ckpts(c) == ["toy-m-step20", "toy-m-step40", "toy-m-step60"]
+    grid = cfg.finetune_grid(c)
+    assert len(grid) == 3 and {g["data_amount"] for g in grid} == {2, 8, 32}

@@ -1,0 +1,162 @@
+import numpy as np
+import pytest
+
+from emergence import law
+from emergence.fit import fit_task, simulate_obs, task_frame
+
+CHANCE = 1 / 6
+# (variant, k, alpha, C): E(6) ~ 2.9 nats, E(1024) ~ 3.6-3.7 nats; losses 2.5..4
+CASES = [("log_power", 0.16, 1.0, 2.62), ("log_power", 0.05, 1.8, 2.82), ("power", 0.526, 0.15, 2.212)]
+
+
+def true_e0(variant, k, alpha, C, d0=6):
+    return law.law("power" if variant == "power" else "log_power", k, alpha, C, d0)
+
+
+@pytest.mark.parametrize("variant,k,alpha,C", CASES)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_mle_recovers_emergence_point(variant, k, alpha, C, seed):
+    obs = simulate_obs(k=k, alpha=alpha, C=C, A=4.0, A_fs=0.3, sigma=0.01, variant=variant, seed=seed)
+    r = fit_task(obs, "sim", variant=variant, chance=CHANCE)
+    assert r["status"] == "ok", r["reason"]
+    assert abs(r["emergence_point_mle"] - true_e0(variant, k, alpha, C)) < 0.03
+
+
+def test_mle_steep_slope_and_few_checkpoints():
+    obs = simulate_obs(A=12.0, sigma=0.02, losses=np.linspace(2.6, 3.9, 8), Ds=(2, 8, 32, 128, 512, 1024), seed=3)
+    r = fit_task(obs, "sim", chance=CHANCE)
+    assert abs(r["emergence_point_mle"] - true_e0("log_power", 0.16, 1.0, 2.62)) < 0.03
+
+
+def test_mle_is_deterministic_and_consistent():
+    obs = simulate_obs(seed=4)
+    df = task_frame(obs, "sim")[0]
+    m = law.Model(df.pretrain_loss, df.value, df.data_amount, 6)
+    a, b = law.fit_mle(m), law.fit_mle(m)
+    assert np.array_equal(a["theta"], b["theta"])
+    # the profiled optimum is the optimum of the full likelihood: the reported loglik matches
+    assert a["loglik"] == pytest.approx(float(m.loglik(a["theta"])[0]), abs=1e-9)
+    # and perturbing any parameter does not improve it
+    for i in range(len(a["theta"])):
+        for h in (-1e-4, 1e-4):
+            th = a["theta"].copy()
+            th[i] += h
+            assert m.loglik(th)[0] <= a["loglik"] + 1e-9
+
+
+@pytest.mark.parametrize("what", ["floor", "one_ckpt", "one_D", "few_rows", "no_signal_D"])
+def test_degenerate_inputs_are_unidentifiable(what):
+    kw = dict(seed=0, sigma=0.01)
+    if what == "floor":
+        kw.update(A=0.0, A_fs=0.0)
+    elif what == "one_ckpt":
+        kw.update(losses=[3.8])
+    elif what == "one_D":
+        kw.update(Ds=(64,))
+    elif what == "few_rows":
+        kw.update(losses=[3.8, 3.9], Ds=(16, 64, 256), n_samples=1)
+    elif what == "no_signal_D":  # finetuning shifts nothing into the fitted checkpoints
+        kw.update(k=0.0, C=2.0)
+    r = fit_task(simulate_obs(**kw), "sim", chance=CHANCE)
+    assert r["status"] == "unidentifiable"
+    assert r["emergence_point_mle"] is None and r["error_nats"] is None and r["failed"] is None
+    assert isinstance(r["reason"], str) and r["reason"]
+
+
+def test_pre_emergence_rule():
+    loss = np.array([4.0, 3.8, 3.6, 3.4, 3.2, 3.0, 2.8, 2.6])
+    y = np.array([0.17, 0.16, 0.17, 0.165, 0.18, 0.30, 0.17, 0.50])
+    mask, floor, thr = law.pre_emergence(loss, y, chance=1 / 6, min_margin=0.02)
+    # 3.0 is the first checkpoint clearly above chance; 2.8 is back at chance but lies past
+    # an emerged checkpoint, so the contiguous rule excludes it
+    assert mask.tolist() == [True] * 5 + [False] * 3
+    assert floor == pytest.approx(1 / 6) and thr > floor
+    # input order does not matter
+    p = np.random.default_rng(0).permutation(len(y))
+    assert law.pre_emergence(loss[p], y[p], chance=1 / 6)[0].tolist() == mask[p].tolist()
+    # floor estimated from the weakest third when chance is not given
+    mask2, floor2, _ = law.pre_emergence(loss, y + 0.1)
+    assert floor2 == pytest.approx(0.27) and mask2.tolist() == mask.tolist()
+    # changing the post-emergence values never changes the choice
+    y3 = y.copy()
+    y3[5:] = [0.9, 0.16, 0.1]
+    assert law.pre_emergence(loss, y3, chance=1 / 6)[0].tolist() == mask.tolist()
+    # nothing emerged: everyone is pre-emergence
+    assert law.pre_emergence(loss, np.full(8, 0.17), chance=1 / 6)[0].all()
+
+
+def test_pre_emergence_override():
+    obs = simulate_obs(seed=0)
+    r = fit_task(obs, "sim", chance=CHANCE, fit_ckpts=["c09", "c08", "c07", "c06", "c05"])
+    assert r["fit_ckpts"] == ["c09", "c08", "c07", "c06", "c05"]
+    r = fit_task(obs, "sim", chance=CHANCE, loss_cutoff=3.3)
+    assert r["fit_ckpts"] == ["c09", "c08", "c07", "c06", "c05"]  # losses >= 3.33
+    assert r["status"] == "ok"
+
+
+def test_ground_truth():
+    loss = np.linspace(2.5, 4.0, 10)
+    y = 0.2 + 0.5 * np.maximum(0, 3.1 - loss)
+    gt = law.fit_relu(loss, y)
+    assert gt["reason"] is None and abs(gt["E"] - 3.1) < 1e-4 and abs(gt["A"] - 0.5) < 1e-4
+    assert law.fit_relu(loss, np.full(10, 0.2))["reason"] is not None
+    # one checkpoint past the elbow: A and E trade off, so no truth
+    assert law.fit_relu(loss, 0.2 + 0.5 * np.maximum(0, 2.6 - loss))["reason"] is not None
+    # via fit_task: noise-free few-shot data recovers the simulated elbow
+    obs = simulate_obs(sigma=0.0, A_fs=1.0)
+    assert abs(fit_task(obs, "sim", chance=CHANCE)["ground_truth"] - true_e0(*CASES[0])) < 1e-3
+
+
+def test_forecast_mode_has_no_truth():
+    obs = simulate_obs(losses=np.linspace(3.0, 4.0, 8), seed=1)  # no checkpoint past E(6) ~ 2.9
+    r = fit_task(obs, "sim", chance=CHANCE)
+    assert r["status"] == "forecast" and r["ground_truth"] is None and r["error_nats"] is None
+    assert r["emergence_point_mle"] is not None and len(r["fit_ckpts"]) == 8
+
+
+def test_mcmc_brackets_truth_and_bootstrap_agrees():
+    obs = simulate_obs(sigma=0.02, seed=2)
+    r = fit_task(obs, "sim", chance=CHANCE, mcmc=dict(nsteps=1500), bootstrap=dict(n=40))
+    assert r["mcmc_converged"] and r["ess"] > 1000
+    p, b = r["percentiles"], r["bootstrap_percentiles"]
+    e0 = true_e0(*CASES[0])
+    assert p["p5"] < e0 < p["p95"]
+    assert p["p5"] <= p["p25"] <= p["p50"] <= p["p75"] <= p["p95"]
+    assert abs(b["p50"] - p["p50"]) < 0.01
+    assert r["error_percentiles"]["p5"] <= r["error_percentiles"]["p95"]
+
+
+def test_mcmc_not_converged_reports_null():
+    obs = simulate_obs(sigma=0.02, seed=2)
+    r = fit_task(obs, "sim", chance=CHANCE, mcmc=dict(nsteps=100))
+    assert r["mcmc_converged"] is False and r["percentiles"] is None
+    assert "not converged" in r["percentiles_reason"]
+    assert r["emergence_point_mle"] is not None  # the MLE still stands
+
+
+def test_marginal_likelihood_matches_numerical_integral():
+    obs = simulate_obs(sigma=0.02, seed=5)
+    df = task_frame(obs, "sim")[0]
+    df = df[df.pretrain_loss > 3.0]
+    m = law.Model(df.pretrain_loss, df.value, df.data_amount, 6)
+    th = law.fit_mle(m)["theta"]
+    amax = 10.0
+    got = m.log_marginal(th[None, :3], np.array([th[-1]]), amax, amax)[0]
+    # brute force: integrate exp(loglik) over A, B, Delta, A_fs on a grid around the mode
+    s = np.exp(th[-1])
+    axes = [np.linspace(0, amax, 801), np.linspace(th[4] - 0.05, th[4] + 0.05, 41),
+            np.linspace(th[5] - 0.1, th[5] + 0.1, 41), np.linspace(0, amax, 801)]
+    # the two blocks factorise: finetuned (A, B) and few-shot (B + Delta, A_fs)
+    x_ft, x_fs = m.features(th[None, :3])
+    x_ft, x_fs = x_ft[0, m.ft[-1]], x_fs[0, m.fs[-1]]
+
+    def block(x, y, a_ax, b_ax):
+        A, B = np.meshgrid(a_ax, b_ax, indexing="ij")
+        r = y - B[..., None] - A[..., None] * x
+        ll = -0.5 * (r * r).sum(-1) / s**2 - len(y) * np.log(s * np.sqrt(2 * np.pi))
+        mx = ll.max()
+        return mx + np.log(np.trapezoid(np.trapezoid(np.exp(ll - mx), b_ax, axis=1), a_ax))
+
+    b_fs = th[4] + th[5]
+    want = block(x_ft, m.y_ft, axes[0], axes[1]) + block(x_fs, m.y_fs, axes[3], np.linspace(b_fs - 0.1, b_fs + 0.1, 81))
+    assert got == pytest.approx(want, abs=0.02)

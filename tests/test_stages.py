@@ -1,0 +1,89 @@
+"""Unit tests of the package functions behind each stage."""
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from emergence import collect, evaluate, pretrain_loss, subsets, tasks, toy
+
+
+def test_subsets_are_nested_seeded_and_independent():
+    s = subsets.nested_subsets(100, [4, 16, 64], 2, seed=0, task="t")["subsets"]
+    for draw in ("1", "2"):
+        assert set(s["4"][draw]) <= set(s["16"][draw]) <= set(s["64"][draw])
+        assert len(set(s["64"][draw])) == 64
+    assert s["16"]["1"] != s["16"]["2"]
+    assert s == subsets.nested_subsets(100, [4, 16, 64], 2, seed=0, task="t")["subsets"]
+    assert s != subsets.nested_subsets(100, [4, 16, 64], 2, seed=1, task="t")["subsets"]
+
+
+def test_subsets_refuse_d_beyond_pool():
+    with pytest.raises(ValueError, match="exceeds the finetuning pool"):
+        subsets.nested_subsets(10, [4, 16], 1, seed=0, task="t")
+
+
+def test_toy_tasks_are_well_formed(tmp_path):
+    cc = toy.CorpusConfig()
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        d = tasks.recall_mc(cc, rng, pairs=6)
+        assert len(set(d["choices"])) == 6 and d["choices"][d["label"]] == d["target"]
+        toks = d["context"].split()
+        assert toks[toks.index(toks[-1]) + 1] == d["target"]  # the query key's in-context value
+        g = tasks.span_gen(cc, rng, pairs=6, span=3)
+        toks = g["context"].split()
+        i = toks.index(toks[-1])
+        assert " ".join(toks[i + 1:i + 4]) == g["target"]
+    spec = {"name": "kv_recall", "generator": "recall_mc", "template": "toy_multiple_choice.yaml",
+            "options": {"pairs": 6}, "n_test": 5, "n_fewshot_pool": 3, "n_train_pool": 7}
+    from emergence.config import REPO
+
+    tasks.generate(spec, cc, str(tmp_path), f"{REPO}/tasks", seed=0)
+    assert len(tasks.read_jsonl(tmp_path / "pool.jsonl")) == 7
+    test = tasks.read_jsonl(tmp_path / "test.jsonl")
+    pool = tasks.read_jsonl(tmp_path / "pool.jsonl")
+    assert not {d["context"] for d in test} & {d["context"] for d in pool}
+
+
+def test_normalized_logprob_matches_hand_computation():
+    samples = [{"target": 1, "filtered_resps": [[-2.0, False], [-1.0, True], [-3.0, False]]},
+               {"target": 0, "filtered_resps": [[-0.5, True], [-0.5, False], [-4.0, False]]}]
+    want = np.mean([-1.0 - math.log(math.exp(-2) + math.exp(-1) + math.exp(-3)),
+                    -0.5 - math.log(2 * math.exp(-0.5) + math.exp(-4))])
+    assert evaluate.normalized_logprob(samples) == pytest.approx(want)
+
+
+def test_heldout_loss_of_a_real_tiny_model():
+    import torch
+
+    cc = toy.CorpusConfig(n_words=16, n_keys=12, n_values=8, seq_len=24)
+    model = toy.build_model(cc, toy.ModelConfig(n_layer=1, n_embd=16, n_head=2), seed=0).eval()
+    tok = toy.make_tokenizer(cc)
+    texts = toy.heldout_texts(cc, 8, seed=0)
+    loss = pretrain_loss.heldout_loss(model, tok, texts, seq_len=24, batch_size=3)
+    x = torch.tensor([tok(t).input_ids for t in texts])
+    with torch.no_grad():
+        want = model(input_ids=x, labels=x).loss.item()
+    assert loss == pytest.approx(want, rel=1e-5)
+    assert abs(loss - math.log(len(toy.vocab(cc)))) < 0.5  # an untrained model is near uniform
+
+
+def test_read_texts_names_the_file_and_line(tmp_path):
+    p = tmp_path / "held.jsonl"
+    p.write_text('{"text": "a b"}\n{"txt": "c"}\n')
+    with pytest.raises(ValueError, match="held.jsonl:2"):
+        pretrain_loss.read_texts(str(p), 10)
+
+
+def test_collect_joins_and_orders_stably():
+    ck = pd.DataFrame({"ckpt": ["a-m-step2", "a-m-step1"], "series": "a", "size": "m", "step": [2, 1],
+                       "params": 10, "tokens": [20, 10], "flops": [1200.0, 600.0],
+                       "pretrain_loss": [2.0, 3.0]})
+    ev = pd.DataFrame({"ckpt": ["a-m-step2", "a-m-step1"], "task": "t", "method": "fewshot",
+                       "data_amount": 0, "subset_sample": 0, "num_fewshot": 2, "metric": "acc",
+                       "value": [0.5, 0.2]})
+    obs = collect.observations(ck, [ev])
+    assert list(obs["step"]) == [1, 2] and list(obs["pretrain_loss"]) == [3.0, 2.0]
+    with pytest.raises(ValueError, match="without a pretraining loss"):
+        collect.observations(ck.iloc[:1], [ev])

@@ -1,0 +1,99 @@
+"""The real workflow on the tiny test config: real models, real lm-eval, real peft."""
+import json
+import os
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import REPO, TEST_CONFIG, snakemake
+
+pytestmark = pytest.mark.workflow
+CFG = yaml.safe_load(open(TEST_CONFIG))
+
+
+def test_checkpoints_table(test_run):
+    ck = pd.read_csv(test_run / "checkpoints.csv")
+    assert list(ck.columns[:9]) == ["ckpt", "series", "size", "step", "params", "tokens", "flops",
+                                    "pretrain_loss", "path"]
+    want = {(size, s) for size, spec in CFG["series"][0]["sizes"].items() for s in spec["steps"]}
+    assert set(zip(ck["size"], ck["step"])) == want
+    assert (ck["pretrain_loss"] > 0).all() and (ck["pretrain_loss"] < 6).all()
+    assert (ck["flops"] == 6 * ck["params"] * ck["tokens"]).all()
+    # a later checkpoint of the same size has seen more tokens and (here) a lower loss
+    for _, g in ck.groupby("size"):
+        g = g.sort_values("step")
+        assert g["tokens"].is_monotonic_increasing
+        assert g["pretrain_loss"].iloc[-1] < g["pretrain_loss"].iloc[0]
+
+
+def test_checkpoints_are_ordinary_hf_dirs(test_run):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    path = pd.read_csv(test_run / "checkpoints.csv")["path"].iloc[0]
+    path = path if os.path.isabs(path) else str(test_run.parent.parent / path)
+    model = AutoModelForCausalLM.from_pretrained(path)
+    tok = AutoTokenizer.from_pretrained(path)
+    assert model.config.vocab_size == len(tok)
+    assert json.load(open(os.path.join(path, "train_config.json")))["step"] > 0
+
+
+def test_observations_cover_the_grid(test_run):
+    obs = pd.read_csv(test_run / "observations.csv")
+    assert list(obs.columns) == ["task", "ckpt", "series", "size", "step", "params", "tokens", "flops",
+                                 "pretrain_loss", "method", "data_amount", "subset_sample", "num_fewshot",
+                                 "metric", "value"]
+    n_ckpts = sum(len(s["steps"]) for s in CFG["series"][0]["sizes"].values())
+    fs = obs[(obs.method == "fewshot") & (obs.metric.isin(["acc", "exact_match"]))]
+    assert len(fs) == n_ckpts * len(CFG["tasks"])
+    assert (fs.data_amount == 0).all()
+    ft = obs[(obs.method == "lora") & (obs.metric == "acc")]
+    grid = CFG["finetune"]
+    assert len(ft) == len(grid["steps"]) * len(grid["data_amounts"]) * grid["subset_samples"]
+    assert set(ft.data_amount) == set(grid["data_amounts"])
+    assert obs["value"].notna().all()
+    acc = obs[obs.metric == "acc"]["value"]
+    assert ((acc >= 0) & (acc <= 1)).all()
+    # the continuous metric is a log-probability normalised over the choices
+    assert (obs[obs.metric == "logprob_norm"]["value"] <= 0).all()
+
+
+def test_lm_eval_outputs_kept_per_run(test_run):
+    run = test_run / "evaluate" / "toy-m-step40" / "kv_recall" / "lora" / "D8_s1"
+    res = json.load(open(run / "results.json"))
+    assert "kv_recall" in res["results"] and "task_hashes" in res and "configs" in res
+    assert res["configs"]["kv_recall"]["num_fewshot"] == 1
+    samples = [json.loads(line) for line in open(run / "samples.jsonl")]
+    assert len(samples) == CFG["tasks"][0]["n_test"]
+    assert all(len(s["filtered_resps"]) == CFG["tasks"][0]["options"]["pairs"] for s in samples)
+
+
+def test_finetuned_adapters_are_peft_dirs(test_run):
+    from peft import PeftConfig
+
+    d = test_run / "finetune" / "toy-m-step20" / "kv_recall" / "lora" / "D32_s1"
+    assert PeftConfig.from_pretrained(str(d)).r == 2
+    info = json.load(open(d / "finetune_info.json"))
+    assert info["data_amount"] == 32 and info["steps"] >= 1
+
+
+def test_fit_json_and_outputs(test_run):
+    fit = json.load(open(test_run / "fits" / "kv_recall.json"))
+    for key in ("emergence_point_mle", "ground_truth", "error_nats", "status"):
+        assert key in fit
+    assert fit["status"] in ("ok", "forecast", "unidentifiable")
+    pred = pd.read_csv(test_run / "tables" / "predictions.csv")
+    assert list(pred["task"]) == ["kv_recall"]
+    png = test_run / "figures" / "fig3_kv_recall.png"
+    assert png.stat().st_size > 10_000 and open(png, "rb").read(4) == b"\x89PNG"
+
+
+def test_rerun_is_a_no_op(test_run):
+    p = snakemake("--configfile", TEST_CONFIG, "--cores", "1", "-n", workdir=test_run.parent.parent)
+    assert "Nothing to be done" in p.stdout + p.stderr
+
+
+def test_lint_is_clean():
+    p = snakemake("--lint", "--configfile", TEST_CONFIG, workdir=REPO, check=False)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "Congratulations" in p.stdout + p.stderr
