@@ -99,8 +99,13 @@ def normalized_logprob(samples: list[dict]) -> float:
 
 def save_run(res: dict, task: str, out_dir: str) -> None:
     """Write lm-eval's results (without samples) and its per-sample log as JSONL."""
+    from lm_eval.utils import hash_string
+
     os.makedirs(out_dir, exist_ok=True)
     samples = res.pop("samples", {}).get(task, [])
+    # the same task hash lm-eval's EvaluationTracker writes, without its timestamped file names
+    res["task_hashes"] = {task: hash_string("".join(s["doc_hash"] + s["prompt_hash"] + s["target_hash"]
+                                                    for s in samples))}
     with open(os.path.join(out_dir, "results.json"), "w") as f:
         json.dump(res, f, indent=1, default=str, sort_keys=True)
     with open(os.path.join(out_dir, "samples.jsonl"), "w") as f:

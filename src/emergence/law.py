@@ -107,6 +107,8 @@ class Model:
         d_all = np.append(self.Ds, self.d0)
         self.t_all = d_all if self.lawname == "power" else np.log(d_all)
         self.n = len(y)
+        self.syy2 = np.array([[self.ft[5]], [self.fs[5]]])
+        self.n2 = np.array([[len(self.y_ft)], [len(self.y_fs)]], float)
         slopes = [f"A_{d:g}" for d in self.Ds] if slope_per_D else ["A"]
         self.names = ["k", "alpha", "C"] + slopes + ["B"] + (["Delta", "A_fs"] if self.fewshot else []) + ["log_sigma"]
         self.n_slopes = len(slopes)
@@ -188,12 +190,14 @@ class Model:
         integrated out analytically; shared slope only."""
         x_ft, x_fs = self.features(phi)
         s2 = np.exp(2 * log_sigma)
-        _, _, n, sy, ybar, syy, _ = self.ft
-        out = _log_block(*_moments(x_ft, n, sy, ybar), syy, n.sum(), s2, amax)
-        if self.fewshot:
-            _, _, n, sy, ybar, syy, _ = self.fs
-            out = out + _log_block(*_moments(x_fs, n, sy, ybar), syy, n.sum(), s2, amax_fs)
-        return out
+        sxx, sxy = _moments(x_ft, *self.ft[2:5])
+        if not self.fewshot:
+            return _log_block(sxx, sxy, self.ft[5], self.n, s2, amax)
+        sxx_fs, sxy_fs = _moments(x_fs, *self.fs[2:5])
+        # both blocks in one call: numpy call overhead dominates at these sizes
+        blocks = _log_block(np.stack([sxx, sxx_fs]), np.stack([sxy, sxy_fs]), self.syy2, self.n2, s2,
+                            np.array([[amax], [amax_fs]]))
+        return blocks[0] + blocks[1]
 
     def bounds(self, bounds=None):
         b = {**DEFAULT_BOUNDS, **(bounds or {})}
@@ -241,19 +245,23 @@ def fit_mle(model: Model, bounds=None, n_starts=4, extra_starts=()):
     eg = np.linspace(Lmin - 0.5 * span, Lmax + 0.5 * span, 14)
     alphas = np.array([0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0]) if model.lawname == "log_power" else \
         np.array([0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0])
-    e_lo, e_hi, al = np.meshgrid(eg, eg, alphas, indexing="ij")
-    keep = e_hi >= e_lo
-    grid = _phi_from_elbows(model, e_lo[keep], e_hi[keep], al[keep])
-    inb = np.all((grid >= lo[:3]) & (grid <= hi[:3]), 1)
-    grid = grid[inb]
-    _, rss = model.profile(grid)
-    starts = [grid[i] for i in np.argsort(rss, kind="stable")[:n_starts]] + [np.asarray(s, float)[:3] for s in extra_starts]
+    starts = [np.asarray(s, float)[:3] for s in extra_starts]
+    if n_starts:
+        e_lo, e_hi, al = np.meshgrid(eg, eg, alphas, indexing="ij")
+        keep = e_hi >= e_lo
+        grid = _phi_from_elbows(model, e_lo[keep], e_hi[keep], al[keep])
+        grid = grid[np.all((grid >= lo[:3]) & (grid <= hi[:3]), 1)]
+        _, rss = model.profile(grid)
+        starts = [grid[i] for i in np.argsort(rss, kind="stable")[:n_starts]] + starts
+    t_lo, t_hi = model.t_all[0], model.t_all[-2]
 
     def obj(z):  # z = (E(D_min), E(D_max), alpha): well scaled in nats
-        phi = _phi_from_elbows(model, z[0], z[1], z[2])
-        if z[1] < z[0] or np.any(phi < lo[:3]) or np.any(phi > hi[:3]):
+        a_lo, a_hi = t_lo ** z[2], t_hi ** z[2]
+        k = (z[1] - z[0]) / (a_hi - a_lo)
+        phi = np.array([[k, z[2], z[0] - k * a_lo]])
+        if np.any(phi < lo[:3]) or np.any(phi > hi[:3]):
             return np.inf
-        return model.profile(phi[None])[1][0]
+        return model.profile(phi)[1][0]
 
     def to_z(phi):
         e = model.E(phi[None], model.Ds[[0, -1]])[0]
@@ -261,7 +269,7 @@ def fit_mle(model: Model, bounds=None, n_starts=4, extra_starts=()):
 
     def nm(z):
         return minimize(obj, z, method="Nelder-Mead",
-                        options=dict(xatol=1e-6, fatol=1e-12, maxiter=3000, initial_simplex=_simplex(z, span)))
+                        options=dict(xatol=1e-5, fatol=1e-10, maxiter=3000, initial_simplex=_simplex(z, span)))
 
     best = min((nm(to_z(s)) for s in starts), key=lambda r: r.fun)
     best = min(best, nm(best.x), key=lambda r: r.fun)
@@ -360,7 +368,7 @@ def pre_emergence(loss, y, chance=None, z=3.0, min_margin=0.02):
 # ---------------------------------------------------------------------------------------------
 # uncertainty
 
-def run_mcmc(model: Model, theta_mle, bounds=None, nwalkers=32, nsteps=1500, seed=0, min_tau_ratio=50.0):
+def run_mcmc(model: Model, theta_mle, bounds=None, nwalkers=48, nsteps=1000, seed=0, min_tau_ratio=50.0):
     """emcee posterior of E(D0) under flat bounded priors on `model.names` (flat in log sigma).
 
     Sampler coordinates are (E(D0), E(D_ref), alpha, ...) rather than (k, alpha, C): k and C
@@ -415,7 +423,8 @@ def run_mcmc(model: Model, theta_mle, bounds=None, nwalkers=32, nsteps=1500, see
         out["reason"] = "could not start walkers inside the prior bounds (MLE outside them?)"
         return out
     s = emcee.EnsembleSampler(nwalkers, len(z0), logp, vectorize=True, moves=emcee.moves.DEMove())
-    s.run_mcmc(p0, nsteps, rstate0=np.random.RandomState(seed).get_state(), progress=False)
+    s.random_state = np.random.RandomState(seed).get_state()
+    s.run_mcmc(p0, nsteps, progress=False)
     tau = s.get_autocorr_time(tol=0)
     out.update(tau=float(np.max(tau)), acceptance=float(np.mean(s.acceptance_fraction)))
     if not np.all(np.isfinite(tau)):
@@ -433,8 +442,8 @@ def run_mcmc(model: Model, theta_mle, bounds=None, nwalkers=32, nsteps=1500, see
 def bootstrap(loss, y, D, d0, variant="log_power", slope_per_D=False, n=100, seed=0, bounds=None, theta0=None):
     """Resample observation rows with replacement and refit the MLE. Returns (e0 array, n_failed).
 
-    Refits start from the full-data MLE plus the best grid point: enough because the
-    resampled likelihood is a small perturbation of the original."""
+    Refits start from the full-data MLE (theta0) only: enough because the resampled
+    likelihood is a small perturbation of the original."""
     loss, y, D = (np.asarray(a, float) for a in (loss, y, D))
     rng = np.random.default_rng(seed)
     e0s, n_bad = [], 0
@@ -444,7 +453,7 @@ def bootstrap(loss, y, D, d0, variant="log_power", slope_per_D=False, n=100, see
         if degenerate(m):
             n_bad += 1
             continue
-        r = fit_mle(m, bounds, n_starts=1 if theta0 is not None else 4, extra_starts=[] if theta0 is None else [theta0])
+        r = fit_mle(m, bounds, n_starts=0, extra_starts=[theta0]) if theta0 is not None else fit_mle(m, bounds)
         if check_fit(m, r["theta"])[0]:
             n_bad += 1
             continue

@@ -58,5 +58,5 @@ def atomic_write_csv(df, path: str) -> None:
     """Write a table so that a killed job never leaves a complete-looking partial file."""
     tmp = f"{path}.tmp{os.getpid()}"
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    df.to_csv(tmp, index=False, float_format="%.6g", lineterminator="\n")
+    df.to_csv(tmp, index=False, float_format="%.10g", lineterminator="\n")
     os.replace(tmp, path)

@@ -114,6 +114,9 @@ class ModelConfig:
     n_embd: int = 64
     n_head: int = 4
     n_positions: int = 256
+    arch: str = "gpt2"           # "gpt2" (learned positions) or "llama" (rotary positions)
+    sinusoidal_init: bool = True  # gpt2: start the learned positions from sinusoids
+    pos_scale: float = 0.3
 
 
 @dataclass
@@ -130,14 +133,34 @@ class TrainConfig:
 
 def build_model(cc: CorpusConfig, mc: ModelConfig, seed: int):
     import torch
-    from transformers import GPT2Config, GPT2LMHeadModel
 
     torch.manual_seed(seed)
     n_vocab = len(vocab(cc))
+    if mc.arch == "llama":
+        from transformers import LlamaConfig, LlamaForCausalLM
+
+        cfg = LlamaConfig(vocab_size=n_vocab, hidden_size=mc.n_embd, intermediate_size=4 * mc.n_embd,
+                          num_hidden_layers=mc.n_layer, num_attention_heads=mc.n_head,
+                          num_key_value_heads=mc.n_head, max_position_embeddings=mc.n_positions,
+                          tie_word_embeddings=True, bos_token_id=1, eos_token_id=1, pad_token_id=0)
+        return LlamaForCausalLM(cfg)
+    from transformers import GPT2Config, GPT2LMHeadModel
+
     cfg = GPT2Config(vocab_size=n_vocab, n_positions=mc.n_positions, n_embd=mc.n_embd,
                      n_layer=mc.n_layer, n_head=mc.n_head, resid_pdrop=0.0, embd_pdrop=0.0,
                      attn_pdrop=0.0, bos_token_id=1, eos_token_id=1, pad_token_id=0)
-    return GPT2LMHeadModel(cfg)
+    model = GPT2LMHeadModel(cfg)
+    if mc.sinusoidal_init:
+        # Sinusoids let a head attend to "the previous token" with one linear map (a rotation),
+        # so the previous-token head that induction needs forms in hundreds of steps, not
+        # thousands; the positions stay learnable.
+        pos = torch.arange(mc.n_positions)[:, None]
+        freq = torch.exp(-math.log(1000.0) * torch.arange(0, mc.n_embd, 2) / mc.n_embd)
+        pe = torch.zeros(mc.n_positions, mc.n_embd)
+        pe[:, 0::2], pe[:, 1::2] = torch.sin(pos * freq), torch.cos(pos * freq)
+        with torch.no_grad():
+            model.transformer.wpe.weight.copy_(pe * mc.pos_scale)
+    return model
 
 
 def pretrain(cc: CorpusConfig, mc: ModelConfig, tc: TrainConfig, out_dir: str, log=print) -> list[dict]:

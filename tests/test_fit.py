@@ -1,0 +1,98 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from emergence import fit
+from emergence.fit import fit_task, main, simulate_obs
+
+
+@pytest.fixture(scope="module")
+def csv(tmp_path_factory):
+    p = tmp_path_factory.mktemp("obs") / "observations.csv"
+    obs = simulate_obs(sigma=0.02, seed=2)
+    obs["params"] = 1e6  # unknown extra columns are ignored
+    obs.to_csv(p, index=False)
+    return p
+
+
+def run_cli(args, capsys):
+    rc = main([str(a) for a in args])
+    return rc, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("drop", ["value", "pretrain_loss", "data_amount"])
+def test_cli_missing_column(tmp_path, csv, capsys, drop):
+    import pandas as pd
+
+    bad = tmp_path / "bad.csv"
+    pd.read_csv(csv).drop(columns=[drop]).to_csv(bad, index=False)
+    rc, err = run_cli([bad, "--task", "sim", "--out", tmp_path / "o.json"], capsys)
+    assert rc != 0 and drop in err and "bad.csv" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "o.json").exists()
+
+
+def test_cli_bad_inputs(tmp_path, csv, capsys):
+    import pandas as pd
+
+    out = tmp_path / "o.json"
+    rc, err = run_cli([tmp_path / "nope.csv", "--task", "sim", "--out", out], capsys)
+    assert rc != 0 and "nope.csv" in err
+    nan = tmp_path / "nan.csv"
+    df = pd.read_csv(csv)
+    df.loc[3, "value"] = np.nan
+    df.to_csv(nan, index=False)
+    rc, err = run_cli([nan, "--task", "sim", "--out", out], capsys)
+    assert rc != 0 and "value" in err and "nan.csv" in err
+    rc, err = run_cli([csv, "--task", "mmlu", "--out", out], capsys)
+    assert rc != 0 and "mmlu" in err and "sim" in err
+    rc, err = run_cli([csv, "--task", "sim", "--metric", "f1", "--out", out], capsys)
+    assert rc != 0 and "f1" in err
+    assert not out.exists()
+
+
+def test_cli_no_traceback_in_subprocess(tmp_path):
+    p = subprocess.run([sys.executable, "-m", "emergence.fit", str(tmp_path / "missing.csv"), "--task", "x",
+                        "--out", str(tmp_path / "o.json")], capture_output=True, text=True)
+    assert p.returncode != 0 and "Traceback" not in p.stderr and "missing.csv" in p.stderr
+
+
+def test_cli_success_and_byte_identical(tmp_path, csv, capsys):
+    a, b = tmp_path / "a.json", tmp_path / "sub" / "b.json"
+    args = ["--task", "sim", "--chance", str(1 / 6), "--mcmc-steps", "800", "--bootstrap", "12", "--seed", "3"]
+    assert run_cli([csv, *args, "--out", a], capsys)[0] == 0
+    assert run_cli([csv, *args, "--out", b], capsys)[0] == 0
+    assert a.read_bytes() == b.read_bytes()
+    r = json.loads(a.read_text())
+    for k in ["task", "metric", "variant", "d0", "emergence_point_mle", "percentiles", "bootstrap_percentiles",
+              "ground_truth", "error_nats", "failed", "params", "loglik", "ess", "mcmc_converged", "status",
+              "reason", "fit_ckpts", "n_rows"]:
+        assert k in r
+    assert r["status"] == "ok" and r["d0"] == 6 and r["metric"] == "acc" and r["failed"] is False
+    assert r["error_nats"] == pytest.approx(abs(r["emergence_point_mle"] - r["ground_truth"]), abs=2e-6)
+    # rounded floats: at most 6 decimals
+    assert all(len(t.split(".")[1]) <= 6 for t in a.read_text().replace(",", " ").split() if t[0].isdigit() and "." in t)
+    assert not list(tmp_path.glob(".tmp*"))
+
+
+def test_fit_task_json_safe_and_defaults():
+    obs = simulate_obs(seed=0)
+    r = fit_task(obs, "sim")
+    json.dumps(r, allow_nan=False)
+    assert r["d0"] == 6 and r["variant"] == "log_power" and r["method"] == "full"
+    assert r["percentiles"] is None and r["percentiles_reason"] == "mcmc not run"
+    # num_fewshot 0: D0 falls back to 1 (E(1) = C under the log power law)
+    obs0 = obs.assign(num_fewshot=0)
+    r0 = fit_task(obs0, "sim")
+    assert r0["d0"] == 1 and r0["emergence_point_mle"] == pytest.approx(r0["params"]["C"], abs=1e-6)
+
+
+def test_metric_choice():
+    obs = simulate_obs(seed=0)
+    other = obs.assign(metric="logprob_norm", value=obs["value"] * 2)
+    both = fit.pd.concat([obs, other])
+    assert fit_task(both, "sim")["metric"] == "acc"
+    assert fit_task(other, "sim")["metric"] == "logprob_norm"

@@ -1,0 +1,96 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from emergence import tables
+from emergence.fit import simulate_obs, task_frame
+
+SPEC_ROWS = ["Full Data", "-1 Smallest Subset", "-2 Smallest Subset", "-3 Smallest Subset",
+             "-1 Largest Subset", "-2 Largest Subset", "-3 Largest Subset", "Only Subset Sample 1",
+             "Only Subset Sample 2", "Last 6 Checkpoints", "Last 5 Checkpoints", "Last 4 Checkpoints",
+             "Last 3 Checkpoints", "Last 6, Every Other Even", "Last 6, Every Other Odd",
+             "-1 Last Checkpoints", "-2 Last Checkpoints", "-3 Last Checkpoints", "-4 Last Checkpoints"]
+
+
+@pytest.fixture(scope="module")
+def obs():
+    return simulate_obs(sigma=0.01, A_fs=1.0, seed=0, losses=np.linspace(2.5, 4.0, 12))
+
+
+def test_every_table2_row_filters_what_it_says(obs):
+    rows = tables.holdout_rows()
+    assert list(rows) == SPEC_ROWS
+    df = task_frame(obs, "sim")[0]
+    df = df[df.pretrain_loss > 3.0]  # a pre-emergence set: 8 checkpoints
+    ft = df.data_amount > 0
+    Ds = [4, 16, 64, 256, 1024]
+    by_cap = df.groupby("ckpt_id").pretrain_loss.mean().sort_values().index.tolist()  # most capable first
+    assert len(by_cap) == 8
+
+    def Dset(d):
+        return sorted(d.loc[d.data_amount > 0, "data_amount"].unique().tolist())
+
+    def ckpts(d):
+        return set(d.ckpt_id)
+
+    for name, f in rows.items():
+        out = f(df)
+        assert set(out.index) <= set(df.index), name
+        if name == "Full Data":
+            assert out.equals(df)
+        elif "Smallest Subset" in name or "Largest Subset" in name:
+            k = int(name[1])
+            assert Dset(out) == (Ds[k:] if "Smallest" in name else Ds[:-k]), name
+            assert (out.data_amount == 0).sum() == (~ft).sum()  # few-shot rows stay
+            assert ckpts(out) == ckpts(df)
+        elif name.startswith("Only Subset Sample"):
+            s = int(name[-1])
+            assert set(out.loc[out.data_amount > 0, "subset_sample"]) == {s}
+            assert len(out) == (~ft).sum() + (ft & (df.subset_sample == s)).sum()
+        elif name.startswith("Last 6, Every Other"):
+            want = by_cap[:6][0::2] if name.endswith("Even") else by_cap[:6][1::2]
+            assert ckpts(out) == set(want) and len(want) == 3
+        elif name.startswith("Last"):
+            k = int(name.split()[1])
+            assert ckpts(out) == set(by_cap[:k]), name
+            assert len(out) == df.ckpt_id.isin(by_cap[:k]).sum()
+        elif name.endswith("Last Checkpoints"):
+            k = int(name[1])
+            assert ckpts(out) == set(by_cap[k:]), name
+        else:
+            raise AssertionError(f"untested row {name}")
+
+
+def test_holdout_ablation_runs(obs):
+    t = tables.holdout_ablation(obs, "sim", mcmc=None, chance=1 / 6)
+    assert t.ablation.tolist() == SPEC_ROWS
+    for c in ["task", "ablation", "n_ckpts", "n_rows", "emergence_point_mle", "ground_truth", "error_nats",
+              "err_p5", "err_p95", "failed", "status"]:
+        assert c in t.columns
+    assert t.ground_truth.nunique() == 1  # always from all few-shot rows
+    full = t.set_index("ablation")
+    assert full.loc["Full Data", "status"] == "ok" and full.loc["Full Data", "error_nats"] < 0.03
+    assert full.loc["Last 3 Checkpoints", "n_ckpts"] == 3
+    assert full.loc["-2 Last Checkpoints", "n_ckpts"] == full.loc["Full Data", "n_ckpts"] - 2
+    assert full.loc["Only Subset Sample 1", "n_rows"] < full.loc["Full Data", "n_rows"]
+    # statuses are honest: a number is reported exactly when the fit is identified
+    assert (t.emergence_point_mle.isna() == (t.status == "unidentifiable")).all()
+    md = tables.to_markdown(t[["ablation", "error_nats", "failed"]])
+    assert md.count("\n") == len(t) + 2 and md.startswith("| ablation | error_nats | failed |")
+
+
+def test_other_tables(obs):
+    ff = tables.functional_form_table(obs, "sim", mcmc=None, chance=1 / 6)
+    assert ff.variant.tolist() == ["log_power", "power", "no_fewshot"] and (ff.status == "ok").all()
+    d0 = tables.d0_sweep_table(obs, "sim", mcmc=None, chance=1 / 6)
+    assert d0.d0.tolist() == [6, 12, 30, 60, 120, 300]
+    e = d0.emergence_point_mle.to_numpy()
+    assert np.all(np.diff(e) > 0)  # more data moves emergence to higher loss
+    u = tables.uncertainty_table(obs, "sim", mcmc=dict(nsteps=800), bootstrap=dict(n=12), chance=1 / 6)
+    assert {"mcmc_p5", "mcmc_p95", "boot_p50", "emergence_point_mle", "ground_truth"} <= set(u.columns)
+    assert u.mcmc_p5[0] < u.emergence_point_mle[0] < u.mcmc_p95[0]
+
+
+def test_to_markdown_formats():
+    df = pd.DataFrame({"a": ["x|y", "z"], "b": [0.12345, None], "c": [True, np.nan]})
+    assert tables.to_markdown(df) == "| a | b | c |\n|---|---|---|\n| x\\|y | 0.123 | yes |\n| z | - | - |\n"
