@@ -100,7 +100,7 @@ def final_outputs():
     out += [f"{OUT}/fits/{t}.json" for t in FT_TASKS]
     out += [f"{OUT}/figures/fig3_{t}.png" for t in FT_TASKS]
     if FT_TASKS:
-        out += [f"{OUT}/tables/predictions.csv"]
+        out += [f"{OUT}/tables/{t}.csv" for t in ("predictions", "holdout_ablation", "uncertainty")]
     return out
 
 

@@ -1,12 +1,24 @@
-# Stage 9a: tables from the fits (prediction vs ground truth per task).
+# Stage 9a: tables from the observations and fits: predictions, Table 2 (hold-out
+# ablation), Table 3 (uncertainty), functional-form and D0 ablations.
 
 
 rule tables:
     input:
+        observations=f"{OUT}/observations.csv",
         fits=expand(f"{OUT}/fits/{{task}}.json", task=FT_TASKS),
     output:
-        csv=f"{OUT}/tables/predictions.csv",
-        md=f"{OUT}/tables/predictions.md",
+        predictions=f"{OUT}/tables/predictions.csv",
+        predictions_md=f"{OUT}/tables/predictions.md",
+        holdout=f"{OUT}/tables/holdout_ablation.csv",
+        holdout_md=f"{OUT}/tables/holdout_ablation.md",
+        uncertainty=f"{OUT}/tables/uncertainty.csv",
+        functional_form=f"{OUT}/tables/functional_form.csv",
+        d0_sweep=f"{OUT}/tables/d0_sweep.csv",
+    params:
+        tasks=[TASKS[t] for t in FT_TASKS],
+        opts=config["fit"],
+        method=next(iter(FT["methods"])) if FT else None,
+        seed=config["seed"],
     log:
         f"{OUT}/logs/tables.log",
     benchmark:

@@ -1,4 +1,4 @@
-"""Rule fit: the emergence-law fit of one task, from the observations table alone."""
+"""Rule fit: the emergence-law fit of one task (MLE, MCMC, bootstrap), from the observations alone."""
 import pandas as pd
 
 from emergence import runtime
@@ -7,9 +7,12 @@ log = runtime.setup(snakemake.log[0])
 from emergence import fit
 
 p = snakemake.params
+o = p.opts
 obs = pd.read_csv(snakemake.input[0])
-res = fit.fit_task(obs, p.task["name"], metric=p.opts["metric"] or p.task["metric"], d0=p.opts["d0"],
-                   variant=p.opts["variant"], chance=p.task.get("chance"), method=p.method, seed=p.seed)
+res = fit.fit_task(obs, p.task["name"], metric=o["metric"] or p.task["metric"], d0=o["d0"],
+                   variant=o["variant"], chance=p.task.get("chance"), method=o["method"] or p.method,
+                   mcmc=o["mcmc"], bootstrap=o["bootstrap"] if o["bootstrap"]["n"] else None,
+                   bounds={k: tuple(v) for k, v in o["bounds"].items()} or None, seed=p.seed)
 fit.write_json(res, snakemake.output[0])
 log.info(f"{p.task['name']}: status {res['status']}, E_mle {res['emergence_point_mle']}, "
-         f"truth {res['ground_truth']}, error {res['error_nats']} ({res['reason']})")
+         f"truth {res['ground_truth']}, error {res['error_nats']}, ess {res['ess']} ({res['reason']})")

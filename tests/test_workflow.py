@@ -98,3 +98,15 @@ def test_lint_is_clean():
     p = snakemake("--lint", "--configfile", TEST_CONFIG, workdir=REPO, check=False)
     assert p.returncode == 0, p.stdout + p.stderr
     assert "Congratulations" in p.stdout + p.stderr
+
+
+def test_tables_cover_every_holdout_row(test_run):
+    from emergence.tables import holdout_rows
+
+    t2 = pd.read_csv(test_run / "tables" / "holdout_ablation.csv")
+    assert list(t2["ablation"]) == list(holdout_rows())
+    # a row the data cannot identify says so instead of printing a number
+    bad = t2[t2["status"] == "unidentifiable"]
+    assert bad["emergence_point_mle"].isna().all() and bad["reason"].notna().all()
+    t3 = pd.read_csv(test_run / "tables" / "uncertainty.csv")
+    assert list(t3["task"]) == ["kv_recall"]

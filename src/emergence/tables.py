@@ -146,3 +146,12 @@ def to_markdown(df: pd.DataFrame, digits=3) -> str:
     lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
     return "\n".join(lines) + "\n"
+
+
+PREDICTION_COLUMNS = ["task", "metric", "variant", "d0", "n_ckpts", "emergence_point_mle", "ground_truth",
+                      "error_nats", "failed", "status", "reason"]
+
+
+def predictions_table(fits: list[dict]) -> pd.DataFrame:
+    """One row per task: the fitted prediction against the ground truth."""
+    return pd.DataFrame([{c: f.get(c) for c in PREDICTION_COLUMNS} for f in fits], columns=PREDICTION_COLUMNS)
