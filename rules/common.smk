@@ -52,7 +52,10 @@ def size_ckpts(wildcards):
 
 def pretrain_loss_inputs(wildcards):
     heldout = config["pretrain_loss"]["corpus"]
-    corpus = f"{OUT}/corpus/heldout.jsonl" if heldout == "toy" else heldout
+    if isinstance(heldout, dict):  # a datasets spec, read at run time
+        corpus = []
+    else:
+        corpus = f"{OUT}/corpus/heldout.jsonl" if heldout == "toy" else heldout
     return {"manifest": size_manifest(wildcards.series, wildcards.size), "corpus": corpus}
 
 
@@ -66,6 +69,17 @@ def task_files(task, *names):
     return [f"{OUT}/tasks/{task}/{n}" for n in names]
 
 
+def pool_file(task):
+    """The finetuning pool: generated with a toy task, or exported from an lm-eval task."""
+    if TASKS[task]["source"] == "toy":
+        return f"{OUT}/tasks/{task}/pool.jsonl"
+    return f"{OUT}/tasks/{task}/train_pool.jsonl"
+
+
+def subsets_pool(wildcards):
+    return pool_file(wildcards.task)
+
+
 def ckpt_info(wildcards):
     return CKPTS[wildcards.ckpt]
 
@@ -74,7 +88,7 @@ def finetune_inputs(wildcards):
     c = CKPTS[wildcards.ckpt]
     files = {"manifest": size_manifest(c["series"], c["size"])}
     files["subsets"] = [f"{OUT}/subsets/{t}.json" for t in FT_TASKS]
-    files["pools"] = [f for t in FT_TASKS for f in task_files(t, "pool.jsonl")]
+    files["pools"] = [pool_file(t) for t in FT_TASKS]
     return files
 
 

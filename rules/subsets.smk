@@ -3,7 +3,7 @@
 
 rule subsets:
     input:
-        pool=f"{OUT}/tasks/{{task}}/pool.jsonl",
+        pool=subsets_pool,
     output:
         f"{OUT}/subsets/{{task}}.json",
     params:

@@ -20,3 +20,21 @@ rule tasks:
         "../envs/tasks.yaml"
     script:
         "../scripts/tasks.py"
+
+
+# lm-eval tasks (MMLU, GSM8K, ...): only the finetuning pool is exported, from the task's
+# own documents and formatting; evaluation uses the task by name.
+rule task_pool:
+    output:
+        f"{OUT}/tasks/{{task}}/train_pool.jsonl",
+    params:
+        task=task_spec,
+        seed=config["seed"],
+    log:
+        f"{OUT}/logs/task_pool/{{task}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/task_pool/{{task}}.tsv"
+    conda:
+        "../envs/evaluate.yaml"
+    script:
+        "../scripts/task_pool.py"

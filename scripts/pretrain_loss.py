@@ -7,7 +7,9 @@ log = runtime.setup(snakemake.log[0], snakemake.threads)
 from emergence import evaluate, pretrain_loss
 
 p = snakemake.params
-texts = pretrain_loss.read_texts(snakemake.input.corpus, p.opts["max_sequences"])
+corpus = p.opts["corpus"]
+source = corpus if isinstance(corpus, dict) else snakemake.input.corpus
+texts = pretrain_loss.read_texts(source, p.opts["max_sequences"])
 manifest = pd.read_csv(snakemake.input.manifest[0]).set_index("step") if snakemake.input.manifest else None
 rows = []
 progress = runtime.Progress(len(p.ckpts), log, "checkpoints")

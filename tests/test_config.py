@@ -94,3 +94,9 @@ def test_checkpoint_ids_and_grid():
     assert cfg.finetuned_ckpts(c) == ["toy-m-step20", "toy-m-step40", "toy-m-step60"]
     grid = cfg.finetune_grid(c)
     assert len(grid) == 3 and {g["data_amount"] for g in grid} == {2, 8, 32}
+
+
+@pytest.mark.parametrize("path", glob.glob(os.path.join(REPO, "configs", "*.yaml")), ids=os.path.basename)
+def test_paper_configs_dry_run(path, tmp_path):
+    p = snakemake("-n", "--configfile", path, "--cores", "1", "-q", workdir=tmp_path)
+    assert p.returncode == 0

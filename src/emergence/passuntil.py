@@ -193,7 +193,8 @@ def predict_holdout(df, x="params", y="pu", id=None, se=None, largest=True):
     axis) and predict it. Task level by default; with `id` (a column naming instances),
     IPU: fit each instance, predict the task as the mean of instance predictions, and let
     an instance with no fit predict its mean training PU (0 if always censored, 1 if always
-    passing). Returns x_holdout, pu_true, pu_pred, rel_err = |pred - true| / true, fit.
+    passing). `se` optionally names a column of PU standard errors for the weighted task
+    fit. Returns x_holdout, pu_true, pu_pred, rel_err = |pred - true| / true, fit.
     """
     xs = df[x].to_numpy(float)
     x_h = xs.max() if largest else xs.min()

@@ -6,8 +6,16 @@ import json
 
 
 
-def read_texts(path: str, limit: int) -> list[str]:
-    """Held-out text: a .jsonl with a "text" field per line, or a plain .txt (one per line)."""
+def read_texts(path, limit: int) -> list[str]:
+    """Held-out text: a .jsonl with a "text" field per line, a plain .txt (one per line), or
+    a datasets spec {dataset, name, split, data_files, text_field} (streamed, first `limit`)."""
+    if isinstance(path, dict):
+        import datasets
+
+        ds = datasets.load_dataset(path["dataset"], path.get("name"), split=path["split"],
+                                   data_files=path.get("data_files"), streaming=True)
+        field = path.get("text_field", "text")
+        return [row[field] for _, row in zip(range(limit), ds)]
     texts = []
     with open(path) as f:
         for i, line in enumerate(f):
