@@ -12,7 +12,7 @@ p = snakemake.params
 c = p.ckpt
 device = evaluate.pick_device(p.opts["device"])
 include = p.include_path if os.path.isdir(p.include_path) else None
-extra = [t["include_path"] for t in p.tasks.values() if t.get("include_path")]
+extra = [config.resolve(t["include_path"]) for t in p.tasks.values() if t.get("include_path")]
 ev = evaluate.Evaluator([include, *extra] if extra else include,
                         include_defaults=any(t["source"] == "lm_eval" for t in p.tasks.values()),
                         batch_size=p.opts["batch_size"], device=device)

@@ -4,10 +4,10 @@ import json
 from emergence import runtime
 
 log = runtime.setup(snakemake.log[0])
-from emergence import tasks
+from emergence import config, tasks
 
 t = snakemake.params.task
-records = tasks.lm_eval_pool(t["name"], t["finetune_split"], t["n_train_pool"], t.get("include_path"),
+records = tasks.lm_eval_pool(t["name"], t["finetune_split"], t["n_train_pool"], config.resolve(t["include_path"]) if t.get("include_path") else None,
                              snakemake.params.seed)
 with open(snakemake.output[0], "w") as f:
     for r in records:

@@ -17,6 +17,13 @@ class ConfigError(ValueError):
     pass
 
 
+def resolve(path: str) -> str:
+    """A config path as given (relative to the working directory), else relative to the repo."""
+    if os.path.isabs(path) or os.path.exists(path):
+        return path
+    return os.path.join(REPO, path) if os.path.exists(os.path.join(REPO, path)) else path
+
+
 def checkpoint_id(series: str, size: str, step: int) -> str:
     return f"{series}-{size}-step{step}"
 
@@ -88,7 +95,7 @@ def check(config: dict) -> list[str]:
             tpl = os.path.join(REPO, "tasks", t.get("template", ""))
             if "template" in t and not os.path.isfile(tpl):
                 out.append(f"field 'tasks.{i}.template': no file {tpl}")
-        if t["source"] == "lm_eval" and t.get("include_path") and not os.path.isdir(t["include_path"]):
+        if t["source"] == "lm_eval" and t.get("include_path") and not os.path.isdir(resolve(t["include_path"])):
             out.append(f"field 'tasks.{i}.include_path': no folder {t['include_path']}")
     for s in config["series"]:
         for size, spec in s["sizes"].items():
