@@ -22,6 +22,7 @@ include: "rules/evaluate.smk"
 include: "rules/collect.smk"
 include: "rules/fit.smk"
 include: "rules/tables.smk"
+include: "rules/metric_chain.smk"
 include: "rules/figures.smk"
 
 

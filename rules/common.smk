@@ -26,6 +26,8 @@ TOY_TASKS = [t for t, spec in TASKS.items() if spec["source"] == "toy"]
 FT = config.get("finetune")
 FT_TASKS = FT["tasks"] if FT else []
 FT_CKPTS = cfg.finetuned_ckpts(config)
+# multiple-choice tasks have per-choice log-likelihoods: the metric chain runs on them
+MC_TASKS = [t for t, s in TASKS.items() if s["source"] == "toy" and s.get("generator") == "recall_mc"]
 
 
 wildcard_constraints:
@@ -115,6 +117,7 @@ def final_outputs():
     out += [f"{OUT}/figures/fig3_{t}.png" for t in FT_TASKS]
     if FT_TASKS:
         out += [f"{OUT}/tables/{t}.csv" for t in ("predictions", "holdout_ablation", "uncertainty")]
+    out += [f"{OUT}/tables/metric_chain_summary_{t}.csv" for t in MC_TASKS]
     return out
 
 

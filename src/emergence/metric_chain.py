@@ -132,3 +132,20 @@ def summarise(corr, threshold=0.75):
             "frac_above": float((o > threshold).mean()) if len(o) else np.nan,
             "n": len(o), "n_constant": int(g.r.isna().sum())})
     return pd.DataFrame(rows)
+
+
+def chain_from_eval_dirs(checkpoints: pd.DataFrame, eval_root: str, task: str) -> pd.DataFrame:
+    """The chain for one task over every checkpoint's few-shot lm-eval sample log.
+
+    compute is training FLOPs (C = 6 N T); the series and task travel as columns so that
+    `correlations` correlates within one model family."""
+    import os
+
+    frames = []
+    for series, ck in checkpoints.groupby("series", sort=True):
+        recs = []
+        for c in ck.itertuples():
+            path = os.path.join(eval_root, c.ckpt, task, "fewshot", "samples.jsonl")
+            recs += [(c.ckpt, c.flops, s) for s in read_samples(path)]
+        frames.append(chain_from_samples(recs).assign(series=series, task=task))
+    return pd.concat(frames, ignore_index=True)

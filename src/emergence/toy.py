@@ -117,6 +117,7 @@ class ModelConfig:
     arch: str = "gpt2"           # "gpt2" (learned positions) or "llama" (rotary positions)
     sinusoidal_init: bool = True  # gpt2: start the learned positions from sinusoids
     pos_scale: float = 0.3
+    init_std: float = 0.02
 
 
 @dataclass
@@ -142,13 +143,13 @@ def build_model(cc: CorpusConfig, mc: ModelConfig, seed: int):
         cfg = LlamaConfig(vocab_size=n_vocab, hidden_size=mc.n_embd, intermediate_size=4 * mc.n_embd,
                           num_hidden_layers=mc.n_layer, num_attention_heads=mc.n_head,
                           num_key_value_heads=mc.n_head, max_position_embeddings=mc.n_positions,
-                          tie_word_embeddings=True, bos_token_id=1, eos_token_id=1, pad_token_id=0)
+                          tie_word_embeddings=True, initializer_range=mc.init_std, bos_token_id=1, eos_token_id=1, pad_token_id=0)
         return LlamaForCausalLM(cfg)
     from transformers import GPT2Config, GPT2LMHeadModel
 
     cfg = GPT2Config(vocab_size=n_vocab, n_positions=mc.n_positions, n_embd=mc.n_embd,
                      n_layer=mc.n_layer, n_head=mc.n_head, resid_pdrop=0.0, embd_pdrop=0.0,
-                     attn_pdrop=0.0, bos_token_id=1, eos_token_id=1, pad_token_id=0)
+                     attn_pdrop=0.0, initializer_range=mc.init_std, bos_token_id=1, eos_token_id=1, pad_token_id=0)
     model = GPT2LMHeadModel(cfg)
     if mc.sinusoidal_init:
         # Sinusoids let a head attend to "the previous token" with one linear map (a rotation),

@@ -1,0 +1,23 @@
+# The metric chain (Schaeffer et al. 2024): from the evaluation jobs' per-sample
+# log-likelihoods, log p(correct) -> p(correct) -> p over choices -> accuracy / Brier, and
+# how well each correlates with compute across a series' checkpoints, per sample.
+
+
+rule metric_chain:
+    input:
+        checkpoints=f"{OUT}/checkpoints.csv",
+        evals=evaluate_tables,
+    output:
+        samples=f"{OUT}/tables/metric_chain_{{task}}.csv.gz",
+        correlations=f"{OUT}/tables/metric_chain_correlations_{{task}}.csv",
+        summary=f"{OUT}/tables/metric_chain_summary_{{task}}.csv",
+    params:
+        eval_root=f"{OUT}/evaluate",
+    log:
+        f"{OUT}/logs/metric_chain/{{task}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/metric_chain/{{task}}.tsv"
+    conda:
+        "../envs/fit.yaml"
+    script:
+        "../scripts/metric_chain.py"

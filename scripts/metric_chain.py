@@ -1,0 +1,17 @@
+"""Rule metric_chain: per-sample metric chain of one multiple-choice task, and its correlations."""
+import pandas as pd
+
+from emergence import runtime
+
+log = runtime.setup(snakemake.log[0])
+from emergence import metric_chain
+
+out = snakemake.output
+chain = metric_chain.chain_from_eval_dirs(pd.read_csv(snakemake.input.checkpoints), snakemake.params.eval_root,
+                                          snakemake.wildcards.task)
+corr = metric_chain.correlations(chain)
+summary = metric_chain.summarise(corr)
+chain.to_csv(out.samples, index=False, float_format="%.6g", compression={"method": "gzip", "mtime": 0})
+runtime.atomic_write_csv(corr, out.correlations)
+runtime.atomic_write_csv(summary, out.summary)
+log.info("\n" + summary.to_string())
