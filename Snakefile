@@ -23,6 +23,7 @@ include: "rules/collect.smk"
 include: "rules/fit.smk"
 include: "rules/tables.smk"
 include: "rules/metric_chain.smk"
+include: "rules/passuntil.smk"
 include: "rules/figures.smk"
 
 

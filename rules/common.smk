@@ -26,6 +26,8 @@ TOY_TASKS = [t for t, spec in TASKS.items() if spec["source"] == "toy"]
 FT = config.get("finetune")
 FT_TASKS = FT["tasks"] if FT else []
 FT_CKPTS = cfg.finetuned_ckpts(config)
+PU = config.get("passuntil")
+PU_CKPTS = cfg.passuntil_ckpts(config)
 # multiple-choice tasks have per-choice log-likelihoods: the metric chain runs on them
 MC_TASKS = [t for t, s in TASKS.items() if s["source"] == "toy" and s.get("generator") == "recall_mc"]
 
@@ -118,6 +120,8 @@ def final_outputs():
     if FT_TASKS:
         out += [f"{OUT}/tables/{t}.csv" for t in ("predictions", "holdout_ablation", "uncertainty")]
     out += [f"{OUT}/tables/metric_chain_summary_{t}.csv" for t in MC_TASKS]
+    if PU:
+        out += [f"{OUT}/passuntil/fit_{PU['task']}.json"]
     return out
 
 
@@ -145,3 +149,13 @@ def ckpt_trust_remote_code(wildcards):
 
 def evaluate_tables(wildcards):
     return [f"{OUT}/evaluate/{c}.csv" for c in CKPTS]
+
+
+def passuntil_inputs(wildcards):
+    c = CKPTS[wildcards.ckpt]
+    return {"manifest": size_manifest(c["series"], c["size"]),
+            "task": task_files(PU["task"], f"{PU['task']}.yaml", "test.jsonl", "fewshot.jsonl")}
+
+
+def passuntil_tables(wildcards):
+    return [f"{OUT}/passuntil/runs/{c}.csv" for c in PU_CKPTS]

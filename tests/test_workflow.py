@@ -110,3 +110,27 @@ def test_tables_cover_every_holdout_row(test_run):
     assert bad["emergence_point_mle"].isna().all() and bad["reason"].notna().all()
     t3 = pd.read_csv(test_run / "tables" / "uncertainty.csv")
     assert list(t3["task"]) == ["kv_recall"]
+
+
+def test_passuntil_samples_until_pass_or_cap(test_run):
+    pu = CFG["passuntil"]
+    runs = pd.concat([pd.read_csv(f) for f in (test_run / "passuntil" / "runs").glob("*.csv")])
+    assert len(runs) == pu["instances"] * len(CFG["series"][0]["sizes"]["m"]["steps"])
+    assert (runs["K"] <= pu["k_max"]).all() and (runs["passes"] <= pu["r"]).all()
+    # an instance is resolved (r passes) or censored at the cap, never both, never neither
+    assert ((runs["passes"] == pu["r"]) ^ runs["censored"]).all()
+    assert (runs.loc[runs.censored, "K"] == pu["k_max"]).all()
+    fit = json.load(open(test_run / "passuntil" / "fit_kv_span.json"))
+    assert fit["axis"] == "flops" and fit["n_ckpts"] == 3
+
+
+def test_metric_chain_tables(test_run):
+    s = pd.read_csv(test_run / "tables" / "metric_chain_summary_kv_recall.csv")
+    assert set(s["metric"]) >= {"logp_vocab_correct", "p_choices_correct", "accuracy", "brier"}
+    assert set(s["method"]) == {"pearson", "spearman", "kendall"}
+    chain = pd.read_csv(test_run / "tables" / "metric_chain_kv_recall.csv.gz")
+    acc = chain[chain.metric == "accuracy"].groupby("ckpt")["value"].mean()
+    obs = pd.read_csv(test_run / "observations.csv")
+    fs = obs[(obs.method == "fewshot") & (obs.metric == "acc") & (obs.task == "kv_recall")].set_index("ckpt")["value"]
+    # the chain's accuracy is lm-eval's acc up to tie-breaking
+    assert (acc.reindex(fs.index) - fs).abs().max() < 0.1

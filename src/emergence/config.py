@@ -127,7 +127,30 @@ def check(config: dict) -> list[str]:
             if missing:
                 out.append(f"field 'finetune.steps': {missing} are not checkpoints of "
                            f"series.{ft['series']}.sizes.{ft['size']}.steps")
+    pu = config.get("passuntil")
+    if pu:
+        if pu["task"] not in tasks:
+            out.append(f"field 'passuntil.task': unknown task {pu['task']!r}")
+        elif tasks[pu["task"]].get("generator", "span_gen") == "recall_mc":
+            out.append("field 'passuntil.task': PassUntil needs a generation task scored by exact match")
+        if pu["series"] not in series or pu["size"] not in series[pu["series"]]["sizes"]:
+            out.append(f"field 'passuntil.size': no size {pu['size']!r} in series {pu['series']!r}")
+        elif pu.get("steps"):
+            have = set(series[pu["series"]]["sizes"][pu["size"]]["steps"])
+            if set(pu["steps"]) - have:
+                out.append(f"field 'passuntil.steps': {sorted(set(pu['steps']) - have)} are not checkpoints of that size")
+        if pu.get("estimator", "unbiased") == "unbiased" and pu.get("r", 2) < 2:
+            out.append("field 'passuntil.r': the unbiased estimator needs r >= 2")
     return out
+
+
+def passuntil_ckpts(config: dict) -> list[str]:
+    pu = config.get("passuntil")
+    if not pu:
+        return []
+    s = next(x for x in config["series"] if x["name"] == pu["series"])
+    steps = pu.get("steps") or s["sizes"][pu["size"]]["steps"]
+    return [checkpoint_id(pu["series"], pu["size"], x) for x in sorted(steps)]
 
 
 def checkpoints(config: dict, out_dir: str) -> list[dict]:

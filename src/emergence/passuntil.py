@@ -242,3 +242,88 @@ def classify_curvature(logN, F, level=0.95):
     h = stats.t.ppf(0.5 + level / 2, dof) * se
     label = "linear" if p >= 1 - level else ("concave" if q < 0 else "convex")
     return {"label": label, "q": q, "lo": q - h, "hi": q + h, "p": p}
+
+
+# ---------------------------------------------------------------------------------------
+# Running it through lm-eval: a derived task samples each unresolved instance `batch` times
+# per round (lm-eval's `repeats`), at temperature 1 without truncation.
+
+def _generation_kwargs(yaml_path: str) -> dict:
+    """generation_kwargs of a task YAML, following `include:` (our templates are plain YAML)."""
+    import os
+
+    import yaml
+
+    cfg = yaml.safe_load(open(yaml_path))
+    if "generation_kwargs" in cfg or "include" not in cfg:
+        return dict(cfg.get("generation_kwargs", {}))
+    inc = cfg["include"]
+    return _generation_kwargs(inc if os.path.isabs(inc) else os.path.join(os.path.dirname(yaml_path), inc))
+
+
+def sampling_task(base_yaml: str, name: str, batch: int, temperature: float, out_dir: str) -> str:
+    """Write the sampling variant of a generation task; returns its task name."""
+    import json
+    import os
+
+    gen = _generation_kwargs(base_yaml)
+    gen.update(do_sample=True, temperature=temperature, top_k=0, top_p=1.0)
+    os.makedirs(out_dir, exist_ok=True)
+    derived = f"{name}_passuntil"
+    with open(os.path.join(out_dir, f"{derived}.yaml"), "w") as f:
+        json.dump({"include": os.path.abspath(base_yaml), "task": derived, "repeats": batch,
+                   "generation_kwargs": gen}, f, indent=1)
+    return derived
+
+
+def sample_until_pass(run_round, ids, r: int, k_max: int, log=print) -> pd.DataFrame:
+    """Rounds of sampling until every instance has r passes or k_max samples.
+
+    run_round(ids, round_index) -> {doc_id: [0/1, ...]} draws a fresh batch for each listed
+    instance with a new seed; `absorb` drops samples past the r-th pass or k_max, so the
+    result is what one-at-a-time sampling would have recorded."""
+    state = init_state(ids)
+    for rnd in range(10_000):
+        todo = plan_round(state, r, k_max, batch=k_max)
+        if todo.empty:
+            break
+        state = absorb(state, run_round(todo["id"].tolist(), rnd), r, k_max)
+        log(f"round {rnd}: {len(todo)} unresolved, {int(state['K'].sum())} samples so far")
+    return state
+
+
+def summarise_series(runs: pd.DataFrame, checkpoints: pd.DataFrame, axis: str = "flops", seed: int = 0) -> dict:
+    """Task-level PU per checkpoint (with CI), the PU(N) law at task and instance level, a
+    held-out prediction of the most capable checkpoint, and the curvature of F(N).
+
+    runs: per-instance rows (ckpt, doc_id, K, passes, pu, censored, upper) of every
+    checkpoint; checkpoints: indexed by ckpt, with the axis column."""
+    rows = []
+    for ckpt, g in runs.groupby("ckpt", sort=False):
+        rows.append({"ckpt": ckpt, axis: float(checkpoints.loc[ckpt, axis]), **task_pu(g, seed=seed)})
+    table = pd.DataFrame(rows).sort_values(axis)
+    table = table.reset_index(drop=True)
+    # F = log(-log PU) is only defined for 0 < PU < 1
+    ok = (table.pu > 0) & (table.pu < 1)
+    table["F"] = np.where(ok, np.log(-np.log(table.pu.where(ok, 0.5))), np.nan)
+    out = {"axis": axis, "n_ckpts": len(table), "law": None, "law_reason": None, "holdout": None,
+           "ipu_holdout": None, "curvature": None}
+    try:
+        law = fit_law(table[axis], table.pu, table.se.where(table.se > 0))
+        out["law"] = {k: law[k] for k in ("c", "alpha", "log_c", "n")}
+    except ValueError as e:
+        out["law_reason"] = str(e)
+    largest = axis != "pretrain_loss"
+    inst = runs.merge(table[["ckpt", axis]], on="ckpt")
+    for key, kw in (("holdout", {}), ("ipu_holdout", {"id": "doc_id"})):
+        try:
+            h = predict_holdout(inst if kw else table, x=axis, y="pu", largest=largest, **kw)
+            out[key] = {k: h[k] for k in ("x_holdout", "pu_true", "pu_pred", "rel_err")}
+        except (ValueError, np.linalg.LinAlgError) as e:
+            out[key] = {"reason": str(e)}
+    f = table.dropna(subset=["F"])
+    if len(f) >= 4:
+        x = np.log(f[axis].to_numpy(float)) if axis != "pretrain_loss" else f[axis].to_numpy(float)
+        out["curvature"] = classify_curvature(x, f["F"].to_numpy(float))
+    out["table"] = table
+    return out

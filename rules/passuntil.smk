@@ -1,0 +1,45 @@
+# PassUntil (Hu et al. 2024): sample each instance of a generation task until r passes (or
+# k_max samples), then fit PU(N) = exp(-c N^-alpha) across checkpoints.
+
+
+rule passuntil:
+    input:
+        unpack(passuntil_inputs),
+    output:
+        f"{OUT}/passuntil/runs/{{ckpt}}.csv",
+    params:
+        ckpt=ckpt_info,
+        opts=PU,
+        task=TASKS[PU["task"]] if PU else None,
+        include_path=f"{OUT}/tasks",
+        seed=config["seed"],
+        device=config["evaluate"]["device"],
+        batch_size=config["evaluate"]["batch_size"],
+    log:
+        f"{OUT}/logs/passuntil/{{ckpt}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/passuntil/{{ckpt}}.tsv"
+    conda:
+        "../envs/evaluate.yaml"
+    script:
+        "../scripts/passuntil.py"
+
+
+rule passuntil_fit:
+    input:
+        runs=passuntil_tables,
+        checkpoints=f"{OUT}/checkpoints.csv",
+    output:
+        fit=f"{OUT}/passuntil/fit_{{task}}.json",
+        table=f"{OUT}/tables/passuntil_{{task}}.csv",
+    params:
+        opts=PU,
+        seed=config["seed"],
+    log:
+        f"{OUT}/logs/passuntil_fit/{{task}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/passuntil_fit/{{task}}.tsv"
+    conda:
+        "../envs/fit.yaml"
+    script:
+        "../scripts/passuntil_fit.py"

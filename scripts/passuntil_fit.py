@@ -1,0 +1,15 @@
+"""Rule passuntil_fit: task-level PU per checkpoint, the PU(N) law, a held-out prediction, curvature."""
+import pandas as pd
+
+from emergence import runtime
+
+log = runtime.setup(snakemake.log[0])
+from emergence import fit, passuntil
+
+p = snakemake.params
+runs = pd.concat([pd.read_csv(f) for f in snakemake.input.runs], ignore_index=True)
+ck = pd.read_csv(snakemake.input.checkpoints).set_index("ckpt")
+result = passuntil.summarise_series(runs, ck, axis=p.opts["axis"], seed=p.seed)
+runtime.atomic_write_csv(result.pop("table"), snakemake.output.table)
+fit.write_json(result, snakemake.output.fit)
+log.info(f"{result}")

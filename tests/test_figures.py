@@ -1,0 +1,180 @@
+"""Figures layer: every figure draws from small fixture tables, skips (None) without its data;
+the L(N) fit recovers known parameters; table_html marks failed rows."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from emergence import figures, tables
+from emergence.fit import fit_task, simulate_obs
+
+SIZES = {"1B": 1e9, "3B": 3e9}
+LOSSES = {"1B": np.linspace(4.0, 3.0, 7), "3B": np.linspace(3.7, 2.5, 7)}
+CHANCE = 1 / 6
+
+
+def make_obs(seed=0):
+    """Two model sizes x 7 checkpoints, few-shot + full finetuning at 5 D values; LoRA ranks
+    1 and 4 at two D values (fig12); logprob_norm rows for every result (fig13)."""
+    losses = np.concatenate([LOSSES[s] for s in SIZES])
+    obs = simulate_obs(sigma=0.01, A_fs=1.0, seed=seed, losses=losses)
+    names, meta = {}, {}
+    i = 0
+    for s, n in SIZES.items():
+        for j, L in enumerate(LOSSES[s]):
+            step = 1000 * (j + 1)
+            tokens = step * 4e6
+            names[f"c{i:02d}"] = f"{s}-step{step}"
+            meta[f"{s}-step{step}"] = dict(size=s, step=step, params=n, tokens=tokens, flops=6 * n * tokens)
+            i += 1
+    obs["ckpt"] = obs["ckpt"].map(names)
+    for c in ("size", "step", "params", "tokens", "flops"):
+        obs[c] = obs["ckpt"].map(lambda k, c=c: meta[k][c])
+    obs["series"] = "sim"
+    rng = np.random.default_rng(seed + 1)
+    lora = []
+    for r, shift in (("lora_r1", -0.03), ("lora_r4", -0.01)):
+        g = obs[(obs["method"] == "full") & obs["data_amount"].isin([16, 256])].copy()
+        g["method"] = r
+        g["value"] = np.maximum(g["value"] + shift * 4 + 0.01 * rng.standard_normal(len(g)), CHANCE - 0.02)
+        lora.append(g)
+    obs = pd.concat([obs, *lora], ignore_index=True)
+    lp = obs.copy()
+    lp["metric"] = "logprob_norm"
+    lp["value"] = np.log(CHANCE) + 2.2 * (lp["value"] - CHANCE) - 0.3 * (lp["pretrain_loss"] - 4.0) ** 2 * 0.2
+    return pd.concat([obs, lp], ignore_index=True)
+
+
+def make_checkpoints(obs):
+    cols = ["ckpt", "series", "size", "step", "params", "tokens", "flops", "pretrain_loss"]
+    ck = obs[cols].drop_duplicates("ckpt").sort_values(["size", "step"]).reset_index(drop=True)
+    ck["path"], ck["revision"] = "", ""
+    return ck
+
+
+@pytest.fixture(scope="module")
+def data():
+    obs = make_obs()
+    fit = fit_task(obs, "sim", chance=CHANCE)
+    assert fit["status"] == "ok"
+    e = fit["emergence_point_mle"]
+    fit["percentiles"] = {f"p{p}": e + 0.02 * z for p, z in
+                          zip((5, 10, 25, 50, 75, 90, 95), (-1.64, -1.28, -0.67, 0, 0.67, 1.28, 1.64))}
+    fit["bootstrap_percentiles"] = {k: v + 0.005 for k, v in fit["percentiles"].items()}
+    rows = {k: v for k, v in tables.holdout_rows().items() if k == "Full Data" or k.endswith("Last Checkpoints")}
+    hold = tables.holdout_ablation(obs, "sim", mcmc=None, rows=rows, chance=CHANCE)
+    form = pd.DataFrame(dict(task=["sim"] * 3 + ["other"] * 3, variant=["log_power", "power", "no_fewshot"] * 2,
+                             error_nats=[0.02, 0.15, 0.05, 0.04, None, 0.08],
+                             err_p5=[0.005, 0.05, 0.01, 0.01, None, 0.02],
+                             err_p95=[0.06, 0.3, 0.12, 0.09, None, 0.2],
+                             err_p50=[0.02, 0.12, 0.04, 0.035, None, 0.07]))
+    d0 = pd.DataFrame(dict(task="sim", d0_multiple=[1, 2, 5, 10, 20, 50], d0=[6, 12, 30, 60, 120, 300],
+                           error_nats=[0.02, 0.025, 0.03, 0.04, 0.09, 0.16],
+                           err_p5=[0.0, 0.01, 0.01, 0.02, 0.04, 0.1], err_p95=[0.07, 0.08, 0.09, 0.1, 0.2, 0.3])),
+    return dict(obs=obs, ck=make_checkpoints(obs), fit=fit, hold=hold, form=form, d0=d0[0])
+
+
+def all_figures(d):
+    obs, fit, ck = d["obs"], d["fit"], d["ck"]
+    return {
+        "fig3": lambda: figures.fig3(obs, fit, "sim", chance=CHANCE),
+        "fig4": lambda: figures.fig4(obs, fit, "sim", chance=CHANCE),
+        "fig5": lambda: figures.fig5(fit, obs, "sim", chance=CHANCE),
+        "fig6": lambda: figures.fig6(d["form"], d["d0"]),
+        "fig7": lambda: figures.fig7(d["hold"], fit, ck, "sim"),
+        "fig10": lambda: figures.fig10(ck, fit),
+        "fig12": lambda: figures.fig12(obs, "sim", chance=CHANCE, fit=fit),
+        "fig13": lambda: figures.fig13(obs, "sim", fit=fit, chance=CHANCE),
+    }
+
+
+@pytest.mark.parametrize("name", ["fig3", "fig4", "fig5", "fig6", "fig7", "fig10", "fig12", "fig13"])
+def test_figure_renders(data, name, tmp_path):
+    fig = all_figures(data)[name]()
+    assert fig is not None, name
+    png, pdf = tmp_path / f"{name}.png", tmp_path / f"{name}.pdf"
+    figures.save(fig, str(png), str(pdf))
+    blob = png.read_bytes()
+    assert blob[:8] == b"\x89PNG\r\n\x1a\n" and len(blob) > 20_000, (name, len(blob))
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+
+
+def test_figures_skip_without_data(data):
+    obs, fit, ck = data["obs"], data["fit"], data["ck"]
+    fs_only = obs[obs["method"] == "fewshot"]
+    unident = dict(fit, params=None, emergence_point_mle=None, percentiles=None, bootstrap_percentiles=None,
+                   status="unidentifiable")
+    assert figures.fig3(obs, fit, "nope") is None
+    assert figures.fig4(obs, unident, "sim") is None
+    assert figures.fig4(fs_only, fit, "sim") is None
+    assert figures.fig5(dict(fit, percentiles=None, bootstrap_percentiles=None), obs, "sim") is None
+    assert figures.fig6(None, data["form"].iloc[:0]) is None
+    assert figures.fig7(data["hold"], dict(fit, fit_ckpts=None), ck, "sim") is None
+    assert figures.fig7(data["hold"], fit, ck.drop(columns="flops"), "sim") is None
+    assert figures.fig10(ck[ck["size"] == "1B"], fit) is None  # one size: no L(N)
+    assert figures.fig10(ck, unident) is None
+    assert figures.fig12(obs[~obs["method"].str.startswith("lora")], "sim") is None
+    assert figures.fig13(obs[obs["metric"] == "acc"], "sim", fit) is None
+
+
+def test_partial_inputs_still_draw(data, tmp_path):
+    # one ablation table only; samples instead of percentiles; a fit without a ground truth
+    assert figures.fig6(data["form"], None) is not None
+    fit = dict(data["fit"], percentiles=None)
+    s = np.random.default_rng(0).normal(fit["emergence_point_mle"], 0.02, 500)
+    assert figures.fig5(fit, data["obs"], "sim", samples=s) is not None
+    forecast = dict(data["fit"], ground_truth=None, error_nats=None, failed=None, status="forecast")
+    for f in (figures.fig3(data["obs"], forecast, "sim"), figures.fig4(data["obs"], forecast),
+              figures.fig10(data["ck"], forecast), figures.fig3(data["obs"], {}, "sim")):
+        assert f is not None
+        figures.save(f, str(tmp_path / "x.png"))
+    figures.save(None, str(tmp_path / "none.png"), missing="no fit")  # placeholder keeps outputs
+    assert (tmp_path / "none.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_compute_horizon(data):
+    hz = figures.compute_horizon(data["hold"], data["fit"], data["ck"], "sim")
+    assert hz["ablation"].tolist()[0] == "Full Data" and hz["k"].tolist() == list(range(len(hz)))
+    assert (hz["last_flops"].diff().dropna() < 0).all() or hz["last_loss"].is_monotonic_increasing
+    assert (hz["ratio_next"].dropna() > 1).all()
+    # dropping checkpoints can only push the last used checkpoint back: the horizon grows
+    assert hz["last_loss"].is_monotonic_increasing
+
+
+@pytest.mark.parametrize("a,b,c", [(400.0, 0.3, 1.7), (12.0, 0.12, 2.1)])
+def test_fit_loss_vs_params_recovers_power_law(a, b, c):
+    N = np.geomspace(1e8, 7e10, 6)
+    lf = figures.fit_loss_vs_params(N, c + a * N ** (-b))
+    assert lf["form"] == "power"
+    assert lf["a"] == pytest.approx(a, rel=1e-3) and lf["b"] == pytest.approx(b, rel=1e-4)
+    assert lf["c"] == pytest.approx(c, abs=1e-4)
+    L = figures.loss_of_params(lf, 3e9)
+    assert figures.params_of_loss(lf, L) == pytest.approx(3e9, rel=1e-6)
+    assert np.isinf(figures.params_of_loss(lf, c - 0.1))  # below the asymptote: unreachable
+
+
+def test_fit_loss_vs_params_few_sizes_is_loglinear():
+    lf = figures.fit_loss_vs_params([1e9, 7e9], [2.9, 2.4])
+    assert lf["form"] == "loglinear" and lf["v"] < 0
+    assert figures.loss_of_params(lf, 1e9) == pytest.approx(2.9)
+    assert figures.params_of_loss(lf, 2.4) == pytest.approx(7e9)
+    with pytest.raises(ValueError):
+        figures.fit_loss_vs_params([1e9, 1e9], [2.9, 2.8])
+
+
+def test_table_html_marks_failed_rows():
+    df = pd.DataFrame(dict(ablation=["Full Data", "-1 Last <x>"], error_nats=[0.02, 0.3],
+                           failed=[False, True], note=[None, "a&b"]))
+    h = figures.table_html(df)
+    rows = h.split("<tr")[2:]
+    assert 'class="failed"' not in rows[0] and 'class="failed"' in rows[1]
+    assert "0.020" in rows[0] and "–" in rows[0] and "&lt;x&gt;" in rows[1] and "a&amp;b" in rows[1]
+    assert h.count("<tr") == 3
+    # strings from a CSV count too; no failed column: nothing marked
+    assert 'class="failed"' in figures.table_html(df.assign(failed=["False", "True"])).split("<tr")[3]
+    assert 'class="failed"' not in figures.table_html(df.drop(columns="failed"))
+
+
+def test_d_palette_is_shared():
+    p = figures.d_palette([0, 4, 16, 64])
+    assert list(p) == [4, 16, 64] and figures.d_palette([64, 16, 4, 0]) == p
+    assert figures.size_markers(["13B", "3B", "7B"]) == {"3B": "o", "7B": "s", "13B": "D"}
