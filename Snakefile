@@ -12,6 +12,9 @@ if not config:
 
 
 
+report: "report/workflow.rst"
+
+
 include: "rules/common.smk"
 include: "rules/toy.smk"
 include: "rules/pretrain_loss.smk"

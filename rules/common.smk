@@ -29,7 +29,7 @@ FT_CKPTS = cfg.finetuned_ckpts(config)
 PU = config.get("passuntil")
 PU_CKPTS = cfg.passuntil_ckpts(config)
 # multiple-choice tasks have per-choice log-likelihoods: the metric chain runs on them
-MC_TASKS = [t for t, s in TASKS.items() if s["source"] == "toy" and s.get("generator") == "recall_mc"]
+MC_TASKS = [t for t, s in TASKS.items() if s["source"] == "toy" and s.get("generator") == "rule_mc"]
 
 
 wildcard_constraints:
@@ -116,7 +116,9 @@ def eval_runs(wildcards):
 def final_outputs():
     out = [f"{OUT}/observations.csv", f"{OUT}/checkpoints.csv"]
     out += [f"{OUT}/fits/{t}.json" for t in FT_TASKS]
-    out += [f"{OUT}/figures/fig3_{t}.png" for t in FT_TASKS]
+    figs = ["fig3", "fig4", "fig5", "fig6", "fig7", "fig10", "fig12", "fig13"]
+    out += [f"{OUT}/figures/{t}/{f}.png" for t in FT_TASKS for f in figs]
+    out += [f"{OUT}/tables/{t}.html" for t in ("predictions", "holdout_ablation", "uncertainty") if FT_TASKS]
     if FT_TASKS:
         out += [f"{OUT}/tables/{t}.csv" for t in ("predictions", "holdout_ablation", "uncertainty")]
     out += [f"{OUT}/tables/metric_chain_summary_{t}.csv" for t in MC_TASKS]

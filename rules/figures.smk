@@ -1,21 +1,61 @@
-# Stage 9b: figures, drawn from the tables and fits alone (restyle without rerunning).
+# Stage 9b: paper-style figures and report tables, drawn from the tables and fits alone
+# (restyle and redraw with `make figures` without rerunning anything upstream).
+FIGURES = ["fig3", "fig4", "fig5", "fig6", "fig7", "fig10", "fig12", "fig13"]
+
 
 
 rule figures:
     input:
         observations=f"{OUT}/observations.csv",
+        checkpoints=f"{OUT}/checkpoints.csv",
         fit=f"{OUT}/fits/{{task}}.json",
+        holdout=f"{OUT}/tables/holdout_ablation.csv",
+        functional_form=f"{OUT}/tables/functional_form.csv",
+        d0_sweep=f"{OUT}/tables/d0_sweep.csv",
     output:
-        png=f"{OUT}/figures/fig3_{{task}}.png",
-        pdf=f"{OUT}/figures/fig3_{{task}}.pdf",
+        **{
+            f: report(
+                f"{OUT}/figures/{{task}}/{f}.png",
+                caption=f"../report/{f}.rst",
+                category="Figures",
+                subcategory="{task}",
+            )
+            for f in FIGURES
+        },
+        pdfs=expand(f"{OUT}/figures/{{{{task}}}}/{{fig}}.pdf", fig=FIGURES),
     params:
         task=task_spec,
         name=config["name"],
     log:
-        f"{OUT}/logs/figures/fig3_{{task}}.log",
+        f"{OUT}/logs/figures/{{task}}.log",
     benchmark:
-        f"{OUT}/benchmarks/figures/fig3_{{task}}.tsv"
+        f"{OUT}/benchmarks/figures/{{task}}.tsv"
     conda:
         "../envs/figures.yaml"
     script:
         "../scripts/figures.py"
+
+
+rule report_tables:
+    input:
+        holdout=f"{OUT}/tables/holdout_ablation.csv",
+        uncertainty=f"{OUT}/tables/uncertainty.csv",
+        predictions=f"{OUT}/tables/predictions.csv",
+    output:
+        holdout=report(f"{OUT}/tables/holdout_ablation.html", caption="../report/table2.rst", category="Tables"),
+        uncertainty=report(f"{OUT}/tables/uncertainty.html", caption="../report/table3.rst", category="Tables"),
+        predictions=report(f"{OUT}/tables/predictions.html", caption="../report/predictions.rst", category="Tables"),
+    log:
+        f"{OUT}/logs/report_tables.log",
+    localrule: True
+    conda:
+        "../envs/figures.yaml"
+    script:
+        "../scripts/report_tables.py"
+
+
+rule all_figures:
+    input:
+        expand(f"{OUT}/figures/{{task}}/{{fig}}.png", task=FT_TASKS, fig=FIGURES),
+        rules.report_tables.output if FT_TASKS else [],
+    localrule: True

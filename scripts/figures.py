@@ -1,14 +1,30 @@
-"""Rule figures: the Fig. 3 analogue of one task, from the observations table and its fit."""
+"""Rule figures: every paper figure of one task, from the tables and fits alone."""
 import json
 
 import pandas as pd
 
 from emergence import runtime
 
-runtime.setup(snakemake.log[0])
+log = runtime.setup(snakemake.log[0])
 from emergence import figures
 
-p = snakemake.params
-fig = figures.fig3(pd.read_csv(snakemake.input.observations), json.load(open(snakemake.input.fit)),
-                   p.task["name"], p.task.get("chance"), title=f"{p.task['name']} ({p.name})")
-figures.save(fig, snakemake.output.png, snakemake.output.pdf)
+p, i, o = snakemake.params, snakemake.input, snakemake.output
+task, chance = p.task["name"], p.task.get("chance")
+obs, ck = pd.read_csv(i.observations), pd.read_csv(i.checkpoints)
+fit = json.load(open(i.fit))
+holdout, form, d0 = (pd.read_csv(f) for f in (i.holdout, i.functional_form, i.d0_sweep))
+title = f"{task} ({p.name})"
+drawn = {
+    "fig3": figures.fig3(obs, fit, task, chance, title=title),
+    "fig4": figures.fig4(obs, fit, task, chance, title=title),
+    "fig5": figures.fig5(fit, obs, task, chance=chance, title=title),
+    "fig6": figures.fig6(form[form.task == task], d0[d0.task == task], title=title),
+    "fig7": figures.fig7(holdout, fit, ck, task, title=title),
+    "fig10": figures.fig10(ck, fit, title=title),
+    "fig12": figures.fig12(obs, task, chance=chance, fit=fit, title=title),
+    "fig13": figures.fig13(obs, task, fit=fit, chance=chance, title=title),
+}
+for k, (name, fig) in enumerate(drawn.items()):
+    # a figure without data still gets a file that says why, so the report stays complete
+    figures.save(fig, o[name], o.pdfs[k], missing=f"{name}: not enough data in this run ({fit.get('reason')})")
+    log.info(f"{name}: {'drawn' if fig is not None else 'placeholder'}")

@@ -16,7 +16,7 @@ def make_obs(seed=0):
     """Two model sizes x 7 checkpoints, few-shot + full finetuning at 5 D values; LoRA ranks
     1 and 4 at two D values (fig12); logprob_norm rows for every result (fig13)."""
     losses = np.concatenate([LOSSES[s] for s in SIZES])
-    obs = simulate_obs(sigma=0.01, A_fs=1.0, seed=seed, losses=losses)
+    obs = simulate_obs(A=0.6, A_fs=0.6, sigma=0.004, seed=seed, losses=losses)
     names, meta = {}, {}
     i = 0
     for s, n in SIZES.items():
@@ -35,7 +35,7 @@ def make_obs(seed=0):
     for r, shift in (("lora_r1", -0.03), ("lora_r4", -0.01)):
         g = obs[(obs["method"] == "full") & obs["data_amount"].isin([16, 256])].copy()
         g["method"] = r
-        g["value"] = np.maximum(g["value"] + shift * 4 + 0.01 * rng.standard_normal(len(g)), CHANCE - 0.02)
+        g["value"] = np.maximum(g["value"] + shift + 0.005 * rng.standard_normal(len(g)), CHANCE - 0.02)
         lora.append(g)
     obs = pd.concat([obs, *lora], ignore_index=True)
     lp = obs.copy()
@@ -132,12 +132,31 @@ def test_partial_inputs_still_draw(data, tmp_path):
 
 
 def test_compute_horizon(data):
-    hz = figures.compute_horizon(data["hold"], data["fit"], data["ck"], "sim")
+    hold = data["hold"].copy()
+    hold.loc[hold["ablation"] == "-4 Last Checkpoints", "failed"] = True
+    hz = figures.compute_horizon(hold, data["fit"], data["ck"], "sim")
     assert hz["ablation"].tolist()[0] == "Full Data" and hz["k"].tolist() == list(range(len(hz)))
-    assert (hz["last_flops"].diff().dropna() < 0).all() or hz["last_loss"].is_monotonic_increasing
-    assert (hz["ratio_next"].dropna() > 1).all()
+    assert set(hz["size"]) == {"3B"}  # the run that crosses emergence (1B never does)
     # dropping checkpoints can only push the last used checkpoint back: the horizon grows
-    assert hz["last_loss"].is_monotonic_increasing
+    assert (hz["last_flops"].diff().dropna() <= 0).all()
+    assert (hz["ratio_next"] > 1).all() and (hz["ratio_next"].diff().dropna() >= 0).all()
+    assert hz["truth_flops"].notna().all() and hz.set_index("ablation").loc["-4 Last Checkpoints", "failed"]
+    assert figures.fig7(hold, data["fit"], data["ck"], "sim") is not None
+
+
+def test_fig10_power_form(data, tmp_path):
+    rows = [dict(ckpt=f"{s}-{st}", series="py", size=s, params=n, flops=6 * n * st * 1e6,
+                 pretrain_loss=1.8 + 400 * n ** -0.3 + 100 / st)
+            for s, n in {"160M": 1.6e8, "410M": 4.1e8, "1B": 1e9, "2.8B": 2.8e9, "6.9B": 6.9e9}.items()
+            for st in (1000, 2000, 4000)]
+    ck = pd.DataFrame(rows)
+    fin = figures.final_checkpoints(ck)
+    assert fin["ckpt"].str.endswith("-4000").all() and fin["params"].is_monotonic_increasing
+    lf = figures.fit_loss_vs_params(fin["params"], fin["pretrain_loss"])
+    assert lf["form"] == "power" and lf["b"] == pytest.approx(0.3, rel=1e-3)
+    fig = figures.fig10(ck, data["fit"])
+    assert fig is not None
+    figures.save(fig, str(tmp_path / "f.png"))
 
 
 @pytest.mark.parametrize("a,b,c", [(400.0, 0.3, 1.7), (12.0, 0.12, 2.1)])

@@ -23,27 +23,41 @@ def test_subsets_refuse_d_beyond_pool():
         subsets.nested_subsets(10, [4, 16], 1, seed=0, task="t")
 
 
+def test_rule_language_hides_the_answer_from_the_bigram():
+    cc = toy.CorpusConfig(n_words=48, successors=6, rule_prob=0.3)
+    c = toy.Corpus(cc)
+    # every word has exactly one predecessor of each class: the bigram says nothing about it
+    for b in range(cc.n_words):
+        preds = [a for a in range(cc.n_words) if b in c.succ[a]]
+        assert sorted(c.cls[preds]) == list(range(cc.successors))
+    # and the text follows the rule about rule_prob + (1 - rule_prob) / successors of the time
+    w = c.walk(np.random.default_rng(0), 64, 96)
+    hit = (w[:, 2:] == c.rule_next(w[:, :-2], w[:, 1:-1])).mean()
+    assert abs(hit - (0.3 + 0.7 / 6)) < 0.02
+
+
 def test_toy_tasks_are_well_formed(tmp_path):
-    cc = toy.CorpusConfig()
+    cc = toy.CorpusConfig(n_words=48, successors=6)
+    c = toy.Corpus(cc)
     rng = np.random.default_rng(0)
     for _ in range(50):
-        d = tasks.recall_mc(cc, rng, pairs=6)
-        assert len(set(d["choices"])) == 6 and d["choices"][d["label"]] == d["target"]
-        toks = d["context"].split()
-        assert toks[toks.index(toks[-1]) + 1] == d["target"]  # the query key's in-context value
-        g = tasks.span_gen(cc, rng, pairs=6, span=3)
-        toks = g["context"].split()
-        i = toks.index(toks[-1])
-        assert " ".join(toks[i + 1:i + 4]) == g["target"]
-    spec = {"name": "kv_recall", "generator": "recall_mc", "template": "toy_multiple_choice.yaml",
-            "options": {"pairs": 6}, "n_test": 5, "n_fewshot_pool": 3, "n_train_pool": 7}
+        d = tasks.rule_mc(c, rng, context=8)
+        w = [int(x[1:]) for x in d["context"].split()]
+        assert len(w) == 8 and len(set(d["choices"])) == 6
+        assert d["choices"][d["label"]] == d["target"] == f"w{c.rule_next(w[-2], w[-1])}"
+        g = tasks.rule_gen(c, rng, context=8, span=3)
+        w = [int(x[1:]) for x in g["context"].split()]
+        for t in g["target"].split():
+            w.append(c.rule_next(w[-2], w[-1]))
+            assert t == f"w{w[-1]}"
+    spec = {"name": "rule", "generator": "rule_mc", "template": "toy_multiple_choice.yaml",
+            "options": {"context": 8}, "n_test": 5, "n_fewshot_pool": 3, "n_train_pool": 7}
     from emergence.config import REPO
 
     tasks.generate(spec, cc, str(tmp_path), f"{REPO}/tasks", seed=0)
     assert len(tasks.read_jsonl(tmp_path / "pool.jsonl")) == 7
-    test = tasks.read_jsonl(tmp_path / "test.jsonl")
-    pool = tasks.read_jsonl(tmp_path / "pool.jsonl")
-    assert not {d["context"] for d in test} & {d["context"] for d in pool}
+    assert len(tasks.read_jsonl(tmp_path / "test.jsonl")) == 5
+    assert (tmp_path / "rule.yaml").exists()
 
 
 def test_normalized_logprob_matches_hand_computation():
@@ -57,7 +71,7 @@ def test_normalized_logprob_matches_hand_computation():
 def test_heldout_loss_of_a_real_tiny_model():
     import torch
 
-    cc = toy.CorpusConfig(n_words=16, n_keys=12, n_values=8, seq_len=24)
+    cc = toy.CorpusConfig(n_words=12, successors=3, seq_len=24)
     model = toy.build_model(cc, toy.ModelConfig(n_layer=1, n_embd=16, n_head=2), seed=0).eval()
     tok = toy.make_tokenizer(cc)
     texts = toy.heldout_texts(cc, 8, seed=0)

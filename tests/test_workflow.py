@@ -60,32 +60,32 @@ def test_observations_cover_the_grid(test_run):
 
 
 def test_lm_eval_outputs_kept_per_run(test_run):
-    run = test_run / "evaluate" / "toy-m-step40" / "kv_recall" / "lora" / "D8_s1"
+    run = test_run / "evaluate" / "toy-m-step40" / "rule" / "lora" / "D8_s1"
     res = json.load(open(run / "results.json"))
-    assert "kv_recall" in res["results"] and "task_hashes" in res and "configs" in res
-    assert res["configs"]["kv_recall"]["num_fewshot"] == 1
+    assert "rule" in res["results"] and "task_hashes" in res and "configs" in res
+    assert res["configs"]["rule"]["num_fewshot"] == 1
     samples = [json.loads(line) for line in open(run / "samples.jsonl")]
     assert len(samples) == CFG["tasks"][0]["n_test"]
-    assert all(len(s["filtered_resps"]) == CFG["tasks"][0]["options"]["pairs"] for s in samples)
+    assert all(len(s["filtered_resps"]) == 3 for s in samples)  # one log-likelihood per choice
 
 
 def test_finetuned_adapters_are_peft_dirs(test_run):
     from peft import PeftConfig
 
-    d = test_run / "finetune" / "toy-m-step20" / "kv_recall" / "lora" / "D32_s1"
+    d = test_run / "finetune" / "toy-m-step20" / "rule" / "lora" / "D32_s1"
     assert PeftConfig.from_pretrained(str(d)).r == 2
     info = json.load(open(d / "finetune_info.json"))
     assert info["data_amount"] == 32 and info["steps"] >= 1
 
 
 def test_fit_json_and_outputs(test_run):
-    fit = json.load(open(test_run / "fits" / "kv_recall.json"))
+    fit = json.load(open(test_run / "fits" / "rule.json"))
     for key in ("emergence_point_mle", "ground_truth", "error_nats", "status"):
         assert key in fit
     assert fit["status"] in ("ok", "forecast", "unidentifiable")
     pred = pd.read_csv(test_run / "tables" / "predictions.csv")
-    assert list(pred["task"]) == ["kv_recall"]
-    png = test_run / "figures" / "fig3_kv_recall.png"
+    assert list(pred["task"]) == ["rule"]
+    png = test_run / "figures" / "rule" / "fig3.png"
     assert png.stat().st_size > 10_000 and open(png, "rb").read(4) == b"\x89PNG"
 
 
@@ -109,7 +109,7 @@ def test_tables_cover_every_holdout_row(test_run):
     bad = t2[t2["status"] == "unidentifiable"]
     assert bad["emergence_point_mle"].isna().all() and bad["reason"].notna().all()
     t3 = pd.read_csv(test_run / "tables" / "uncertainty.csv")
-    assert list(t3["task"]) == ["kv_recall"]
+    assert list(t3["task"]) == ["rule"]
 
 
 def test_passuntil_samples_until_pass_or_cap(test_run):
@@ -120,17 +120,29 @@ def test_passuntil_samples_until_pass_or_cap(test_run):
     # an instance is resolved (r passes) or censored at the cap, never both, never neither
     assert ((runs["passes"] == pu["r"]) ^ runs["censored"]).all()
     assert (runs.loc[runs.censored, "K"] == pu["k_max"]).all()
-    fit = json.load(open(test_run / "passuntil" / "fit_kv_span.json"))
+    fit = json.load(open(test_run / "passuntil" / "fit_rule_gen.json"))
     assert fit["axis"] == "flops" and fit["n_ckpts"] == 3
 
 
 def test_metric_chain_tables(test_run):
-    s = pd.read_csv(test_run / "tables" / "metric_chain_summary_kv_recall.csv")
+    s = pd.read_csv(test_run / "tables" / "metric_chain_summary_rule.csv")
     assert set(s["metric"]) >= {"logp_vocab_correct", "p_choices_correct", "accuracy", "brier"}
     assert set(s["method"]) == {"pearson", "spearman", "kendall"}
-    chain = pd.read_csv(test_run / "tables" / "metric_chain_kv_recall.csv.gz")
+    chain = pd.read_csv(test_run / "tables" / "metric_chain_rule.csv.gz")
     acc = chain[chain.metric == "accuracy"].groupby("ckpt")["value"].mean()
     obs = pd.read_csv(test_run / "observations.csv")
-    fs = obs[(obs.method == "fewshot") & (obs.metric == "acc") & (obs.task == "kv_recall")].set_index("ckpt")["value"]
+    fs = obs[(obs.method == "fewshot") & (obs.metric == "acc") & (obs.task == "rule")].set_index("ckpt")["value"]
     # the chain's accuracy is lm-eval's acc up to tie-breaking
     assert (acc.reindex(fs.index) - fs).abs().max() < 0.1
+
+
+def test_every_figure_and_the_report(test_run, tmp_path):
+    for fig in ("fig3", "fig4", "fig5", "fig6", "fig7", "fig10", "fig12", "fig13"):
+        png = test_run / "figures" / "rule" / f"{fig}.png"
+        assert png.stat().st_size > 5_000 and open(png, "rb").read(4) == b"\x89PNG", fig
+        assert (test_run / "figures" / "rule" / f"{fig}.pdf").stat().st_size > 1_000
+    html = (test_run / "tables" / "holdout_ablation.html").read_text()
+    assert "<table" in html and "Full Data" in html
+    out = tmp_path / "report.html"
+    p = snakemake("--configfile", TEST_CONFIG, "--report", str(out), workdir=test_run.parent.parent)
+    assert out.stat().st_size > 100_000 and "ERROR" not in p.stderr

@@ -131,7 +131,7 @@ def check(config: dict) -> list[str]:
     if pu:
         if pu["task"] not in tasks:
             out.append(f"field 'passuntil.task': unknown task {pu['task']!r}")
-        elif tasks[pu["task"]].get("generator", "span_gen") == "recall_mc":
+        elif tasks[pu["task"]].get("generator", "rule_gen") == "rule_mc":
             out.append("field 'passuntil.task': PassUntil needs a generation task scored by exact match")
         if pu["series"] not in series or pu["size"] not in series[pu["series"]]["sizes"]:
             out.append(f"field 'passuntil.size': no size {pu['size']!r} in series {pu['series']!r}")

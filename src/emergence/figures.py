@@ -224,7 +224,7 @@ def _loss_axis(ax, xlabel=True):
 
 def _metric_label(metric, n_shot=None):
     names = {"acc": "accuracy", "exact_match": "exact match",
-             "logprob_norm": "log p(correct), normalised over choices (nats)", "mcc": "MCC"}
+             "logprob_norm": "log p(correct | choices) (nats)", "mcc": "MCC"}
     s = names.get(str(metric), str(metric))
     return f"{s} ({n_shot}-shot format)" if n_shot is not None else s
 
@@ -235,9 +235,21 @@ def _legend_right(ax, handles, title=None, y=1.0):
                      borderaxespad=0.0, alignment="left")
 
 
-def _legend_below(fig, handles, ncol=4, title=None):
-    return fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=ncol,
-                      title=title, frameon=False)
+def _legend_below(fig, handles, ncol=4):
+    """Legend under the panels, one centred legend per row, stacked downwards so every row
+    gets its own column widths. `handles` is a flat list (cut into rows of `ncol`) or a list
+    of rows (lists); long rows are cut at `ncol` = 6 at most."""
+    rows = handles if handles and isinstance(handles[0], (list, tuple)) else \
+        [handles[i:i + ncol] for i in range(0, len(handles), ncol)]
+    rows = [r[i:i + 6] for r in rows for i in range(0, len(r), 6) if r]
+    renderer = fig.canvas.get_renderer()
+    y, legs = 0.0, []
+    for row in rows:
+        leg = fig.legend(handles=row, loc="upper center", bbox_to_anchor=(0.5, y), ncol=len(row),
+                         frameon=False, columnspacing=1.4, handlelength=2.0, borderaxespad=0.1)
+        y = leg.get_window_extent(renderer).transformed(fig.transFigure.inverted()).y0
+        legs.append(leg)
+    return legs
 
 
 def _chance_of(fit, chance):
@@ -268,13 +280,15 @@ def _draw_metric_panel(ax, df, method, pal, markers, chance=None, fit=None, emer
     return handles
 
 
-def _legend_handles(df, method, pal, markers):
-    h = [Line2D([], [], color=FEWSHOT_COLOR, lw=1.4, label=f"few-shot ({_nshot(df)}-shot)")]
+def _legend_handles(df, method, pal, markers, groups=False):
+    """Few-shot + one entry per D, then one per model size (as two rows when groups)."""
+    h = [Line2D([], [], color=FEWSHOT_COLOR, lw=1.4, label=f"few-shot ({_nshot(df)}-shot)")] \
+        if _nshot(df) is not None else []
     Ds = sorted(df.loc[(df["method"] == method) & (df["data_amount"] > 0), "data_amount"].unique()) if method else []
     h += [Line2D([], [], color=pal[int(d)], lw=2, label=_fmt_D(d)) for d in Ds]
-    if len(markers) > 1:
-        h += [Line2D([], [], color="grey", marker=m, lw=0, ms=5, label=f"size {s}") for s, m in markers.items()]
-    return h
+    sz = [Line2D([], [], color="grey", marker=m, lw=0, ms=5, label=f"size {s}") for s, m in markers.items()] \
+        if len(markers) > 1 else []
+    return [h, sz] if groups else h + sz
 
 
 @_styled
@@ -291,7 +305,7 @@ def fig3(obs: pd.DataFrame, fit: dict, task: str, chance: float | None = None, t
         return None
     metric = _default_metric(df, fit)
     df = _task_rows(df, task, metric)
-    if df is None or _fewshot(df).empty and (df["method"] == "fewshot").all():
+    if df is None:
         return None
     method = _default_method(df, fit)
     pal = d_palette(df["data_amount"])
@@ -393,14 +407,13 @@ def fig4(obs: pd.DataFrame, fit: dict, task: str | None = None, chance: float | 
     if not axl.yaxis_inverted():
         axl.invert_yaxis()  # same orientation as the loss axis: further along = more capable
 
-    h = [Line2D([], [], color=pal[int(d)], lw=1.3, marker="o", ms=4, label=_fmt_D(d)) for d in Ds]
-    h += [Line2D([], [], color="grey", lw=2.2, alpha=0.8, label=f"predicted few-shot, E(D0={d0:g})"),
+    hd = [Line2D([], [], color=pal[int(d)], lw=1.3, marker="o", ms=4, label=_fmt_D(d)) for d in Ds]
+    h2 = [Line2D([], [], color="grey", lw=2.2, alpha=0.8, label=f"predicted few-shot, elbow E(D0 = {d0:g})"),
           Line2D([], [], marker="*", color=FEWSHOT_COLOR, lw=0, ms=7, label="few-shot data"),
           Line2D([], [], marker="o", mfc="none", color="0.3", lw=0, ms=5, label="not used in the fit"),
-          Patch(color="0.5", alpha=0.15, label="checkpoints fitted")]
-    h += [hh for hh in extra]
-    h.append(Line2D([], [], color="tab:red", marker="*", lw=0, ms=8, label="E(D0): prediction"))
-    _legend_below(fig, h, ncol=4)
+          Patch(color="0.5", alpha=0.15, label="loss range fitted")]
+    h3 = extra + [Line2D([], [], color="tab:red", marker="*", lw=0, ms=8, label="E(D0): prediction")]
+    _legend_below(fig, [hd, h2, h3])
     fig.suptitle(title or f"{task}: emergence-law fit", y=1.0)
     fig.tight_layout()
     return fig
@@ -436,7 +449,9 @@ def fig5(fit: dict, obs: pd.DataFrame | None = None, task: str | None = None, sa
     right), the curve is P(E >= L), the probability that the capability has emerged by the
     time a model reaches loss L. From `samples` (posterior draws of E(D0)) when given, else
     piecewise-linearly through the fit's MCMC percentiles (p5..p95); the bootstrap
-    percentiles are overlaid when present. Few-shot data (stars, right axis) from obs.
+    percentiles are overlaid when present. Few-shot data (stars, right axis) from obs. The
+    loss axis zooms on the posterior (and the MLE and truth), widened to show the nearest
+    few-shot checkpoint on either side.
     None if there is neither samples nor percentiles."""
     fit = fit or {}
     task = task or fit.get("task")
@@ -454,18 +469,35 @@ def fig5(fit: dict, obs: pd.DataFrame | None = None, task: str | None = None, sa
         return None
     fig, ax = plt.subplots(figsize=(WIDTH * 0.72, 3.0))
     for label, x, F, c, ls in curves:
-        ax.plot(x, F, color=c, ls=ls, lw=1.6, label=label, zorder=3)
+        ax.plot(x, 1.0 - F, color=c, ls=ls, lw=1.6, label=label, zorder=3)  # P(E >= L) = 1 - CDF(L)
     handles = [Line2D([], [], color=c, ls=ls, lw=1.6, label=label) for label, _, _, c, ls in curves]
     handles += _mark_emergence(ax, fit, band=False)
     ax.set_ylim(-0.02, 1.02)
     ax.set_ylabel("P(emerged by loss L) = P(E ≥ L)")
     df = _task_rows(obs, task, fit.get("metric")) if obs is not None and task else None
     fs = _fewshot(df) if df is not None else None
-    lims = [min(x.min() for _, x, *_ in curves), max(x.max() for _, x, *_ in curves)]
+    # zoom on the posterior (the interesting part); wide enough to show the truth and the
+    # few-shot checkpoints around the elbow
+    lo, hi = min(x.min() for _, x, *_ in curves), max(x.max() for _, x, *_ in curves)
+    mid = 0.5 * (lo + hi)
+    half = max(1.5 * (hi - lo), 0.15)
+    for v in (_num(fit.get("ground_truth")), _num(fit.get("emergence_point_mle"))):
+        if v is not None:
+            half = max(half, 1.3 * abs(v - mid))
+    lims = [mid - half, mid + half]
     if fs is not None and len(fs):
         ax2 = ax.twinx()
         m = fs.groupby("ckpt", as_index=False).agg(loss=("pretrain_loss", "mean"), y=("value", "mean"))
-        ax2.scatter(m["loss"], m["y"], marker="*", color="0.35", s=36, zorder=2, lw=0)
+        below, above = m.loc[m["loss"] < lims[0], "loss"], m.loc[m["loss"] > lims[1], "loss"]
+        if len(below):
+            lims[0] = below.max() - 0.08 * half
+        if len(above):
+            lims[1] = above.min() + 0.08 * half
+        yr = [min(m["y"].min(), _num(_chance_of(fit, chance)) or np.inf), m["y"].max()]
+        pad = 0.06 * ((yr[1] - yr[0]) or 1.0)
+        ax2.set_ylim(yr[0] - pad, yr[1] + pad)
+        m = m[(m["loss"] >= lims[0]) & (m["loss"] <= lims[1])]
+        ax2.scatter(m["loss"], m["y"], marker="*", color="0.35", s=45, zorder=2, lw=0)
         ax2.set_ylabel(f"few-shot {_metric_label(fit.get('metric') or 'acc')}", color="0.35")
         ax2.tick_params(axis="y", colors="0.35")
         ax2.spines["right"].set_visible(True)
@@ -475,9 +507,7 @@ def fig5(fit: dict, obs: pd.DataFrame | None = None, task: str | None = None, sa
         if _num(c) is not None:
             ax2.axhline(float(c), **CHANCE)
             handles += [Line2D([], [], **CHANCE, label="chance (right axis)")]
-        lims = [min(lims[0], m["loss"].min()), max(lims[1], m["loss"].max())]
-    span = lims[1] - lims[0] or 0.1
-    ax.set_xlim(lims[1] + 0.03 * span, lims[0] - 0.03 * span)  # inverted: more capable to the right
+    ax.set_xlim(lims[1], lims[0])  # inverted: more capable to the right
     ax.set_xlabel(LOSS_LABEL)
     ax.set_title(title or f"{task}: uncertainty of the predicted emergence point")
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.16, 1.0), borderaxespad=0.0)
@@ -516,7 +546,8 @@ def _err_bars(ax, df, xcol, labels, tasks, pal):
                 ax.scatter([xi], [p50], s=14, facecolor="white", edgecolor="0.15", zorder=4, lw=0.9)
     ax.set_xticks(xs)
     ax.axhline(FAIL_NATS, color="tab:red", ls="--", lw=1.0, zorder=1)
-    ax.set_ylim(bottom=0)
+    vals = [_num(v) for c in ("error_nats", "err_p95", "err_p50") if c in df.columns for v in df[c]]
+    return max([v for v in vals if v is not None] + [FAIL_NATS])
 
 
 VARIANT_LABELS = {"log_power": "log power law\n(default)", "power": "power law", "no_fewshot": "no few-shot\nterm"}
@@ -538,23 +569,24 @@ def fig6(functional_form: pd.DataFrame | None, d0_sweep: pd.DataFrame | None, ti
     cols = sns.color_palette("Set2", max(len(tasks), 3))
     pal = dict(zip(tasks, cols))
     fig, axes = plt.subplots(1, len(panels), figsize=(WIDTH if len(panels) == 2 else WIDTH * 0.55, 2.9),
-                             sharey=True, squeeze=False)
+                             squeeze=False)
     for ax, (name, d) in zip(axes[0], panels):
         if name == "form":
             order = [v for v in VARIANT_LABELS if v in set(d["variant"])] + \
                     sorted(set(d["variant"]) - set(VARIANT_LABELS))
-            _err_bars(ax, d, "variant", order, tasks, pal)
+            top = _err_bars(ax, d, "variant", order, tasks, pal)
             ax.set_xticklabels([VARIANT_LABELS.get(v, v) for v in order])
             ax.set_title("(a) functional form of E(D)")
         else:
             d = d.assign(d0_multiple=d["d0_multiple"].astype(float))
             order = sorted(set(d["d0_multiple"]))
-            _err_bars(ax, d, "d0_multiple", order, tasks, pal)
+            top = _err_bars(ax, d, "d0_multiple", order, tasks, pal)
             ax.set_xticklabels([f"{m:g}·N" for m in order])
             ax.set_xlabel("low-data limit D0 (N = few-shot examples)")
             ax.set_title("(b) choice of D0")
         ax.grid(axis="x", visible=False)
-    axes[0][0].set_ylabel("|predicted − true emergence| (nats)")
+        ax.set_ylim(0, top * 1.08)  # own scale per panel: every bar, whisker and the threshold in view
+        ax.set_ylabel("|predicted − true emergence| (nats)")
     h = [Patch(color=pal[t], label=t) for t in tasks] if len(tasks) > 1 else []
     h += [Line2D([], [], color="0.15", lw=1, label="5th–95th pct. error")]
     if any("err_p50" in d.columns for _, d in panels):
@@ -572,74 +604,88 @@ def fig6(functional_form: pd.DataFrame | None, d0_sweep: pd.DataFrame | None, ti
 # Figure 7: how far ahead in compute
 
 def compute_horizon(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame, task: str | None = None,
-                    max_k: int = 4) -> pd.DataFrame | None:
-    """Per 'Full Data' / '-k Last Checkpoints' row of Table 2: the FLOPs of the most capable
-    checkpoint the fit still used, and how many times more compute the first post-emergence
-    checkpoint (same model size when there is one) and the true emergence point (log-FLOPs
-    interpolated in loss along that size's checkpoints) need.
+                    max_k: int = 4, size: str | None = None) -> pd.DataFrame | None:
+    """How much compute ahead each 'Full Data' / '-k Last Checkpoints' row of Table 2 predicts.
 
-    The pre-emergence set is the full-data fit's `fit_ckpts`; row '-k' drops its k most
-    capable checkpoints (tables.holdout_rows). None if fit_ckpts or FLOPs are missing."""
+    Measured along one training run (series, size): by default the run that crosses the
+    emergence point (it has both pre- and post-emergence checkpoints; the one with the most
+    checkpoints, then the smallest), since FLOPs ratios between model sizes do not say how far
+    ahead one run's prediction is. The pre-emergence set is the full-data fit's `fit_ckpts`;
+    row '-k' drops its k most capable checkpoints over all sizes (tables.holdout_rows). For
+    each row: the most capable checkpoint of the run still used, and the multiple of its FLOPs
+    that the run's first post-emergence checkpoint and the true emergence point (log-FLOPs
+    interpolated in loss along the run) need. None if fit_ckpts, FLOPs or such a run are
+    missing."""
+    fit = fit or {}
     task = task or fit.get("task")
-    pre = [str(c) for c in (fit or {}).get("fit_ckpts") or []]
-    if not pre or _empty(checkpoints) or "flops" not in checkpoints.columns or _empty(holdout):
+    pre = [str(c) for c in fit.get("fit_ckpts") or []]
+    need = {"ckpt", "series", "size", "flops", "pretrain_loss"}
+    if not pre or _empty(checkpoints) or not need <= set(checkpoints.columns) or _empty(holdout):
         return None
     ck = checkpoints.drop_duplicates(["series", "ckpt"]).copy()
     ck["flops"] = pd.to_numeric(ck["flops"], errors="coerce")
-    ck["pretrain_loss"] = ck["pretrain_loss"].astype(float)
-    ck["id"] = ck["ckpt"].astype(str)
-    ck["id2"] = ck["series"].astype(str) + "/" + ck["ckpt"].astype(str)
-    ck["size"] = ck["size"].astype(str)
-    ck["pre"] = ck["id"].isin(pre) | ck["id2"].isin(pre)
-    pre_ck = ck[ck["pre"]].sort_values("pretrain_loss", ascending=False)  # weakest first
-    post = ck[~ck["pre"]]
-    if pre_ck.empty or pre_ck["flops"].isna().all():
+    ck["pretrain_loss"] = pd.to_numeric(ck["pretrain_loss"], errors="coerce")
+    ck = ck.dropna(subset=["flops", "pretrain_loss"])
+    ck["series"], ck["size"] = ck["series"].astype(str), ck["size"].astype(str)
+    ck["pre"] = ck["ckpt"].astype(str).isin(pre) | (ck["series"] + "/" + ck["ckpt"].astype(str)).isin(pre)
+    runs = ck.groupby(["series", "size"]).agg(n=("ckpt", "size"), n_pre=("pre", "sum"), fmin=("flops", "min"))
+    runs = runs[(runs["n_pre"] > 0) & (runs["n_pre"] < runs["n"])]
+    if size is not None:
+        runs = runs[runs.index.get_level_values("size") == str(size)]
+    if runs.empty:
         return None
-    h = holdout[holdout["task"].astype(str) == str(task)] if "task" in holdout.columns else holdout
+    series_, size_ = runs.sort_values(["n", "fmin"], ascending=[False, True], kind="stable").index[0]
+    run = ck[(ck["series"] == series_) & (ck["size"] == size_)].sort_values("flops")
+    order = ck[ck["pre"]].sort_values("pretrain_loss", kind="stable")["ckpt"].astype(str).tolist()  # most capable first
+    post = run[~run["pre"]]
     truth = _num(fit.get("ground_truth"))
+    f_true = None
+    Ls, Fs = run["pretrain_loss"].to_numpy(float), np.log(run["flops"].to_numpy(float))
+    if truth is not None and len(run) >= 2 and Ls.min() <= truth <= Ls.max() and np.all(np.diff(Ls) < 0):
+        f_true = float(np.exp(np.interp(truth, Ls[::-1], Fs[::-1])))
+    h = holdout[holdout["task"].astype(str) == str(task)] if "task" in holdout.columns else holdout
     rows = []
     for k in range(0, max_k + 1):
         name = "Full Data" if k == 0 else f"-{k} Last Checkpoints"
         r = h[h["ablation"] == name]
-        if r.empty or len(pre_ck) <= k:
+        used = run[run["pre"] & run["ckpt"].astype(str).isin(order[k:])]
+        if r.empty or used.empty:
             continue
         r = r.iloc[0]
-        last = pre_ck.iloc[len(pre_ck) - 1 - k]
-        same = post[(post["series"] == last["series"]) & (post["size"] == last["size"]) & (post["flops"] > last["flops"])]
-        cand = same if len(same) else post[post["flops"] > last["flops"]]
-        nxt = cand.sort_values("flops").iloc[0] if len(cand) else None
-        f_true = None
-        if truth is not None:
-            traj = ck[(ck["series"] == last["series"]) & (ck["size"] == last["size"])].sort_values("flops")
-            Ls, Fs = traj["pretrain_loss"].to_numpy(), np.log(traj["flops"].to_numpy(float))
-            if len(traj) >= 2 and Ls.min() <= truth <= Ls.max() and np.all(np.diff(Ls) < 0):
-                f_true = float(np.exp(np.interp(truth, Ls[::-1], Fs[::-1])))
+        last = used.sort_values("flops").iloc[-1]
+        nxt = post[post["flops"] > last["flops"]]
+        nxt = nxt.iloc[0] if len(nxt) else None
         err = _num(r.get("error_nats"))
         failed = r.get("failed")
-        failed = bool(failed) if failed is not None and not (isinstance(failed, float) and math.isnan(failed)) \
+        failed = _truthy(failed) if failed is not None and not (isinstance(failed, float) and math.isnan(failed)) \
             else (err is None or err > FAIL_NATS)
-        rows.append(dict(ablation=name, k=k, last_ckpt=last["ckpt"], last_loss=last["pretrain_loss"],
-                         last_flops=last["flops"], next_ckpt=None if nxt is None else nxt["ckpt"],
-                         next_flops=None if nxt is None else nxt["flops"], truth_flops=f_true,
-                         ratio_next=None if nxt is None else nxt["flops"] / last["flops"],
-                         ratio_truth=None if f_true is None else f_true / last["flops"],
+        rows.append(dict(ablation=name, k=k, series=series_, size=size_, last_ckpt=last["ckpt"],
+                         last_loss=float(last["pretrain_loss"]), last_flops=float(last["flops"]),
+                         next_ckpt=None if nxt is None else nxt["ckpt"],
+                         next_flops=None if nxt is None else float(nxt["flops"]), truth_flops=f_true,
+                         ratio_next=None if nxt is None else float(nxt["flops"] / last["flops"]),
+                         ratio_truth=None if f_true is None else f_true / float(last["flops"]),
                          error_nats=err, failed=failed, status=r.get("status")))
     return pd.DataFrame(rows) if rows else None
 
 
 @_styled
-def fig7(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame, task: str | None = None, title: str = ""):
+def fig7(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame, task: str | None = None,
+         size: str | None = None, title: str = ""):
     """How far ahead in training compute the prediction is (the paper's Fig. 7).
 
     holdout: tables.holdout_ablation (Table 2); fit: the task's full-data fit JSON (its
     fit_ckpts define the pre-emergence set); checkpoints: checkpoints.csv (or observations:
     needs ckpt, series, size, flops, pretrain_loss). One group per 'Full Data' / '-k Last
-    Checkpoints' row: bars = FLOPs of the first post-emergence checkpoint and of the true
-    emergence point, as multiples of the FLOPs of the most capable checkpoint used; a red
-    cross marks a failed prediction (> 0.1 nats error or none). None if unavailable."""
+    Checkpoints' row (see ``compute_horizon``, which also picks the training run): bars = the
+    FLOPs of the run's first post-emergence checkpoint and of the true emergence point, as
+    multiples of the FLOPs of the most capable checkpoint of the run still used; a red cross
+    marks a failed prediction (> 0.1 nats error, or none). None if unavailable."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
     fit = fit or {}
     task = task or fit.get("task")
-    hz = compute_horizon(holdout, fit, checkpoints, task)
+    hz = compute_horizon(holdout, fit, checkpoints, task, size=size)
     if hz is None or hz[["ratio_next", "ratio_truth"]].isna().all().all():
         return None
     fig, ax = plt.subplots(figsize=(WIDTH * 0.72, 3.0))
@@ -647,27 +693,31 @@ def fig7(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame, task: str 
     w = 0.38
     series = [("ratio_next", "first post-emergence checkpoint", "#4c72b0", -w / 2),
               ("ratio_truth", "true emergence point (interpolated)", "#a1c4e8", w / 2)]
-    top = 1.0
+    top, bottom = 1.0, 1.0
     for col, label, c, off in series:
         v = pd.to_numeric(hz[col], errors="coerce").to_numpy(float)
         ok = np.isfinite(v)
         ax.bar(xs[ok] + off, v[ok] - 1.0, w, bottom=1.0, color=c, label=label, zorder=2)
         for xi, vi in zip(xs[ok] + off, v[ok]):
-            ax.text(xi, vi * 1.03, f"{vi:.1f}×", ha="center", va="bottom", fontsize=7)
+            ax.text(xi, max(vi, 1.0) * 1.03, f"{vi:.2g}×", ha="center", va="bottom", fontsize=7)
         if ok.any():
-            top = max(top, float(np.nanmax(v)))
+            top, bottom = max(top, float(np.nanmax(v))), min(bottom, float(np.nanmin(v)))
     for xi, (_, r) in zip(xs, hz.iterrows()):
         if r["failed"]:
-            ax.scatter([xi], [top * 1.45], marker="X", s=70, color="tab:red", zorder=5)
+            hi = max([v for v in (_num(r["ratio_next"]), _num(r["ratio_truth"])) if v is not None] + [1.0])
+            ax.scatter([xi], [hi * 1.3], marker="X", s=70, color="tab:red", zorder=5)
     ax.set_yscale("log")
-    ax.set_ylim(0.9, top * 2.0)
+    ax.set_ylim(min(0.9, bottom * 0.9), top * 2.0)
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1, 1.5, 2, 3, 5, 7)))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}×"))
     ax.axhline(1.0, color="0.3", lw=0.8)
     ax.set_xticks(xs)
     ax.set_xticklabels([a.replace(" Last Checkpoints", "\nlast ckpts") for a in hz["ablation"]])
-    ax.set_xlabel("checkpoints held out (Table 2 rows)")
+    ax.set_xlabel("most capable pre-emergence checkpoints held out (Table 2 rows)")
     ax.set_ylabel("compute ahead of the last\ncheckpoint used (× FLOPs)")
     ax.grid(axis="x", visible=False)
-    ax.set_title(title or f"{task}: how far ahead the prediction is")
+    ax.set_title(title or f"{task}: how far ahead the prediction is ({hz['size'].iloc[0]} run)")
     h, _ = ax.get_legend_handles_labels()
     h.append(Line2D([], [], marker="X", color="tab:red", lw=0, ms=7, label=f"failed (> {FAIL_NATS:g} nats)"))
     _legend_right(ax, h)
@@ -760,53 +810,74 @@ def final_checkpoints(checkpoints: pd.DataFrame, series: str | None = None) -> p
     return ck.loc[ck.groupby("size")["pretrain_loss"].idxmin()].sort_values("params").reset_index(drop=True)
 
 
+def _fmt_params(n):
+    if not math.isfinite(n):
+        return "∞"
+    for v, u in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if n >= v:
+            return f"{n / v:.3g}{u}"
+    return f"{n:.3g}"
+
+
 @_styled
-def fig10(checkpoints: pd.DataFrame, fit: dict, series: str | None = None, title: str = ""):
+def fig10(checkpoints: pd.DataFrame, fit: dict, series: str | None = None, min_power_points: int = 4,
+          title: str = ""):
     """Loss-to-parameters conversion (the paper's Fig. 10).
 
     checkpoints: checkpoints.csv (params, pretrain_loss per checkpoint); the final (min-loss)
-    checkpoint of each size is fitted with ``fit_loss_vs_params``; the predicted emergence
-    point (and the posterior's 5th-95th percentiles, else the bootstrap's) is read off in
-    parameters. None if fewer than 2 sizes or no prediction."""
+    checkpoint of each size of `series` (default: the series with most sizes) is fitted with
+    ``fit_loss_vs_params`` (power law from `min_power_points` sizes, else log-linear); the
+    predicted emergence loss (and the posterior's 5th-95th percentiles, else the bootstrap's)
+    is read off in parameters. None if fewer than 2 sizes or no prediction."""
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
     fit = fit or {}
     e0 = _num(fit.get("emergence_point_mle"))
     fin = final_checkpoints(checkpoints, series)
     if e0 is None or fin is None or fin["params"].nunique() < 2:
         return None
-    lf = fit_loss_vs_params(fin["params"], fin["pretrain_loss"])
+    lf = fit_loss_vs_params(fin["params"], fin["pretrain_loss"], min_power_points)
     p = fit.get("percentiles") or fit.get("bootstrap_percentiles") or {}
+    src = "posterior" if fit.get("percentiles") else "bootstrap"
     lo_hi = [_num(p.get("p5")), _num(p.get("p95"))]
     n_pred = float(params_of_loss(lf, e0))
     n_band = sorted(float(params_of_loss(lf, v)) for v in lo_hi) if None not in lo_hi else None
     fig, ax = plt.subplots(figsize=(WIDTH * 0.72, 3.0))
     Ns = fin["params"].to_numpy(float)
-    pts = [Ns.min(), Ns.max()] + ([n_pred] if math.isfinite(n_pred) else []) + \
-          ([v for v in n_band if math.isfinite(v)] if n_band else [])
-    lo, hi = min(pts), max(pts)
-    lo, hi = max(lo, Ns.min() / 1e3), min(hi, Ns.max() * 1e3)  # keep an absurd inversion from squashing the plot
+    pts = [Ns.min(), Ns.max()] + [v for v in [n_pred] + (n_band or []) if math.isfinite(v)]
+    # an absurd inversion must not squash the data: at most 3 decades beyond the sizes
+    lo, hi = max(min(pts), Ns.min() / 1e3), min(max(pts), Ns.max() * 1e3)
     grid = np.geomspace(lo / 1.6, hi * 1.6, 300)
     form = (f"L(N) = {lf['a']:.3g}·N^(−{lf['b']:.3g}) + {lf['c']:.3g}" if lf["form"] == "power"
-            else f"L(N) = {lf['u']:.3g} {'−' if lf['v'] < 0 else '+'} {abs(lf['v']):.3g}·ln N (log-linear: < 4 sizes)")
+            else f"L(N) = {lf['u']:.3g} {'−' if lf['v'] < 0 else '+'} {abs(lf['v']):.3g}·ln N\n"
+                 f"(log-linear: < {min_power_points} sizes)")
     ax.plot(grid, loss_of_params(lf, grid), color="0.3", lw=1.3, label=form, zorder=2)
     ax.scatter(fin["params"], fin["pretrain_loss"], color="black", s=28, zorder=4, label="final checkpoint per size")
     for _, r in fin.iterrows():
-        ax.annotate(str(r["size"]), (r["params"], r["pretrain_loss"]), xytext=(4, 4),
-                    textcoords="offset points", fontsize=7)
-    ax.axhline(e0, **PRED, label=f"predicted emergence loss ({e0:.3f})")
+        ax.annotate(str(r["size"]), (r["params"], r["pretrain_loss"]), xytext=(-5, -5), ha="right", va="top",
+                    textcoords="offset points", fontsize=7, zorder=6,
+                    bbox=dict(fc="white", ec="none", alpha=0.8, pad=0.5))
+    ax.axhline(e0, **PRED, label=f"predicted emergence loss ({e0:.3f})", zorder=3)
     if None not in lo_hi:
-        ax.axhspan(min(lo_hi), max(lo_hi), color="tab:red", alpha=0.1, lw=0, label="5th–95th pct.")
+        ax.axhspan(min(lo_hi), max(lo_hi), color="tab:red", alpha=0.1, lw=0, label=f"{src} 5th–95th pct.")
     t = _num(fit.get("ground_truth"))
     if t is not None:
-        ax.axhline(t, **TRUE, label=f"true emergence loss ({t:.3f})")
+        ax.axhline(t, **TRUE, label=f"true emergence loss ({t:.3f})", zorder=3)
     if math.isfinite(n_pred) and lo <= n_pred <= hi:
-        ax.scatter([n_pred], [e0], marker="*", color="tab:red", s=110, zorder=5,
-                   label=f"predicted emergence ≈ {n_pred:.3g} params")
-        if n_band and all(math.isfinite(v) for v in n_band):
-            ax.hlines(e0, max(n_band[0], lo), min(n_band[1], hi), color="tab:red", lw=3, alpha=0.5, zorder=4)
+        lab = f"predicted emergence ≈ {_fmt_params(n_pred)} params"
+        if n_band:
+            lab += f"\n(5th–95th: {_fmt_params(n_band[0])}–{_fmt_params(n_band[1])})"
+            ax.errorbar([n_pred], [e0], xerr=[[n_pred - max(n_band[0], lo)], [min(n_band[1], hi) - n_pred]],
+                        fmt="none", ecolor="tab:red", elinewidth=1.5, capsize=4, zorder=5)
+        ax.scatter([n_pred], [e0], marker="*", color="tab:red", s=110, zorder=6, label=lab)
+        ax.axvline(n_pred, color="tab:red", lw=0.6, ls=":", zorder=1)
     elif not math.isfinite(n_pred):
         ax.text(0.02, 0.04, "prediction below the fitted law's asymptote: no finite size reaches it",
                 transform=ax.transAxes, fontsize=7, color="tab:red")
     ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1, 2, 5) if hi / lo < 300 else (1,)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _fmt_params(v)))
+    ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
     ax.set_xlabel("parameters N")
     ax.set_ylabel(LOSS_LABEL)
     ax.set_title(title or f"{fit.get('task', '')}: emergence point in model size".strip(": "))
@@ -855,14 +926,13 @@ def fig12(obs: pd.DataFrame, task: str, metric: str | None = None, chance: float
         ax.set_title(_fmt_D(d))
     axes[0][0].set_ylabel(_metric_label(df["metric"].iloc[0], _nshot(df)))
     h = [Line2D([], [], color=cols[r], lw=2, label=_recipe_label(r)) for r in recipes]
-    h += [Line2D([], [], color=FEWSHOT_COLOR, lw=1.2, label="few-shot")]
-    if _num(_chance_of(fit, chance)) is not None:
-        h.append(Line2D([], [], **CHANCE, label="chance"))
+    h += [Line2D([], [], color=FEWSHOT_COLOR, lw=1.2, label=f"few-shot ({_nshot(df)}-shot)")]
+    h2 = [Line2D([], [], **CHANCE, label="chance")] if _num(_chance_of(fit, chance)) is not None else []
     if len(markers) > 1:
-        h += [Line2D([], [], color="grey", marker=m, lw=0, ms=5, label=f"size {s}") for s, m in markers.items()]
+        h2 += [Line2D([], [], color="grey", marker=m, lw=0, ms=5, label=f"size {s}") for s, m in markers.items()]
     fig.suptitle(title or f"{task}: finetuning recipes at equal data")
     fig.tight_layout()
-    _legend_below(fig, h, ncol=min(len(h), 5))
+    _legend_below(fig, [h, h2])
     return fig
 
 
@@ -896,11 +966,11 @@ def fig13(obs: pd.DataFrame, task: str, fit: dict | None = None, chance: float |
         e = _draw_metric_panel(ax, d, method, pal, markers, ch, fit)
         extra = extra or e
         ax.set_ylabel(_metric_label(m, _nshot(d)) if m != continuous else _metric_label(m))
-        ax.set_title(f"({'ab'[i]}) {_metric_label(m).split(',')[0]}")
-    h = _legend_handles(df[df["metric"] == continuous], method, pal, markers)
+        ax.set_title(f"({'ab'[i]}) {'continuous: ' if m == continuous else ''}{_metric_label(m).split(' (')[0]}")
+    h, sz = _legend_handles(df[df["metric"] == continuous], method, pal, markers, groups=True)
     fig.suptitle(title or f"{task}: continuous metric vs accuracy")
     fig.tight_layout()
-    _legend_below(fig, h + extra, ncol=4)
+    _legend_below(fig, [h, sz + extra[:1], extra[1:]])
     return fig
 
 
@@ -913,6 +983,10 @@ def _truthy(v) -> bool:
     if isinstance(v, str):
         return v.strip().lower() in ("true", "yes", "1")
     return bool(v)
+
+
+def _align(v):
+    return "right" if isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_)) else "left"
 
 
 def table_html(df: pd.DataFrame, failed_col: str = "failed", digits: int = 3, caption: str | None = None) -> str:
@@ -937,8 +1011,7 @@ def table_html(df: pd.DataFrame, failed_col: str = "failed", digits: int = 3, ca
     for row, f in zip(df.itertuples(index=False), fails):
         bad = _truthy(f)
         attr = ' class="failed" style="color:#b00020;background:#fdecec"' if bad else ""
-        tds = "".join(f'<td style="padding:2px 8px;text-align:{"right" if isinstance(v, (int, float, np.number)) else "left"}">'
-                      f"{cell(v)}</td>" for v in row)
+        tds = "".join(f'<td style="padding:2px 8px;text-align:{_align(v)}">{cell(v)}</td>' for v in row)
         out.append(f"<tr{attr}>{tds}</tr>")
     out.append("</tbody></table>")
     return "\n".join(out) + "\n"

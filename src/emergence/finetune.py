@@ -51,15 +51,32 @@ def encode_episodes(tok, examples: list[dict], hp: dict) -> tuple[list[int], lis
     return ids, labels
 
 
-def make_batch(tok, subset: list[dict], rng, hp: dict):
+def encode_examples(tok, examples: list[dict], hp: dict):
+    """Tokenize each example once: (context ids, answer ids) pairs and the delimiter ids."""
+    delim = tok(hp["fewshot_delimiter"], add_special_tokens=False).input_ids
+    enc = [(tok(ex["context"], add_special_tokens=False).input_ids,
+            tok(hp["target_delimiter"] + ex["target"], add_special_tokens=False).input_ids) for ex in examples]
+    return enc, delim
+
+
+def make_batch(tok, subset: list[dict], rng, hp: dict, encoded=None):
     import torch
 
+    enc, delim = encoded if encoded is not None else encode_examples(tok, subset, hp)
     k = hp["num_fewshot"] + 1
     seqs = []
     for _ in range(hp["batch_size"]):
         # with replacement when the subset is smaller than one k-shot sequence
-        idx = rng.choice(len(subset), k, replace=len(subset) < k)
-        seqs.append(encode_episodes(tok, [subset[i] for i in idx], hp))
+        idx = rng.choice(len(enc), k, replace=len(enc) < k)
+        ids, labels = [], []
+        for i, j in enumerate(idx):
+            c, t = enc[j]
+            if i:
+                ids += delim
+                labels += [-100] * len(delim)
+            ids += c + t
+            labels += [-100] * len(c) + t
+        seqs.append((ids, labels))
     width = max(len(s[0]) for s in seqs)
     pad = tok.pad_token_id if tok.pad_token_id is not None else 0
     x = torch.full((len(seqs), width), pad, dtype=torch.long)
@@ -96,8 +113,9 @@ def finetune(base_path: str, subset: list[dict], out_dir: str, hp: dict, seed: i
     steps = n_steps(len(subset), hp)
     model.train()
     t0, losses = time.time(), []
+    encoded = encode_examples(tok, subset, hp)
     for step in range(1, steps + 1):
-        x, y, m = make_batch(tok, subset, rng, hp)
+        x, y, m = make_batch(tok, subset, rng, hp, encoded)
         loss = model(input_ids=x.to(device), attention_mask=m.to(device), labels=y.to(device)).loss
         opt.zero_grad(set_to_none=True)
         loss.backward()

@@ -13,7 +13,7 @@ import os
 
 import numpy as np
 
-from .toy import CorpusConfig
+from .toy import Corpus, CorpusConfig
 
 GENERATORS = {}
 
@@ -25,39 +25,41 @@ def generator(name):
     return wrap
 
 
-def _pairs(cc: CorpusConfig, rng, n_pairs: int):
-    keys = rng.choice(cc.n_keys, n_pairs, replace=False)
-    # distinct values so that the multiple-choice options are distinct: chance = 1/n_pairs
-    values = rng.choice(cc.n_values, n_pairs, replace=False)
-    return [f"k{k}" for k in keys], [f"v{v}" for v in values]
+def _walk(corpus: Corpus, rng, n: int):
+    return corpus.walk(rng, 1, n)[0]
 
 
-@generator("recall_mc")
-def recall_mc(cc: CorpusConfig, rng, pairs: int = 6, **_) -> dict:
-    """In-context associative recall: k v k v ... k_q -> v_q, choices = the in-context values."""
-    keys, values = _pairs(cc, rng, pairs)
-    q = int(rng.integers(pairs))
-    ctx = " ".join(f"{k} {v}" for k, v in zip(keys, values)) + f" {keys[q]}"
-    return {"context": ctx, "target": values[q], "choices": values, "label": q}
+@generator("rule_mc")
+def rule_mc(corpus: Corpus, rng, context: int = 8, **_) -> dict:
+    """Which of the last word's successors does the rule pick? Choices: all of them.
+
+    The bigram alone puts the rule's word at chance among the choices (1/successors);
+    answering needs the previous word's class."""
+    w = _walk(corpus, rng, context)
+    succ = corpus.succ[w[-1]]
+    label = int(corpus.cls[w[-2]])
+    return {"context": " ".join(corpus.words(w)), "target": f"w{succ[label]}",
+            "choices": corpus.words(succ), "label": label}
 
 
-@generator("span_gen")
-def span_gen(cc: CorpusConfig, rng, pairs: int = 6, span: int = 3, **_) -> dict:
-    """Copy the `span` tokens that followed the query key in context (exact match).
+@generator("rule_gen")
+def rule_gen(corpus: Corpus, rng, context: int = 8, span: int = 3, **_) -> dict:
+    """Continue the text with the rule's next `span` words (exact match).
 
-    Guessing passes with probability ~ pairs**-span, so small models pass rarely but not
-    never: the regime PassUntil is for.
-    """
-    keys, values = _pairs(cc, rng, pairs)
-    flat = [t for kv in zip(keys, values) for t in kv]
-    q = int(rng.integers(0, (2 * pairs - span - 1) // 2 + 1))  # the span must fit in context
-    start = 2 * q + 1
-    return {"context": " ".join(flat) + f" {keys[q]}", "target": " ".join(flat[start:start + span])}
+    Sampling guesses each word with probability ~1/successors (once the bigram is known),
+    so small models pass rarely but not never: the regime PassUntil is for."""
+    w = list(_walk(corpus, rng, context))
+    cont = []
+    for _ in range(span):
+        cont.append(int(corpus.rule_next(w[-2], w[-1])))
+        w.append(cont[-1])
+    return {"context": " ".join(corpus.words(w[:context])), "target": " ".join(corpus.words(cont))}
 
 
 def generate(task: dict, cc: CorpusConfig, out_dir: str, template_dir: str, seed: int) -> dict:
     """Write one toy task (data splits + lm-eval YAML) into out_dir; return its manifest."""
     name, gen = task["name"], GENERATORS[task["generator"]]
+    corpus = Corpus(cc)
     opts = task.get("options", {})
     sizes = {"test": task["n_test"], "fewshot": task["n_fewshot_pool"], "pool": task["n_train_pool"]}
     os.makedirs(out_dir, exist_ok=True)
@@ -66,7 +68,7 @@ def generate(task: dict, cc: CorpusConfig, out_dir: str, template_dir: str, seed
         rng = np.random.default_rng([seed, i, sum(map(ord, name))])
         with open(os.path.join(out_dir, f"{split}.jsonl"), "w") as f:
             for _ in range(n):
-                f.write(json.dumps(gen(cc, rng, **opts)) + "\n")
+                f.write(json.dumps(gen(corpus, rng, **opts)) + "\n")
     template = os.path.abspath(os.path.join(template_dir, task["template"]))
     files = {s: os.path.abspath(os.path.join(out_dir, f"{s}.jsonl")) for s in ("test", "fewshot")}
     # YAML is a superset of JSON: writing JSON keeps this free of a YAML writer

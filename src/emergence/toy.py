@@ -1,14 +1,16 @@
-"""The embedded toy checkpoint series: a generated corpus and tiny GPT-2 models.
+"""The embedded toy checkpoint series: a generated language and tiny GPT-2 models.
 
-The corpus mixes two kinds of sequences:
-- "language": a Markov chain over words (order 2 by default) whose successors are drawn
-  with Zipfian weights, so the contexts of rare words are rare and learned late and the
-  loss keeps falling smoothly. Order 2 needs a previous-token head, half of induction.
-- "kv lists": k v k v ... where each document binds a few keys to random values and keys
-  repeat with the same value. Predicting a repeated key's value needs in-context recall
-  (an induction circuit): the capability the toy tasks probe. NOTE (measured): at these
-  sizes and <= ~1500 steps the induction circuit does NOT form (kv loss stays at the
-  key-set baseline, recall at chance); see /tmp/toytune notes in the tuning report.
+The language is a Markov chain over words with one piece of structure a model must
+discover late. Every word b has a set S_b of `successors` next words, and every word a has
+a class in [0, successors). The next word after (a, b) is S_b[class(a)] with probability
+`rule_prob`, else uniform over S_b. So:
+- knowing the bigram sets S_b gives the next word only up to 1/|S_b| (chance), and
+  learning them (rare words late, since start words are Zipfian) makes the loss fall
+  smoothly over most of training;
+- using the rule needs the previous word's class, i.e. an attention head that looks one
+  token back: a circuit that forms abruptly, after which the toy tasks (predict the rule's
+  next word; copy the rule's 3-word continuation) leave chance. That is the capability
+  whose emergence the suite predicts.
 
 Everything downstream sees only ordinary `save_pretrained` checkpoints plus a tokenizer.
 """
@@ -27,23 +29,20 @@ SPECIALS = ["<pad>", "<eos>", "|"]
 
 @dataclass
 class CorpusConfig:
-    n_words: int = 128
-    n_keys: int = 24
-    n_values: int = 16
-    order: int = 2               # Markov order of the language (2: needs a previous-token head)
-    successors: int = 4          # next-word candidates per context
-    dirichlet: float = 0.5       # concentration of each context's next-word distribution
-    zipf: float = 1.0            # exponent of the word frequencies successors are drawn from
-    kv_fraction: float = 0.2     # share of sequences that are key-value lists
-    kv_keys_min: int = 4         # keys bound per kv document
-    kv_keys_max: int = 10
+    n_words: int = 48
+    successors: int = 6        # |S_b|, also the number of word classes
+    rule_prob: float = 0.6     # how often the next word follows the class rule
+    zipf: float = 1.0          # exponent of start-word and successor-set frequencies
     seq_len: int = 96
     seed: int = 0
+    # Documents: walks of doc_min..doc_len words joined by the " | " separator (the few-shot
+    # delimiter, so k-shot prompts are in-distribution text). doc_len = 0: one unbroken walk.
+    doc_len: int = 12
+    doc_min: int = 3
 
 
 def vocab(cc: CorpusConfig) -> list[str]:
-    return (SPECIALS + [f"w{i}" for i in range(cc.n_words)] + [f"k{i}" for i in range(cc.n_keys)]
-            + [f"v{i}" for i in range(cc.n_values)])
+    return SPECIALS + [f"w{i}" for i in range(cc.n_words)]
 
 
 def make_tokenizer(cc: CorpusConfig):
@@ -58,51 +57,68 @@ def make_tokenizer(cc: CorpusConfig):
 
 
 class Corpus:
-    """Samples token-id sequences; the language itself is fixed by `cc.seed`."""
+    """The language (fixed by cc.seed) and samplers of its sequences, as word indices.
+
+    Word w has class w // M and id w % M (M = n_words / successors). S_a[j] is the class-j
+    word with id (id(a) + g[class(a), j]) mod M for a random table g. Every word b then has
+    exactly one predecessor of each class, so the bigram (b -> next) says nothing about the
+    previous word's class: without looking back, the rule's word is at chance among S_b.
+    """
 
     def __init__(self, cc: CorpusConfig):
         self.cc = cc
-        v = vocab(cc)
-        self.ids = {t: i for i, t in enumerate(v)}
-        self.w0, self.k0, self.v0 = self.ids["w0"], self.ids["k0"], self.ids["v0"]
-        rng = np.random.default_rng(cc.seed)
+        self.w0 = len(SPECIALS)
         W, S = cc.n_words, cc.successors
+        if W % S:
+            raise ValueError(f"n_words ({W}) must be a multiple of successors ({S})")
+        M = W // S
+        rng = np.random.default_rng(cc.seed)
+        g = rng.integers(0, M, (S, S))
+        w = np.arange(W)
+        self.cls = w // M
+        j = np.arange(S)
+        self.succ = j[None, :] * M + (w[:, None] % M + g[self.cls][:, j]) % M
         zipf = 1.0 / np.arange(1, W + 1) ** cc.zipf
-        self.zipf_p = zipf / zipf.sum()
-        # each context's successors: S distinct words drawn with Zipfian weights (Gumbel
-        # top-k), so common words stay common and the contexts of rare words are rare and
-        # learned late: the loss keeps falling smoothly instead of plateauing
-        n_ctx = W ** cc.order
-        g = np.log(self.zipf_p) + rng.gumbel(size=(n_ctx, W))
-        self.succ = np.argpartition(-g, S - 1, axis=1)[:, :S]
-        self.succ_cum = np.cumsum(rng.dirichlet([cc.dirichlet] * S, size=n_ctx), axis=1)
+        self.zipf_p = rng.permutation(zipf / zipf.sum())
 
-    def language(self, rng, b: int, n: int) -> np.ndarray:
-        """b sequences of n words, sampled position by position (vectorised over the batch)."""
-        W, order = self.cc.n_words, self.cc.order
-        out = np.empty((b, n + order), dtype=np.int64)
-        out[:, :order] = rng.choice(W, (b, order), p=self.zipf_p)
-        for i in range(order, n + order):
-            ctx = out[:, i - 1] if order == 1 else out[:, i - 2] * W + out[:, i - 1]
-            j = (rng.random(b)[:, None] > self.succ_cum[ctx]).sum(1).clip(max=self.cc.successors - 1)
-            out[:, i] = self.succ[ctx, j]
-        return out[:, order:] + self.w0
+    def rule_next(self, a, b):
+        """The rule's next word after (a, b)."""
+        return self.succ[b, self.cls[a]]
 
-    def kv_list(self, rng, n: int) -> np.ndarray:
-        cc = self.cc
-        n_bound = rng.integers(cc.kv_keys_min, cc.kv_keys_max + 1)
-        keys = rng.choice(cc.n_keys, n_bound, replace=False)
-        values = rng.integers(0, cc.n_values, n_bound)
-        pick = rng.integers(0, n_bound, (n + 1) // 2)
-        seq = np.stack([keys[pick] + self.k0, values[pick] + self.v0], axis=1).reshape(-1)
-        return seq[:n]
+    def walk(self, rng, b: int, n: int) -> np.ndarray:
+        """b sequences of n words (vectorised over the batch)."""
+        W, S = self.cc.n_words, self.cc.successors
+        out = np.empty((b, n), dtype=np.int64)
+        out[:, 0] = rng.choice(W, b, p=self.zipf_p)
+        out[:, 1] = self.succ[out[:, 0], rng.integers(0, S, b)]
+        for i in range(2, n):
+            j = np.where(rng.random(b) < self.cc.rule_prob, self.cls[out[:, i - 2]], rng.integers(0, S, b))
+            out[:, i] = self.succ[out[:, i - 1], j]
+        return out
 
     def batch(self, rng, batch_size: int) -> np.ndarray:
-        n = self.cc.seq_len
-        out = self.language(rng, batch_size, n)
-        for i in np.flatnonzero(rng.random(batch_size) < self.cc.kv_fraction):
-            out[i] = self.kv_list(rng, n)
+        """Token ids (batch_size, seq_len): documents separated by '|' (see CorpusConfig)."""
+        cc = self.cc
+        if not cc.doc_len:
+            return self.walk(rng, batch_size, cc.seq_len) + self.w0
+        lo, hi = max(2, min(cc.doc_min, cc.doc_len)), cc.doc_len
+        k = cc.seq_len // (lo + 1) + 1  # documents per row, enough to fill it
+        walks = self.walk(rng, batch_size * k, hi) + self.w0
+        lens = rng.integers(lo, hi + 1, (batch_size, k))
+        sep = SPECIALS.index("|")
+        out = np.empty((batch_size, cc.seq_len), dtype=np.int64)
+        for i in range(batch_size):
+            row = []
+            for j in range(k):
+                row.extend(walks[i * k + j, :lens[i, j]])
+                row.append(sep)
+                if len(row) >= cc.seq_len:
+                    break
+            out[i] = row[:cc.seq_len]
         return out
+
+    def words(self, idx) -> list[str]:
+        return [f"w{i}" for i in idx]
 
     def text(self, seq: np.ndarray) -> str:
         v = vocab(self.cc)
