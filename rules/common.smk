@@ -20,16 +20,20 @@ if _problem:
     raise cfg.ConfigError(f"invalid config ({_source}): {_problem}")
 
 OUT = f"results/{config['name']}"
+# one results folder per experiment name: a second config file claiming the same name would
+# mix its outputs with the first one's
+_claim = cfg.claim_results(OUT, workflow.configfiles)
+if _claim:
+    raise cfg.ConfigError(_claim)
 CKPTS = {c["ckpt"]: c for c in cfg.checkpoints(config, OUT)}
 TASKS = {t["name"]: t for t in config["tasks"]}
-TOY_TASKS = [t for t, spec in TASKS.items() if spec["source"] == "toy"]
 FT = config.get("finetune")
 FT_TASKS = FT["tasks"] if FT else []
 FT_CKPTS = cfg.finetuned_ckpts(config)
 PU = config.get("passuntil")
 PU_CKPTS = cfg.passuntil_ckpts(config)
 # multiple-choice tasks have per-choice log-likelihoods: the metric chain runs on them
-MC_TASKS = [t for t, s in TASKS.items() if s["source"] == "toy" and s.get("generator") == "rule_mc"]
+MC_TASKS = [t for t, s in TASKS.items() if "multiple_choice" in s.get("template", "")]
 
 
 wildcard_constraints:
@@ -68,14 +72,14 @@ def pretrain_loss_tables(wildcards):
 
 
 def task_files(task, *names):
-    if TASKS[task]["source"] != "toy":
+    if TASKS[task]["source"] == "lm_eval":
         return []
     return [f"{OUT}/tasks/{task}/{n}" for n in names]
 
 
 def pool_file(task):
     """The finetuning pool: generated with a toy task, or exported from an lm-eval task."""
-    if TASKS[task]["source"] == "toy":
+    if TASKS[task]["source"] != "lm_eval":
         return f"{OUT}/tasks/{task}/pool.jsonl"
     return f"{OUT}/tasks/{task}/train_pool.jsonl"
 

@@ -8,6 +8,8 @@ from emergence import runtime
 log = runtime.setup(snakemake.log[0], snakemake.threads)
 from emergence import config, evaluate
 
+evaluate.preload()
+runtime.begin_work()
 p = snakemake.params
 c = p.ckpt
 device = evaluate.pick_device(p.opts["device"])
@@ -27,8 +29,9 @@ for r in p.runs:
     else:
         name = config.run_dir(t, m, r["data_amount"], r["subset_sample"])
         adapter = os.path.join(snakemake.input.finetuned, name)
-    model = evaluate.load_model(c["path"], c["revision"], adapter=adapter, device=device,
-                                trust_remote_code=p.trust_remote_code)
+    with runtime.span("load"):
+        model = evaluate.load_model(c["path"], c["revision"], adapter=adapter, device=device,
+                                    trust_remote_code=p.trust_remote_code)
     res = ev.run(model, tok, t, spec["num_fewshot"], limit=spec.get("limit"))
     values = {spec["metric"]: evaluate.metric_value(res, t, spec["metric"])}
     if res["configs"][t].get("output_type") == "multiple_choice":

@@ -7,6 +7,8 @@ from emergence import runtime
 log = runtime.setup(snakemake.log[0], snakemake.threads)
 from emergence import config, evaluate, finetune, subsets, tasks
 
+evaluate.preload()
+runtime.begin_work()
 p = snakemake.params
 c = p.ckpt
 device = evaluate.pick_device(p.device)

@@ -9,6 +9,8 @@ from emergence import runtime
 log = runtime.setup(snakemake.log[0], snakemake.threads)
 from emergence import evaluate, passuntil
 
+evaluate.preload()
+runtime.begin_work()
 p = snakemake.params
 o, c, t = p.opts, p.ckpt, p.task
 tmp = tempfile.mkdtemp(prefix="passuntil-")

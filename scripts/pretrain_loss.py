@@ -6,6 +6,8 @@ from emergence import runtime
 log = runtime.setup(snakemake.log[0], snakemake.threads)
 from emergence import evaluate, pretrain_loss
 
+evaluate.preload()
+runtime.begin_work()
 p = snakemake.params
 corpus = p.opts["corpus"]
 source = corpus if isinstance(corpus, dict) else snakemake.input.corpus
@@ -14,8 +16,10 @@ manifest = pd.read_csv(snakemake.input.manifest[0]).set_index("step") if snakema
 rows = []
 progress = runtime.Progress(len(p.ckpts), log, "checkpoints")
 for c in p.ckpts:
-    model = evaluate.load_model(c["path"], c["revision"], trust_remote_code=p.spec["trust_remote_code"])
-    tok = evaluate.load_tokenizer(c["path"], c["revision"], p.spec["tokenizer_use_fast"], p.spec["trust_remote_code"])
+    with runtime.span("load"):
+        model = evaluate.load_model(c["path"], c["revision"], trust_remote_code=p.spec["trust_remote_code"])
+        tok = evaluate.load_tokenizer(c["path"], c["revision"], p.spec["tokenizer_use_fast"],
+                                      p.spec["trust_remote_code"])
     loss = pretrain_loss.heldout_loss(model, tok, texts, p.opts["seq_len"])
     if manifest is not None:
         params, tokens = manifest.loc[c["step"], "params"], manifest.loc[c["step"], "tokens"]

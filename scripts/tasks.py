@@ -1,4 +1,4 @@
-"""Rule tasks: generate one toy task's data splits and its lm-eval YAML."""
+"""Rule tasks: a toy task generated from the seed, or a user's JSONL task validated and copied."""
 import os
 
 from emergence import runtime
@@ -7,6 +7,9 @@ log = runtime.setup(snakemake.log[0])
 from emergence import tasks, toy
 
 p = snakemake.params
-info = tasks.generate(p.task, toy.CorpusConfig(**p.corpus), os.path.dirname(snakemake.output.yaml),
-                      p.templates, p.seed)
-log.info(f"generated {info}")
+out_dir = os.path.dirname(snakemake.output.yaml)
+if p.task["source"] == "toy":
+    info = tasks.generate(p.task, toy.CorpusConfig(**p.corpus), out_dir, p.templates, p.seed)
+else:
+    info = tasks.import_files(p.task, out_dir, p.templates)
+log.info(f"{info}")

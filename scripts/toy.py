@@ -6,6 +6,7 @@ from emergence import runtime
 log = runtime.setup(snakemake.log[0], snakemake.threads)
 from emergence import toy
 
+runtime.begin_work()
 p = snakemake.params
 train = dict(p.train)
 every = train.pop("save_every", 50)

@@ -50,7 +50,7 @@ def test_toy_tasks_are_well_formed(tmp_path):
         for t in g["target"].split():
             w.append(c.rule_next(w[-2], w[-1]))
             assert t == f"w{w[-1]}"
-    spec = {"name": "rule", "generator": "rule_mc", "template": "toy_multiple_choice.yaml",
+    spec = {"name": "rule", "generator": "rule_mc", "template": "jsonl_multiple_choice.yaml",
             "options": {"context": 8}, "n_test": 5, "n_fewshot_pool": 3, "n_train_pool": 7}
     from emergence.config import REPO
 

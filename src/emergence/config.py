@@ -24,6 +24,43 @@ def resolve(path: str) -> str:
     return os.path.join(REPO, path) if os.path.exists(os.path.join(REPO, path)) else path
 
 
+def claim_results(out_dir: str, configfiles) -> str | None:
+    """Record which config file owns results/<name>/; a problem if another one already does."""
+    src = os.path.abspath(str(configfiles[0])) if configfiles else os.path.abspath("config.yaml")
+    claim = os.path.join(out_dir, ".configfile")
+    if os.path.exists(claim):
+        owner = open(claim).read().strip()
+        if owner != src and os.path.exists(owner):
+            return (f"invalid config ({src}): field 'name': {os.path.basename(out_dir)!r} is already the name of "
+                    f"{owner}, whose results are in {out_dir}; give this config another name")
+        if owner == src:
+            return None
+    os.makedirs(out_dir, exist_ok=True)
+    with open(claim, "w") as f:
+        f.write(src + "\n")
+    return None
+
+
+def lm_eval_task_names() -> set:
+    """Task, group and tag names of lm-eval's built-in YAMLs, by a text scan (TaskManager's
+    full index costs 6-12 s; this check runs on every Snakemake start)."""
+    import glob
+    import re
+
+    try:
+        import lm_eval
+    except ImportError:
+        return set()
+    root = os.path.join(os.path.dirname(lm_eval.__file__), "tasks")
+    names = set()
+    pat = re.compile(r"^(?:task|group|tag):\s*['\"]?([\w.\-]+)", re.M)
+    for path in glob.glob(os.path.join(root, "**", "*.yaml"), recursive=True):
+        with open(path, errors="ignore") as f:
+            names.update(pat.findall(f.read()))
+        names.add(os.path.splitext(os.path.basename(path))[0])
+    return names
+
+
 def checkpoint_id(series: str, size: str, step: int) -> str:
     return f"{series}-{size}-step{step}"
 
@@ -88,15 +125,20 @@ def check(config: dict) -> list[str]:
         out.append("field 'tasks': two tasks share a name")
     tasks = {t["name"]: t for t in config["tasks"]}
     for i, t in enumerate(config["tasks"]):
-        if t["source"] == "toy":
-            for key in ("generator", "template"):
+        if t["source"] in ("toy", "files"):
+            for key in ("generator", "template") if t["source"] == "toy" else ("files", "template"):
                 if key not in t:
-                    out.append(f"field 'tasks.{i}.{key}': required for a toy task")
+                    out.append(f"field 'tasks.{i}.{key}': required for a {t['source']} task")
+        for split, path in t.get("files", {}).items():
+            if not os.path.isfile(resolve(path)):
+                out.append(f"field 'tasks.{i}.files.{split}': no file {path}")
             tpl = os.path.join(REPO, "tasks", t.get("template", ""))
             if "template" in t and not os.path.isfile(tpl):
                 out.append(f"field 'tasks.{i}.template': no file {tpl}")
         if t["source"] == "lm_eval" and t.get("include_path") and not os.path.isdir(resolve(t["include_path"])):
             out.append(f"field 'tasks.{i}.include_path': no folder {t['include_path']}")
+        elif t["source"] == "lm_eval" and not t.get("include_path") and t["name"] not in lm_eval_task_names():
+            out.append(f"field 'tasks.{i}.name': lm-eval has no task or group {t['name']!r}")
     for s in config["series"]:
         for size, spec in s["sizes"].items():
             where = f"series.{s['name']}.sizes.{size}"
@@ -114,7 +156,7 @@ def check(config: dict) -> list[str]:
         for t in ft["tasks"]:
             if t not in tasks:
                 out.append(f"field 'finetune.tasks': unknown task {t!r} (tasks: {sorted(tasks)})")
-            elif tasks[t]["source"] == "toy" and max(ft["data_amounts"]) > tasks[t].get("n_train_pool", 2048):
+            elif tasks[t]["source"] != "lm_eval" and max(ft["data_amounts"]) > tasks[t].get("n_train_pool", 2048):
                 out.append(f"field 'finetune.data_amounts': {max(ft['data_amounts'])} exceeds "
                            f"tasks.{t}.n_train_pool = {tasks[t].get('n_train_pool', 2048)}")
         if ft["series"] not in series:

@@ -5,15 +5,60 @@ package. `stage_main` gives each the same start-up, so a failure leaves a readab
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
+import json
 import logging
 import os
 import sys
 import time
 
+# where a job's seconds go: process start -> setup ("startup": interpreter + Snakemake's
+# script preamble), setup -> begin_work() ("imports"), then named spans ("load", ...);
+# the rest is "work". Written next to the log as <log>.timing.json for bench/bench_run.py.
+_T = {"spans": {}}
+
+
+def _process_start() -> float:
+    """Wall-clock time this process started (Linux /proc), or now if unknown."""
+    try:
+        ticks = int(open("/proc/self/stat").read().rsplit(")", 1)[1].split()[19])
+        uptime = float(open("/proc/uptime").read().split()[0])
+        return time.time() - uptime + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return time.time()
+
+
+def begin_work() -> None:
+    """Call after the heavy imports, before the stage's own work."""
+    _T["work_start"] = time.time()
+
+
+@contextlib.contextmanager
+def span(name: str):
+    """Time a non-work part of the job (e.g. model loading), summed per name."""
+    t0 = time.time()
+    try:
+        yield
+    finally:
+        _T["spans"][name] = _T["spans"].get(name, 0.0) + time.time() - t0
+
+
+def _write_timing(path: str) -> None:
+    end = time.time()
+    work_start = _T.get("work_start", end)
+    spans = _T["spans"]
+    out = {"startup": _T["setup"] - _T["start"], "imports": work_start - _T["setup"],
+           **spans, "work": end - work_start - sum(spans.values()), "total": end - _T["start"]}
+    with open(path, "w") as f:
+        json.dump({k: round(v, 3) for k, v in out.items()}, f, sort_keys=True)
+
 
 def setup(log_path: str | None, threads: int = 1) -> logging.Logger:
     """Send stdout, stderr and logging to log_path; cap math libraries at `threads`."""
+    _T.update(start=_process_start(), setup=time.time())
+    if log_path:
+        atexit.register(_write_timing, f"{log_path}.timing.json")
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = str(threads)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

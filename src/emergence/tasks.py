@@ -81,3 +81,91 @@ def generate(task: dict, cc: CorpusConfig, out_dir: str, template_dir: str, seed
 def read_jsonl(path: str) -> list[dict]:
     with open(path) as f:
         return [json.loads(line) for line in f if line.strip()]
+
+
+def validate_records(path: str, multiple_choice: bool) -> list[dict]:
+    """Read a task's JSONL, failing on the first bad record with file:line and the field."""
+    need = ("context", "target", "choices", "label") if multiple_choice else ("context", "target")
+    out = []
+    with open(path) as f:
+        for i, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                r = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{path}:{i}: not valid JSON ({e.msg})") from None
+            if not isinstance(r, dict):
+                raise ValueError(f"{path}:{i}: expected a JSON object")
+            missing = [k for k in need if k not in r]
+            if missing:
+                raise ValueError(f"{path}:{i}: missing field(s) {', '.join(missing)}")
+            if multiple_choice:
+                if not isinstance(r["choices"], list) or len(r["choices"]) < 2:
+                    raise ValueError(f"{path}:{i}: field 'choices' must be a list of >= 2 strings")
+                if not isinstance(r["label"], int) or not 0 <= r["label"] < len(r["choices"]):
+                    raise ValueError(f"{path}:{i}: field 'label' = {r['label']!r} is not an index into "
+                                     f"{len(r['choices'])} choices")
+            out.append(r)
+    if not out:
+        raise ValueError(f"{path}: no records")
+    return out
+
+
+def import_files(task: dict, out_dir: str, template_dir: str) -> dict:
+    """A user's own task from JSONL files: validate, copy, and write its lm-eval YAML."""
+    mc = "multiple_choice" in task["template"]
+    os.makedirs(out_dir, exist_ok=True)
+    sizes = {}
+    for split in ("test", "fewshot", "pool"):
+        records = validate_records(task["files"][split], mc)
+        sizes[split] = len(records)
+        with open(os.path.join(out_dir, f"{split}.jsonl"), "w") as f:
+            for r in records:
+                f.write(json.dumps(r) + "\n")
+    _write_yaml(task, out_dir, template_dir)
+    return {"name": task["name"], "sizes": sizes}
+
+
+def _write_yaml(task: dict, out_dir: str, template_dir: str) -> None:
+    name = task["name"]
+    template = os.path.abspath(os.path.join(template_dir, task["template"]))
+    files = {s: os.path.abspath(os.path.join(out_dir, f"{s}.jsonl")) for s in ("test", "fewshot")}
+    # YAML is a superset of JSON: writing JSON keeps this free of a YAML writer
+    with open(os.path.join(out_dir, f"{name}.yaml"), "w") as f:
+        json.dump({"include": template, "task": name, "dataset_kwargs": {"data_files": files}}, f, indent=1)
+
+
+def lm_eval_pool(task: str, split: str, limit: int, include_path=None, seed: int = 0) -> list[dict]:
+    """A finetuning pool from an lm-eval task's own documents, formatted by the task itself.
+
+    Using lm-eval's doc_to_text / doc_to_target / doc_to_choice means finetuning sees exactly
+    the strings evaluation scores. A group task (e.g. mmlu) pools its subtasks' documents.
+    """
+    from lm_eval.tasks import TaskManager, get_task_dict
+
+    tm = TaskManager(include_path=include_path, include_defaults=True)
+    leaves = []
+
+    def walk(d):
+        for v in d.values():
+            walk(v) if isinstance(v, dict) else leaves.append(v)
+
+    walk(get_task_dict([task], tm))
+    records = []
+    for t in leaves:
+        if split not in t.dataset:
+            raise ValueError(f"task {t.config.task!r} has no split {split!r} (has {sorted(t.dataset)})")
+        docs = t.dataset[split]
+        if t.config.process_docs:
+            docs = t.config.process_docs(docs)
+        for doc in docs:
+            target = t.doc_to_target(doc)
+            if t.OUTPUT_TYPE == "multiple_choice":
+                choices = t.doc_to_choice(doc)
+                target = choices[target] if isinstance(target, int) else target
+            elif isinstance(target, list):
+                target = target[0]
+            records.append({"context": t.doc_to_text(doc), "target": str(target)})
+    order = np.random.default_rng(seed).permutation(len(records))[:limit]
+    return [records[i] for i in sorted(order)]
