@@ -132,6 +132,13 @@ def check(config: dict) -> list[str]:
         for split, path in t.get("files", {}).items():
             if not os.path.isfile(resolve(path)):
                 out.append(f"field 'tasks.{i}.files.{split}': no file {path}")
+                continue
+            from .tasks import validate_records  # a malformed record fails here, before any job
+
+            try:
+                validate_records(resolve(path), "multiple_choice" in t.get("template", ""))
+            except ValueError as e:
+                out.append(f"field 'tasks.{i}.files.{split}': {e}")
             tpl = os.path.join(REPO, "tasks", t.get("template", ""))
             if "template" in t and not os.path.isfile(tpl):
                 out.append(f"field 'tasks.{i}.template': no file {tpl}")

@@ -1,0 +1,161 @@
+"""A corpus of broken inputs: each fails with one clear message naming the file/field,
+a non-zero exit, before any job runs where possible, and never a bare traceback."""
+import copy
+import json
+import os
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import REPO, TEST_CONFIG, snakemake
+from emergence import config as cfg
+from emergence import pretrain_loss, tasks
+
+
+def base():
+    return copy.deepcopy(yaml.safe_load(open(TEST_CONFIG)))
+
+
+def mc_record(**kw):
+    r = {"context": "a b", "target": "c", "choices": ["c", "d"], "label": 0}
+    r.update(kw)
+    return r
+
+
+def user_task(tmp_path, lines):
+    """A `source: files` task whose test split holds `lines`."""
+    good = tmp_path / "good.jsonl"
+    good.write_text("\n".join(json.dumps(mc_record()) for _ in range(3)) + "\n")
+    bad = tmp_path / "test.jsonl"
+    bad.write_text("\n".join(lines) + "\n")
+    return {"name": "mine", "source": "files", "template": "jsonl_multiple_choice.yaml", "num_fewshot": 1,
+            "metric": "acc", "files": {"test": str(bad), "fewshot": str(good), "pool": str(good)}}
+
+
+CONFIG_CASES = {
+    "unknown key": (lambda c, t: c.update(bogus=1), "field '<top level>'"),
+    "wrong type": (lambda c, t: c.update(seed="zero"), "field 'seed'"),
+    "empty grid": (lambda c, t: c["finetune"].update(steps=[]), "field 'finetune.steps'"),
+    "empty series": (lambda c, t: c.update(series=[]), "field 'series'"),
+    "D <= 0": (lambda c, t: c["finetune"].update(data_amounts=[-4, 8]), "field 'finetune.data_amounts.0'"),
+    "D beyond the pool": (lambda c, t: c["finetune"].update(data_amounts=[2, 64]), "field 'finetune.data_amounts'"),
+    "missing task file": (lambda c, t: c["tasks"].append({**user_task(t, [json.dumps(mc_record())]),
+                                                          "files": {"test": "/nope.jsonl", "fewshot": "/nope.jsonl",
+                                                                    "pool": "/nope.jsonl"}}),
+                          "field 'tasks.2.files.test': no file /nope.jsonl"),
+    "unknown lm-eval task": (lambda c, t: c["tasks"].append({"name": "no_such_task_xyz", "source": "lm_eval",
+                                                             "num_fewshot": 0, "metric": "acc"}),
+                             "lm-eval has no task or group 'no_such_task_xyz'"),
+    "bad JSON line": (lambda c, t: c["tasks"].append(user_task(t, [json.dumps(mc_record()), "{not json"])),
+                      "test.jsonl:2: not valid JSON"),
+    "missing field": (lambda c, t: c["tasks"].append(user_task(t, [json.dumps({"context": "a", "choices": ["x", "y"],
+                                                                               "label": 0})])),
+                      "test.jsonl:1: missing field(s) target"),
+    "label out of range": (lambda c, t: c["tasks"].append(user_task(t, [json.dumps(mc_record(label=5))])),
+                           "test.jsonl:1: field 'label' = 5 is not an index into 2 choices"),
+    "choices not a list": (lambda c, t: c["tasks"].append(user_task(t, [json.dumps(mc_record(choices="cd"))])),
+                           "field 'choices' must be a list"),
+    "unknown finetune task": (lambda c, t: c["finetune"].update(tasks=["nope"]), "field 'finetune.tasks'"),
+    "step beyond training": (lambda c, t: c["series"][0]["sizes"]["m"].update(steps=[20, 999]),
+                             "field 'series.toy.sizes.m.steps'"),
+    "passuntil on a multiple-choice task": (lambda c, t: c["passuntil"].update(task="rule"), "field 'passuntil.task'"),
+    "unbiased PassUntil with r=1": (lambda c, t: c["passuntil"].update(r=1), "field 'passuntil.r'"),
+    "negative chance": (lambda c, t: c["tasks"][0].update(chance=-0.1), "field 'tasks.0.chance'"),
+    "unknown fit variant": (lambda c, t: c["fit"].update(variant="cubic"), "field 'fit.variant'"),
+}
+
+
+@pytest.mark.parametrize("case", list(CONFIG_CASES))
+def test_bad_config_or_task_data(case, tmp_path):
+    edit, expect = CONFIG_CASES[case]
+    c = base()
+    edit(c, tmp_path)
+    with pytest.raises(cfg.ConfigError) as e:
+        cfg.validate(c, "bad.yaml")
+    assert "bad.yaml" in str(e.value) and expect in str(e.value), str(e.value)
+
+
+def test_bad_task_data_stops_the_workflow_before_any_job(tmp_path):
+    c = base()
+    c["tasks"].append(user_task(tmp_path, ["{not json"]))
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(c))
+    p = snakemake("--configfile", str(path), "--cores", "1", workdir=tmp_path, check=False)
+    out = p.stdout + p.stderr
+    assert p.returncode != 0 and "test.jsonl:1: not valid JSON" in out
+    assert not (tmp_path / "results" / "test" / "series").exists()
+
+
+def test_two_configs_with_the_same_name(tmp_path):
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text(yaml.safe_dump(base()))
+    b.write_text(yaml.safe_dump(base()))
+    snakemake("-n", "--configfile", str(a), "--cores", "1", workdir=tmp_path)
+    p = snakemake("-n", "--configfile", str(b), "--cores", "1", workdir=tmp_path, check=False)
+    assert p.returncode != 0
+    assert f"field 'name': 'test' is already the name of {a}" in p.stdout + p.stderr
+    # the owner itself may rerun
+    snakemake("-n", "--configfile", str(a), "--cores", "1", workdir=tmp_path)
+
+
+def test_heldout_corpus_without_text_field(tmp_path):
+    p = tmp_path / "held.jsonl"
+    p.write_text('{"txt": 1}\n')
+    with pytest.raises(ValueError, match=r"held.jsonl:1: expected a JSON object with a 'text' field"):
+        pretrain_loss.read_texts(str(p), 5)
+
+
+def test_empty_task_file(tmp_path):
+    p = tmp_path / "t.jsonl"
+    p.write_text("\n")
+    with pytest.raises(ValueError, match="t.jsonl: no records"):
+        tasks.validate_records(str(p), multiple_choice=False)
+
+
+def fit_cli(tmp_path, df, *args):
+    obs = tmp_path / "obs.csv"
+    if df is not None:
+        df.to_csv(obs, index=False)
+    cmd = [sys.executable, "-m", "emergence.fit", str(obs), "--out", str(tmp_path / "fit.json"), "--no-mcmc", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
+
+
+def obs_frame():
+    from emergence.fit import simulate_obs
+
+    return simulate_obs(seed=0)
+
+
+FIT_CASES = {
+    "missing file": (None, ["--task", "t"], "no such file"),
+    "missing column": ("drop", ["--task", "t"], "missing column(s) pretrain_loss"),
+    "NaN value": ("nan", ["--task", "t"], "column value has 1 missing/non-numeric"),
+    "non-numeric loss": ("text", ["--task", "t"], "column pretrain_loss"),
+    "unknown task": ("ok", ["--task", "nope"], "unknown task 'nope'"),
+    "unknown metric": ("ok", ["--task", "t", "--metric", "brier"], "has no metric 'brier'"),
+}
+
+
+@pytest.mark.parametrize("case", list(FIT_CASES))
+def test_fit_cli_bad_observations(case, tmp_path):
+    how, args, expect = FIT_CASES[case]
+    df = None
+    if how is not None:
+        df = obs_frame()
+        if "task" in df:
+            df["task"] = "t"
+        if how == "drop":
+            df = df.drop(columns=["pretrain_loss"])
+        elif how == "nan":
+            df.loc[3, "value"] = float("nan")
+        elif how == "text":
+            df["pretrain_loss"] = df["pretrain_loss"].astype(object)
+            df.loc[0, "pretrain_loss"] = "high"
+    p = fit_cli(tmp_path, df, *args)
+    assert p.returncode != 0
+    assert expect in p.stderr, p.stderr
+    assert "Traceback" not in p.stderr
+    assert not (tmp_path / "fit.json").exists()
