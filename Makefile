@@ -7,6 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CONFIG ?= config.yaml
 CORES ?= all
+WORKDIR ?= .
 export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 export TOKENIZERS_PARALLELISM := false
@@ -27,8 +28,8 @@ install: $(STAMP)
 
 # --rerun-incomplete + unlock: a run killed mid-way resumes with the same command.
 run: $(STAMP)
-	$(BIN)/snakemake --unlock --configfile $(CONFIG) >/dev/null 2>&1 || true
-	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG) --rerun-incomplete --profile profiles/default
+	$(BIN)/snakemake -d $(WORKDIR) --unlock --configfile $(abspath $(CONFIG)) >/dev/null 2>&1 || true
+	$(BIN)/snakemake -d $(WORKDIR) --cores $(CORES) --configfile $(abspath $(CONFIG)) --rerun-incomplete
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)

@@ -18,6 +18,9 @@ except WorkflowError:
 _problem = _problem or "; ".join(cfg.check(config))
 if _problem:
     raise cfg.ConfigError(f"invalid config ({_source}): {_problem}")
+_canonical = cfg.canonical(dict(config))
+config.clear()
+config.update(_canonical)
 
 OUT = f"results/{config['name']}"
 # one results folder per experiment name: a second config file claiming the same name would

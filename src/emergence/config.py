@@ -17,6 +17,16 @@ class ConfigError(ValueError):
     pass
 
 
+def canonical(x):
+    """The config with every mapping's keys sorted: Snakemake compares params by their text,
+    so the same settings written in another key order must not look like a change."""
+    if isinstance(x, dict):
+        return {k: canonical(x[k]) for k in sorted(x)}
+    if isinstance(x, list):
+        return [canonical(v) for v in x]
+    return x
+
+
 def resolve(path: str) -> str:
     """A config path as given (relative to the working directory), else relative to the repo."""
     if os.path.isabs(path) or os.path.exists(path):

@@ -297,8 +297,20 @@ def check_fit(model: Model, theta) -> tuple[str | None, int]:
     if model.slope_per_D:
         x_ok &= A > 0
     n_inf = int(x_ok.sum())
-    if n_inf < 2:
-        return f"only {n_inf} finetuning data amount(s) show the capability; the law is not pinned", n_inf
+    # the law has three parameters (k, alpha, C): fewer informative D values leave it free to
+    # extrapolate anywhere
+    if n_inf < 3:
+        return f"only {n_inf} finetuning data amount(s) show the capability; the 3-parameter law is not pinned", n_inf
+    lo, hi = model.bounds()
+    # C or k pinned to a prior bound means the extrapolation ran off (alpha -> 0 is allowed:
+    # the power law then approaches the log form)
+    def near(t, x):
+        return np.isclose(t, x, rtol=0, atol=1e-6 * max(1.0, abs(x)))
+
+    at = [n for n, t, a, b in zip(model.names, theta, lo, hi)
+          if (n == "C" and (near(t, a) or near(t, b))) or (n == "k" and near(t, b))]
+    if at:
+        return f"law parameter(s) {', '.join(at)} at the prior bound; the data do not pin the law", n_inf
     return None, n_inf
 
 

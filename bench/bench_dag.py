@@ -1,0 +1,54 @@
+"""DAG construction: dry-run time and planned jobs for the paper configs, and for synthetic
+series of 1k-10k checkpoints (to show the plan grows near-linearly).
+
+    .venv/bin/python bench/bench_dag.py
+"""
+import copy
+import glob
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+import yaml
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SNAKEMAKE = os.path.join(os.path.dirname(sys.executable), "snakemake")
+
+
+def dry_run(config_path: str, workdir: str) -> tuple[float, int]:
+    t0 = time.time()
+    p = subprocess.run([SNAKEMAKE, "-s", os.path.join(REPO, "Snakefile"), "-d", workdir, "-n", "--configfile",
+                        config_path, "--cores", "1"], capture_output=True, text=True, cwd=REPO)
+    dt = time.time() - t0
+    if p.returncode:
+        sys.exit(p.stderr[-2000:])
+    m = re.search(r"^total\s+(\d+)$", p.stdout + p.stderr, re.M)
+    return dt, int(m.group(1))
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="bench-dag-")
+    print(f"{'config':<28}{'jobs':>8}{'dry-run s':>11}{'ms/job':>8}")
+    for path in sorted(glob.glob(os.path.join(REPO, "configs", "*.yaml"))):
+        dt, n = dry_run(path, work)
+        print(f"{os.path.basename(path):<28}{n:>8}{dt:>11.1f}{1000 * dt / n:>8.2f}")
+    base = yaml.safe_load(open(os.path.join(REPO, "configs", "pythia.yaml")))
+    for n_steps in (1000, 2500, 5000, 10000):
+        c = copy.deepcopy(base)
+        c["name"] = f"synthetic_{n_steps}"
+        sizes = c["series"][0]["sizes"]
+        per = n_steps // len(sizes)
+        for spec in sizes.values():
+            spec["steps"] = list(range(1, per + 1))
+        c["finetune"]["steps"] = list(range(1, 8))
+        path = os.path.join(work, f"synthetic_{n_steps}.yaml")
+        yaml.safe_dump(c, open(path, "w"))
+        dt, n = dry_run(path, work)
+        print(f"{'synthetic ' + str(n_steps) + ' checkpoints':<28}{n:>8}{dt:>11.1f}{1000 * dt / n:>8.2f}")
+
+
+if __name__ == "__main__":
+    main()
