@@ -35,7 +35,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 figures: $(STAMP)
-	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG) --forcerun figures report_tables -- all_figures
+	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG) --forcerun figures report_tables figures_metric_chain figures_passuntil -- all_figures
 
 report: $(STAMP)
 	$(BIN)/snakemake --configfile $(CONFIG) --report results/$$($(BIN)/python -c "import yaml;print(yaml.safe_load(open('$(CONFIG)'))['name'])")/report.html

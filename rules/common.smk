@@ -128,9 +128,9 @@ def final_outputs():
     out += [f"{OUT}/tables/{t}.html" for t in ("predictions", "holdout_ablation", "uncertainty") if FT_TASKS]
     if FT_TASKS:
         out += [f"{OUT}/tables/{t}.csv" for t in ("predictions", "holdout_ablation", "uncertainty")]
-    out += [f"{OUT}/tables/metric_chain_summary_{t}.csv" for t in MC_TASKS]
+    out += [f"{OUT}/figures/{t}/metric_chain.png" for t in MC_TASKS]
     if PU:
-        out += [f"{OUT}/passuntil/fit_{PU['task']}.json"]
+        out += [f"{OUT}/figures/{PU['task']}/passuntil.png"]
     return out
 
 

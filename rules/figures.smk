@@ -58,4 +58,42 @@ rule all_figures:
     input:
         expand(f"{OUT}/figures/{{task}}/{{fig}}.png", task=FT_TASKS, fig=FIGURES),
         rules.report_tables.output if FT_TASKS else [],
+        expand(f"{OUT}/figures/{{task}}/metric_chain.png", task=MC_TASKS),
+        [f"{OUT}/figures/{PU['task']}/passuntil.png"] if PU else [],
     localrule: True
+
+
+rule figures_metric_chain:
+    input:
+        samples=f"{OUT}/tables/metric_chain_{{task}}.csv.gz",
+        correlations=f"{OUT}/tables/metric_chain_correlations_{{task}}.csv",
+    output:
+        correlations=report(f"{OUT}/figures/{{task}}/metric_chain.png", caption="../report/metric_chain.rst",
+                            category="Metric chain", subcategory="{task}"),
+        mass=report(f"{OUT}/figures/{{task}}/metric_chain_mass.png", caption="../report/metric_chain_mass.rst",
+                    category="Metric chain", subcategory="{task}"),
+    log:
+        f"{OUT}/logs/figures_metric_chain/{{task}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/figures_metric_chain/{{task}}.tsv"
+    conda:
+        "../envs/figures.yaml"
+    script:
+        "../scripts/figures_metric_chain.py"
+
+
+rule figures_passuntil:
+    input:
+        table=f"{OUT}/tables/passuntil_{{task}}.csv",
+        fit=f"{OUT}/passuntil/fit_{{task}}.json",
+    output:
+        report(f"{OUT}/figures/{{task}}/passuntil.png", caption="../report/passuntil.rst",
+               category="PassUntil", subcategory="{task}"),
+    log:
+        f"{OUT}/logs/figures_passuntil/{{task}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/figures_passuntil/{{task}}.tsv"
+    conda:
+        "../envs/figures.yaml"
+    script:
+        "../scripts/figures_passuntil.py"

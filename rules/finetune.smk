@@ -10,7 +10,7 @@ rule finetune:
     params:
         ckpt=ckpt_info,
         runs=config_finetune_runs,
-        methods=FT["methods"] if FT else {},
+        methods=cfg.recipes(config),
         tasks=TASKS,
         ft_tasks=FT_TASKS,
         seed=config["seed"],

@@ -5,6 +5,7 @@ from emergence import runtime
 
 log = runtime.setup(snakemake.log[0])
 from emergence import collect
+runtime.begin_work()
 
 obs = collect.observations(pd.read_csv(snakemake.input.checkpoints),
                            [pd.read_csv(f) for f in snakemake.input.evals])

@@ -7,6 +7,7 @@ from emergence import runtime
 
 log = runtime.setup(snakemake.log[0])
 from emergence import figures
+runtime.begin_work()
 
 p, i, o = snakemake.params, snakemake.input, snakemake.output
 task, chance = p.task["name"], p.task.get("chance")

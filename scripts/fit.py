@@ -5,6 +5,7 @@ from emergence import runtime
 
 log = runtime.setup(snakemake.log[0])
 from emergence import fit
+runtime.begin_work()
 
 p = snakemake.params
 o = p.opts

@@ -5,6 +5,7 @@ from emergence import runtime
 
 log = runtime.setup(snakemake.log[0])
 from emergence import metric_chain
+runtime.begin_work()
 
 out = snakemake.output
 chain = metric_chain.chain_from_eval_dirs(pd.read_csv(snakemake.input.checkpoints), snakemake.params.eval_root,

@@ -5,6 +5,7 @@ from emergence import runtime
 
 log = runtime.setup(snakemake.log[0])
 from emergence import fit, passuntil
+runtime.begin_work()
 
 p = snakemake.params
 runs = pd.concat([pd.read_csv(f) for f in snakemake.input.runs], ignore_index=True)

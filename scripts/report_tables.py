@@ -5,6 +5,7 @@ from emergence import runtime
 
 runtime.setup(snakemake.log[0])
 from emergence import figures
+runtime.begin_work()
 
 captions = {"holdout": "Table 2: hold-out ablation", "uncertainty": "Table 3: uncertainty",
             "predictions": "Prediction vs ground truth"}

@@ -5,6 +5,7 @@ from emergence import runtime
 
 log = runtime.setup(snakemake.log[0])
 from emergence import subsets, tasks
+runtime.begin_work()
 
 p = snakemake.params
 pool = tasks.read_jsonl(snakemake.input.pool)

@@ -7,6 +7,7 @@ from emergence import runtime
 
 log = runtime.setup(snakemake.log[0])
 from emergence import tables
+runtime.begin_work()
 
 p, out = snakemake.params, snakemake.output
 o = p.opts

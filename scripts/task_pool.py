@@ -5,6 +5,7 @@ from emergence import runtime
 
 log = runtime.setup(snakemake.log[0])
 from emergence import config, tasks
+runtime.begin_work()
 
 t = snakemake.params.task
 records = tasks.lm_eval_pool(t["name"], t["finetune_split"], t["n_train_pool"], config.resolve(t["include_path"]) if t.get("include_path") else None,

@@ -5,6 +5,7 @@ from emergence import runtime
 
 log = runtime.setup(snakemake.log[0])
 from emergence import toy
+runtime.begin_work()
 
 cc = toy.CorpusConfig(**snakemake.params.corpus)
 texts = toy.heldout_texts(cc, snakemake.params.n, snakemake.params.seed)

@@ -7,11 +7,13 @@ import pytest
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SNAKEMAKE = os.path.join(os.path.dirname(sys.executable), "snakemake")
 TEST_CONFIG = os.path.join(REPO, "tests", "config", "test.yaml")
+HUB_TOKEN = "hf_FAKEtokenThatMustNeverBeLogged"
 
 
 def snakemake(*args, workdir, check=True, timeout=900):
     """Run the real workflow (repo Snakefile) with its outputs under workdir."""
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    # a fake hub token: tests check it never reaches a log or a result
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "HF_TOKEN": HUB_TOKEN}
     cmd = [SNAKEMAKE, "-s", os.path.join(REPO, "Snakefile"), "-d", str(workdir), *args]
     p = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
     if check and p.returncode != 0:

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO, TEST_CONFIG, snakemake
+from conftest import HUB_TOKEN, REPO, TEST_CONFIG, snakemake
 
 pytestmark = pytest.mark.workflow
 CFG = yaml.safe_load(open(TEST_CONFIG))
@@ -146,3 +146,22 @@ def test_every_figure_and_the_report(test_run, tmp_path):
     out = tmp_path / "report.html"
     p = snakemake("--configfile", TEST_CONFIG, "--report", str(out), workdir=test_run.parent.parent)
     assert out.stat().st_size > 100_000 and "ERROR" not in p.stderr
+
+
+def test_lens_figures(test_run):
+    for png in (test_run / "figures" / "rule" / "metric_chain.png", test_run / "figures" / "rule" / "metric_chain_mass.png",
+                test_run / "figures" / "rule_gen" / "passuntil.png"):
+        assert png.stat().st_size > 5_000 and open(png, "rb").read(4) == b"\x89PNG", png
+
+
+def test_hub_token_never_reaches_logs_or_results(test_run):
+    root = test_run.parent.parent
+    for path in list(root.rglob("*.log")) + list(root.rglob("*.json")) + list(root.rglob("*.csv")):
+        assert HUB_TOKEN not in path.read_text(errors="ignore"), path
+
+
+def test_trust_remote_code_is_off_unless_asked():
+    from emergence import config as cfg
+
+    c = cfg.validate(yaml.safe_load(open(TEST_CONFIG)))
+    assert all(s["trust_remote_code"] is False for s in c["series"])

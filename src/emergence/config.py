@@ -176,6 +176,9 @@ def check(config: dict) -> list[str]:
             elif tasks[t]["source"] != "lm_eval" and max(ft["data_amounts"]) > tasks[t].get("n_train_pool", 2048):
                 out.append(f"field 'finetune.data_amounts': {max(ft['data_amounts'])} exceeds "
                            f"tasks.{t}.n_train_pool = {tasks[t].get('n_train_pool', 2048)}")
+        cmp = ft.get("compare")
+        if cmp and cmp["data_amount"] not in ft["data_amounts"]:
+            out.append(f"field 'finetune.compare.data_amount': {cmp['data_amount']} is not one of finetune.data_amounts")
         if ft["series"] not in series:
             out.append(f"field 'finetune.series': unknown series {ft['series']!r}")
         elif ft["size"] not in series[ft["series"]]["sizes"]:
@@ -234,9 +237,20 @@ def finetune_grid(config: dict) -> list[dict]:
     ft = config.get("finetune")
     if not ft:
         return []
-    return [{"task": t, "method": m, "data_amount": d, "subset_sample": s}
+    runs = [{"task": t, "method": m, "data_amount": d, "subset_sample": s}
             for t in ft["tasks"] for m in ft["methods"] for d in sorted(ft["data_amounts"])
             for s in range(1, ft["subset_samples"] + 1)]
+    cmp = ft.get("compare")
+    if cmp:
+        runs += [{"task": t, "method": m, "data_amount": cmp["data_amount"], "subset_sample": 1}
+                 for t in ft["tasks"] for m in cmp["methods"] if m not in ft["methods"]]
+    return runs
+
+
+def recipes(config: dict) -> dict:
+    """Every finetuning recipe by name: the grid's and the comparison's."""
+    ft = config.get("finetune") or {}
+    return {**ft.get("compare", {}).get("methods", {}), **ft.get("methods", {})}
 
 
 def finetuned_ckpts(config: dict) -> list[str]:
