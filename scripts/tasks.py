@@ -6,6 +6,8 @@ from emergence import runtime
 log = runtime.setup(snakemake.log[0])
 from emergence import tasks, toy
 
+runtime.begin_work()
+
 p = snakemake.params
 out_dir = os.path.dirname(snakemake.output.yaml)
 if p.task["source"] == "toy":
