@@ -12,6 +12,7 @@ rule evaluate:
         ckpt=ckpt_info,
         runs=eval_runs,
         tasks=TASKS,
+        methods=cfg.recipes(config),
         include_path=f"{OUT}/tasks",
         opts=config["evaluate"],
         trust_remote_code=ckpt_trust_remote_code,

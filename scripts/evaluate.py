@@ -30,8 +30,11 @@ for r in p.runs:
         name = config.run_dir(t, m, r["data_amount"], r["subset_sample"])
         adapter = os.path.join(snakemake.input.finetuned, name)
     with runtime.span("load"):
-        model = evaluate.load_model(c["path"], c["revision"], adapter=adapter, device=device,
-                                    trust_remote_code=p.trust_remote_code)
+        if m != "fewshot" and p.methods[m]["method"] == "full":  # full finetuning saved whole weights
+            model = evaluate.load_model(adapter, device=device)
+        else:
+            model = evaluate.load_model(c["path"], c["revision"], adapter=adapter, device=device,
+                                        trust_remote_code=p.trust_remote_code)
     res = ev.run(model, tok, t, spec["num_fewshot"], limit=spec.get("limit"))
     values = {spec["metric"]: evaluate.metric_value(res, t, spec["metric"])}
     if res["configs"][t].get("output_type") == "multiple_choice":

@@ -93,7 +93,8 @@ def test_checkpoint_ids_and_grid():
     assert ids[:2] == ["toy-s-step20", "toy-s-step40"] and len(ids) == 5
     assert cfg.finetuned_ckpts(c) == ["toy-m-step20", "toy-m-step40", "toy-m-step60"]
     grid = cfg.finetune_grid(c)
-    assert len(grid) == 3 and {g["data_amount"] for g in grid} == {2, 8, 32}
+    assert len(grid) == 4 and {g["data_amount"] for g in grid} == {2, 8, 32}
+    assert [g["method"] for g in grid] == ["lora"] * 3 + ["full"]
 
 
 @pytest.mark.parametrize("path", glob.glob(os.path.join(REPO, "configs", "*.yaml")), ids=os.path.basename)

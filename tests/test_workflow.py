@@ -51,6 +51,9 @@ def test_observations_cover_the_grid(test_run):
     ft = obs[(obs.method == "lora") & (obs.metric == "acc")]
     grid = CFG["finetune"]
     assert len(ft) == len(grid["steps"]) * len(grid["data_amounts"]) * grid["subset_samples"]
+    # the comparison recipe (full finetuning) runs once per grid checkpoint at its one D
+    full = obs[(obs.method == "full") & (obs.metric == "acc")]
+    assert len(full) == len(grid["steps"]) and set(full.data_amount) == {grid["compare"]["data_amount"]}
     assert set(ft.data_amount) == set(grid["data_amounts"])
     assert obs["value"].notna().all()
     acc = obs[obs.metric == "acc"]["value"]

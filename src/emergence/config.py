@@ -149,9 +149,9 @@ def check(config: dict) -> list[str]:
                 validate_records(resolve(path), "multiple_choice" in t.get("template", ""))
             except ValueError as e:
                 out.append(f"field 'tasks.{i}.files.{split}': {e}")
-            tpl = os.path.join(REPO, "tasks", t.get("template", ""))
-            if "template" in t and not os.path.isfile(tpl):
-                out.append(f"field 'tasks.{i}.template': no file {tpl}")
+        tpl = os.path.join(REPO, "tasks", t.get("template", ""))
+        if "template" in t and not os.path.isfile(tpl):
+            out.append(f"field 'tasks.{i}.template': no file {tpl}")
         if t["source"] == "lm_eval" and t.get("include_path") and not os.path.isdir(resolve(t["include_path"])):
             out.append(f"field 'tasks.{i}.include_path': no folder {t['include_path']}")
         elif t["source"] == "lm_eval" and not t.get("include_path") and t["name"] not in lm_eval_task_names():

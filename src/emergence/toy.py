@@ -1,18 +1,21 @@
-"""The embedded toy checkpoint series: a generated language and tiny GPT-2 models.
+"""The embedded toy checkpoint series: a generated language and tiny GPT-2 / Llama models.
 
 The language is a Markov chain over words with one piece of structure a model must
 discover late. Every word b has a set S_b of `successors` next words, and every word a has
 a class in [0, successors). The next word after (a, b) is S_b[class(a)] with probability
 `rule_prob`, else uniform over S_b. So:
 - knowing the bigram sets S_b gives the next word only up to 1/|S_b| (chance), and
-  learning them (rare words late, since start words are Zipfian) makes the loss fall
-  smoothly over most of training;
+  learning them makes the loss fall smoothly over most of training. (Measured caveat: with
+  Zipfian document-start words, zipf > 0, the predecessor's class is slightly predictable
+  from the bigram, so finetuning on large D lifts weak checkpoints a little above chance;
+  zipf = 0 removes that, and with it most of the finetuning shift.)
 - using the rule needs the previous word's class, i.e. an attention head that looks one
   token back: a circuit that forms abruptly, after which the toy tasks (predict the rule's
   next word; copy the rule's 3-word continuation) leave chance. That is the capability
   whose emergence the suite predicts.
 
-Everything downstream sees only ordinary `save_pretrained` checkpoints plus a tokenizer.
+Documents are short walks joined by " | " (the few-shot delimiter), so k-shot prompts are
+ordinary text. Everything downstream sees only `save_pretrained` checkpoints plus a tokenizer.
 """
 from __future__ import annotations
 
