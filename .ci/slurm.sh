@@ -51,6 +51,10 @@ stop() {
     [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
   done
   [ -n "${MUNGE_PID:-}" ] && kill "$MUNGE_PID" 2>/dev/null || true
+  # a slurm.conf whose controller is gone makes every later Snakemake start wait ~10 s
+  # (the SLURM executor plugin queries the cluster when it is imported)
+  [ "$(readlink /etc/slurm/slurm.conf)" = "$BASE/slurm.conf" ] && rm -f /etc/slurm/slurm.conf
+  true
 }
 trap stop EXIT
 

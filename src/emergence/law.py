@@ -302,13 +302,13 @@ def check_fit(model: Model, theta) -> tuple[str | None, int]:
     if n_inf < 3:
         return f"only {n_inf} finetuning data amount(s) show the capability; the 3-parameter law is not pinned", n_inf
     lo, hi = model.bounds()
-    # C or k pinned to a prior bound means the extrapolation ran off (alpha -> 0 is allowed:
-    # the power law then approaches the log form)
+    # C or k pinned to a prior bound means the extrapolation ran off, or that E(D) does not
+    # move with D at all (alpha -> 0 is allowed: the power law then approaches the log form)
     def near(t, x):
         return np.isclose(t, x, rtol=0, atol=1e-6 * max(1.0, abs(x)))
 
     at = [n for n, t, a, b in zip(model.names, theta, lo, hi)
-          if (n == "C" and (near(t, a) or near(t, b))) or (n == "k" and near(t, b))]
+          if n in ("C", "k") and (near(t, a) or near(t, b))]  # k = 0: E(D) does not move with D
     if at:
         return f"law parameter(s) {', '.join(at)} at the prior bound; the data do not pin the law", n_inf
     return None, n_inf
