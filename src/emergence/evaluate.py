@@ -22,12 +22,22 @@ _METRIC_KEYS = {"acc": "acc,none", "acc_norm": "acc_norm,none", "exact_match": "
                 "mcc": "mcc,none", "f1": "f1,none"}
 
 
-def load_model(path: str, revision: str | None = None, adapter: str | None = None,
-               dtype: str = "float32", device: str = "cpu", trust_remote_code: bool = False):
+def pick_dtype(device: str, want: str = "auto"):
+    """bf16 on a GPU that supports it (half the memory, tensor cores), fp32 on CPU."""
     import torch
+
+    if want != "auto":
+        return getattr(torch, want)
+    if device.startswith("cuda") and torch.cuda.is_bf16_supported():
+        return torch.bfloat16
+    return torch.float32
+
+
+def load_model(path: str, revision: str | None = None, adapter: str | None = None,
+               dtype: str = "auto", device: str = "cpu", trust_remote_code: bool = False):
     from transformers import AutoModelForCausalLM
 
-    model = AutoModelForCausalLM.from_pretrained(path, revision=revision, dtype=getattr(torch, dtype),
+    model = AutoModelForCausalLM.from_pretrained(path, revision=revision, dtype=pick_dtype(device, dtype),
                                                  trust_remote_code=trust_remote_code)
     if adapter:
         from peft import PeftModel

@@ -10,6 +10,7 @@ subset nudges the model instead of overfitting it.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -26,6 +27,7 @@ DEFAULTS = {
     "min_steps": 10,
     "max_steps": 150,
     "weight_decay": 0.0,
+    "gradient_checkpointing": False,  # trade compute for memory on large models
     "num_fewshot": 2,
     "target_delimiter": " ",
     "fewshot_delimiter": " | ",
@@ -100,6 +102,13 @@ def finetune(base_path: str, subset: list[dict], out_dir: str, hp: dict, seed: i
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     model = AutoModelForCausalLM.from_pretrained(base_path, revision=revision).to(device)
+    if hp["gradient_checkpointing"]:
+        model.gradient_checkpointing_enable()
+        model.config.use_cache = False
+        model.enable_input_require_grads()  # frozen embeddings (LoRA) would cut the graph
+    # bf16 autocast on GPUs that support it; weights and optimizer state stay fp32
+    amp = torch.autocast("cuda", dtype=torch.bfloat16) if device.startswith("cuda") and torch.cuda.is_bf16_supported() \
+        else contextlib.nullcontext()
     if hp["method"] == "lora":
         from peft import LoraConfig, get_peft_model
 
@@ -116,7 +125,8 @@ def finetune(base_path: str, subset: list[dict], out_dir: str, hp: dict, seed: i
     encoded = encode_examples(tok, subset, hp)
     for step in range(1, steps + 1):
         x, y, m = make_batch(tok, subset, rng, hp, encoded)
-        loss = model(input_ids=x.to(device), attention_mask=m.to(device), labels=y.to(device)).loss
+        with amp:
+            loss = model(input_ids=x.to(device), attention_mask=m.to(device), labels=y.to(device)).loss
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
