@@ -17,7 +17,6 @@ import sys
 import tempfile
 import time
 
-import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

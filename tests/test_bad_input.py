@@ -2,11 +2,9 @@
 a non-zero exit, before any job runs where possible, and never a bare traceback."""
 import copy
 import json
-import os
 import subprocess
 import sys
 
-import pandas as pd
 import pytest
 import yaml
 

@@ -108,6 +108,8 @@ def test_figures_skip_without_data(data):
     assert figures.fig4(fs_only, fit, "sim") is None
     assert figures.fig5(dict(fit, percentiles=None, bootstrap_percentiles=None), obs, "sim") is None
     assert figures.fig6(None, data["form"].iloc[:0]) is None
+    # every fit unidentified: no empty axes, a placeholder instead
+    assert figures.fig6(data["form"].assign(error_nats=float("nan")), None) is None
     assert figures.fig7(data["hold"], dict(fit, fit_ckpts=None), ck, "sim") is None
     assert figures.fig7(data["hold"], fit, ck.drop(columns="flops"), "sim") is None
     assert figures.fig10(ck[ck["size"] == "1B"], fit) is None  # one size: no L(N)

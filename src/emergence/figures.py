@@ -562,7 +562,9 @@ def fig6(functional_form: pd.DataFrame | None, d0_sweep: pd.DataFrame | None, ti
     error, whiskers = 5th-95th percentile of the posterior's errors, circle = median error
     (when an err_p50 column exists); red edge = failed (> 0.1 nats); dashed red line = the
     failure threshold. One bar colour per task. None if both tables are absent or empty."""
-    panels = [(n, d) for n, d in (("form", functional_form), ("d0", d0_sweep)) if not _empty(d)]
+    # a panel whose every fit is unidentified would be an empty axes: leave it out
+    panels = [(n, d) for n, d in (("form", functional_form), ("d0", d0_sweep))
+              if not _empty(d) and "error_nats" in d and d["error_nats"].notna().any()]
     if not panels:
         return None
     tasks = sorted({str(t) for _, d in panels for t in d["task"]})

@@ -343,7 +343,7 @@ def fit_relu(loss, y):
     E = float(r.x) if r.fun <= rss[i] else float(grid[i])
     a, b, rr = prof(E)
     out = dict(E=E, A=float(a[0]), B=float(b[0]), rss=float(rr[0]), reason=None)
-    n_past, n_floor = int((loss < E).sum()), int((loss > E).sum())
+    n_floor = int((loss > E).sum())
     if out["A"] <= 0:
         out["reason"] = "few-shot metric never rises above the floor"
     elif len(np.unique(loss[loss < E])) < 2:

@@ -1,7 +1,8 @@
 """Toy tasks as lm-eval task YAMLs over local JSONL files.
 
 Each generated task directory holds test.jsonl, fewshot.jsonl (demonstrations), pool.jsonl
-(the finetuning pool, disjoint from both) and <task>.yaml, which `include:`s a template
+(the finetuning pool; each split is drawn independently from its own seeded stream, so a
+short context can recur across splits) and <task>.yaml, which `include:`s a template
 from the repo's tasks/ folder and adds the data files. lm-eval finds it through
 include_path. Every record has `context` and `target`; multiple-choice records also have
 `choices` and `label`.

@@ -20,7 +20,6 @@ ordinary text. Everything downstream sees only `save_pretrained` checkpoints plu
 from __future__ import annotations
 
 import json
-import math
 import os
 import time
 from dataclasses import asdict, dataclass, field
@@ -225,8 +224,3 @@ def heldout_texts(cc: CorpusConfig, n_sequences: int, seed: int) -> list[str]:
     corpus = Corpus(cc)
     rng = np.random.default_rng([seed, 2])
     return [corpus.text(seq) for seq in corpus.batch(rng, n_sequences)]
-
-
-def chance_floor_loss(cc: CorpusConfig) -> float:
-    """log |V|: the loss of a uniform model, a sanity bound for tests."""
-    return math.log(len(vocab(cc)))
