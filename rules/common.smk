@@ -47,8 +47,14 @@ FT_CKPTS = cfg.finetuned_ckpts(config)
 FT_GRID = cfg.finetune_grid(config)  # the same (task, method, D, draw) runs for every grid checkpoint
 PU = config.get("passuntil")
 PU_CKPTS = cfg.passuntil_ckpts(config)
-EVAL_JOBS = cfg.eval_batches(config, list(CKPTS.values()))  # job id -> checkpoint ids
+# Per-checkpoint stages run one job per checkpoint or per step window (step_window): job id ->
+# checkpoint ids. A window shares one process start and import (~5 s) among its checkpoints.
+EVAL_JOBS = cfg.step_jobs(list(CKPTS.values()), config["evaluate"]["step_window"])
 EVAL_JOB_OF = {c: job for job, cs in EVAL_JOBS.items() for c in cs}
+FT_JOBS = cfg.step_jobs([CKPTS[c] for c in FT_CKPTS], FT["step_window"]) if FT else {}
+FT_JOB_OF = {c: job for job, cs in FT_JOBS.items() for c in cs}
+PU_JOBS = cfg.step_jobs([CKPTS[c] for c in PU_CKPTS], PU["step_window"]) if PU else {}
+JOBS = {"evaluate": EVAL_JOBS, "finetune": FT_JOBS, "passuntil": PU_JOBS}
 # multiple-choice tasks have per-choice log-likelihoods: the metric chain runs on them
 MC_TASKS = [t for t, s in TASKS.items() if "multiple_choice" in s.get("template", "")]
 
@@ -66,7 +72,7 @@ wildcard_constraints:
     series=r"[A-Za-z0-9_.]+",
     size=r"[A-Za-z0-9_.]+",
     ckpt=r"[A-Za-z0-9_.]+-[A-Za-z0-9_.]+-step[0-9]+",
-    evaljob=r"[A-Za-z0-9_.]+-[A-Za-z0-9_.]+-steps?[0-9]+",
+    job=r"[A-Za-z0-9_.]+-[A-Za-z0-9_.]+-steps?[0-9]+",
     task=r"[A-Za-z0-9_.]+",
 
 
@@ -119,15 +125,23 @@ def subsets_pool(wildcards):
     return pool_file(wildcards.task)
 
 
+def job_manifests(ckpts):
+    return sorted({f for c in ckpts for f in size_manifest(c["series"], c["size"])})
+
+
 @per_job
-def ckpt_info(wildcards):
-    return CKPTS[wildcards.ckpt]
+def finetune_ckpts(wildcards):
+    return [CKPTS[c] for c in FT_JOBS[wildcards.job]]
+
+
+@per_job
+def passuntil_ckpts(wildcards):
+    return [CKPTS[c] for c in PU_JOBS[wildcards.job]]
 
 
 @per_job
 def finetune_inputs(wildcards):
-    c = CKPTS[wildcards.ckpt]
-    files = {"manifest": size_manifest(c["series"], c["size"])}
+    files = {"manifest": job_manifests(finetune_ckpts(wildcards))}
     files["subsets"] = [f"{OUT}/subsets/{t}.json" for t in FT_TASKS]
     files["pools"] = [pool_file(t) for t in FT_TASKS]
     return files
@@ -135,22 +149,23 @@ def finetune_inputs(wildcards):
 
 @per_job
 def evaluate_inputs(wildcards):
-    ckpts = [CKPTS[c] for c in EVAL_JOBS[wildcards.evaljob]]
-    files = {"manifest": sorted({f for c in ckpts for f in size_manifest(c["series"], c["size"])})}
+    ckpts = EVAL_JOBS[wildcards.job]
+    files = {"manifest": job_manifests(CKPTS[c] for c in ckpts)}
     files["tasks"] = [f for t in TASKS for f in task_files(t, f"{t}.yaml", "test.jsonl", "fewshot.jsonl")]
-    files["finetuned"] = [f"{OUT}/finetune/{c['ckpt']}" for c in ckpts if c["ckpt"] in FT_CKPTS]
+    files["finetuned"] = sorted({f"{OUT}/finetune/{FT_JOB_OF[c]}" for c in ckpts if c in FT_JOB_OF})
     return files
 
 
 @per_job
 def eval_ckpts(wildcards):
     """The evaluate job's checkpoints, each with what it runs: few-shot on every task, plus
-    its finetunes (whose folder is the matching entry of input.finetuned)."""
+    its finetunes (in the folder `finetuned`, inside one of input.finetuned)."""
     fewshot = [{"task": t, "method": "fewshot", "data_amount": 0, "subset_sample": 0} for t in TASKS]
     out = []
-    for c in EVAL_JOBS[wildcards.evaljob]:
-        out.append({**CKPTS[c], **load_options(CKPTS[c]["series"]),
-                    "runs": fewshot + (FT_GRID if c in FT_CKPTS else [])})
+    for c in EVAL_JOBS[wildcards.job]:
+        ft = {"runs": fewshot + FT_GRID, "finetuned": f"{OUT}/finetune/{FT_JOB_OF[c]}/{c}"} \
+            if c in FT_JOB_OF else {"runs": fewshot}
+        out.append({**CKPTS[c], **load_options(CKPTS[c]["series"]), **ft})
     return out
 
 
@@ -208,14 +223,13 @@ def eval_dirs(wildcards):
 
 @per_job
 def passuntil_inputs(wildcards):
-    c = CKPTS[wildcards.ckpt]
-    return {"manifest": size_manifest(c["series"], c["size"]),
+    return {"manifest": job_manifests(passuntil_ckpts(wildcards)),
             "task": task_files(PU["task"], f"{PU['task']}.yaml", "test.jsonl", "fewshot.jsonl")}
 
 
 @per_job
 def passuntil_tables(wildcards):
-    return [f"{OUT}/passuntil/runs/{c}.csv" for c in PU_CKPTS]
+    return [f"{OUT}/passuntil/runs/{job}.csv" for job in PU_JOBS]
 
 
 # Resources scaled by model size. The numbers are machine facts and live in the profile, as
@@ -286,8 +300,7 @@ def _scaled_request(rule_name, res, base, per):
 
     @per_job
     def request(wildcards):
-        # an evaluate job may cover several checkpoints of one size (evaluate.step_window)
-        ckpts = EVAL_JOBS[wildcards.evaljob] if rule_name == "evaluate" else [wildcards.ckpt]
+        ckpts = JOBS[rule_name][wildcards.job]  # one checkpoint, or a step window's
         sizes = [size_gparams(CKPTS[c]["series"], CKPTS[c]["size"]) for c in ckpts]
         n = sum(g * job_runs(rule_name, c) for g, c in zip(sizes, ckpts)) if per_run else max(sizes)
         return math.ceil(round(base + per * n, 6))  # no float noise: 16000 + 4000 * 3.43 -> 29720

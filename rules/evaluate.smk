@@ -7,8 +7,8 @@ rule evaluate:
     input:
         unpack(evaluate_inputs),
     output:
-        runs=directory(f"{OUT}/evaluate/{{evaljob}}"),
-        table=f"{OUT}/evaluate/{{evaljob}}.csv",
+        runs=directory(f"{OUT}/evaluate/{{job}}"),
+        table=f"{OUT}/evaluate/{{job}}.csv",
     params:
         ckpts=eval_ckpts,
         tasks=TASKS,
@@ -18,9 +18,9 @@ rule evaluate:
     resources:
         **size_scaled_resources("evaluate"),
     log:
-        f"{OUT}/logs/evaluate/{{evaljob}}.log",
+        f"{OUT}/logs/evaluate/{{job}}.log",
     benchmark:
-        f"{OUT}/benchmarks/evaluate/{{evaljob}}.tsv"
+        f"{OUT}/benchmarks/evaluate/{{job}}.tsv"
     conda:
         "../envs/evaluate.yaml"
     script:

@@ -1,14 +1,15 @@
-# Stage 5: finetune a checkpoint on every (task, method, D, draw) of the grid. One job per
-# checkpoint: the model, tokenizer and imports load once for all of its runs.
+# Stage 5: finetune each grid checkpoint on every (task, method, D, draw) of the grid. One job
+# per checkpoint, or per step window (finetune.step_window): imports load once for all of its
+# runs. A checkpoint's runs land in finetune/<job>/<ckpt>/<task>/<method>/D<D>_s<k>/.
 
 
 rule finetune:
     input:
         unpack(finetune_inputs),
     output:
-        directory(f"{OUT}/finetune/{{ckpt}}"),
+        directory(f"{OUT}/finetune/{{job}}"),
     params:
-        ckpt=ckpt_info,
+        ckpts=finetune_ckpts,
         runs=config_finetune_runs,
         methods=cfg.recipes(config),
         tasks=TASKS,
@@ -18,9 +19,9 @@ rule finetune:
     resources:
         **size_scaled_resources("finetune"),
     log:
-        f"{OUT}/logs/finetune/{{ckpt}}.log",
+        f"{OUT}/logs/finetune/{{job}}.log",
     benchmark:
-        f"{OUT}/benchmarks/finetune/{{ckpt}}.tsv"
+        f"{OUT}/benchmarks/finetune/{{job}}.tsv"
     conda:
         "../envs/finetune.yaml"
     script:

@@ -1,14 +1,15 @@
 # PassUntil (Hu et al. 2024): sample each instance of a generation task until r passes (or
-# k_max samples), then fit PU(N) = exp(-c N^-alpha) across checkpoints.
+# k_max samples), then fit PU(N) = exp(-c N^-alpha) across checkpoints. One sampling job per
+# checkpoint, or per step window (passuntil.step_window).
 
 
 rule passuntil:
     input:
         unpack(passuntil_inputs),
     output:
-        f"{OUT}/passuntil/runs/{{ckpt}}.csv",
+        f"{OUT}/passuntil/runs/{{job}}.csv",
     params:
-        ckpt=ckpt_info,
+        ckpts=passuntil_ckpts,
         opts=PU,
         task=TASKS[PU["task"]] if PU else None,
         include_path=f"{OUT}/tasks",
@@ -18,9 +19,9 @@ rule passuntil:
     resources:
         **size_scaled_resources("passuntil"),
     log:
-        f"{OUT}/logs/passuntil/{{ckpt}}.log",
+        f"{OUT}/logs/passuntil/{{job}}.log",
     benchmark:
-        f"{OUT}/benchmarks/passuntil/{{ckpt}}.tsv"
+        f"{OUT}/benchmarks/passuntil/{{job}}.tsv"
     conda:
         "../envs/evaluate.yaml"
     script:

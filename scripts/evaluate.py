@@ -20,7 +20,6 @@ extra = [d for t in p.tasks.values() for d in tasks.lm_eval_include(t, overrides
 ev = evaluate.Evaluator([d for d in [include, *extra] if d] or None,
                         include_defaults=any(t["source"] == "lm_eval" for t in p.tasks.values()),
                         batch_size=p.opts["batch_size"], device=device)
-finetuned = {os.path.basename(d): d for d in snakemake.input.finetuned}
 rows, model = [], None
 progress = runtime.Progress(sum(len(c["runs"]) for c in p.ckpts), log, "evaluations")
 for c in p.ckpts:
@@ -35,7 +34,7 @@ for c in p.ckpts:
             name, adapter = "fewshot", None
         else:
             name = config.run_dir(t, m, r["data_amount"], r["subset_sample"])
-            adapter = os.path.join(finetuned[c["ckpt"]], name)
+            adapter = os.path.join(c["finetuned"], name)
         del model  # one model in memory at a time (on a GPU, the next one may need the room)
         with runtime.span("load"):
             if m != "fewshot" and p.methods[m]["method"] == "full":  # full finetuning saved whole weights

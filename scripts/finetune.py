@@ -1,4 +1,4 @@
-"""Rule finetune: every (task, method, D, draw) of the grid on one checkpoint."""
+"""Rule finetune: every (task, method, D, draw) of the grid on each checkpoint of the job."""
 import json
 import os
 
@@ -10,17 +10,17 @@ from emergence import config, evaluate, finetune, subsets, tasks
 evaluate.preload(lm_eval=False)
 runtime.begin_work()
 p = snakemake.params
-c = p.ckpt
 device = evaluate.pick_device(p.device)
 # inputs come in the order of params.ft_tasks (see finetune_inputs in rules/common.smk)
 pools = {t: tasks.read_jsonl(f) for t, f in zip(p.ft_tasks, snakemake.input.pools)}
 draws = {t: json.load(open(f))["subsets"] for t, f in zip(p.ft_tasks, snakemake.input.subsets)}
-progress = runtime.Progress(len(p.runs), log, "finetunes")
-for r in p.runs:
-    t, m, d, s = r["task"], r["method"], r["data_amount"], r["subset_sample"]
-    subset = [pools[t][i] for i in draws[t][str(d)][str(s)]]
-    hp = {**p.methods[m], "num_fewshot": p.tasks[t]["num_fewshot"]}
-    out = os.path.join(snakemake.output[0], config.run_dir(t, m, d, s))
-    info = finetune.finetune(c["path"], subset, out, hp, subsets.stable_seed(p.seed, t, m, d, s),
-                             revision=c["revision"], device=device, log=log.info)
-    progress.step(f"{t} {m} D={d} s={s}: {info['steps']} steps, loss {info['final_loss']:.3f}")
+progress = runtime.Progress(len(p.ckpts) * len(p.runs), log, "finetunes")
+for c in p.ckpts:
+    for r in p.runs:
+        t, m, d, s = r["task"], r["method"], r["data_amount"], r["subset_sample"]
+        subset = [pools[t][i] for i in draws[t][str(d)][str(s)]]
+        hp = {**p.methods[m], "num_fewshot": p.tasks[t]["num_fewshot"]}
+        out = os.path.join(snakemake.output[0], c["ckpt"], config.run_dir(t, m, d, s))
+        info = finetune.finetune(c["path"], subset, out, hp, subsets.stable_seed(p.seed, t, m, d, s),
+                                 revision=c["revision"], device=device, log=log.info)
+        progress.step(f"{c['ckpt']} {t} {m} D={d} s={s}: {info['steps']} steps, loss {info['final_loss']:.3f}")

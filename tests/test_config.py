@@ -103,15 +103,15 @@ def test_paper_configs_dry_run(path, tmp_path):
     assert p.returncode == 0
 
 
-def test_evaluation_jobs_are_step_windows_that_a_new_checkpoint_does_not_reshuffle():
+def test_per_checkpoint_jobs_are_step_windows_that_a_new_checkpoint_does_not_reshuffle():
     def ck(size, step):
         return {"ckpt": f"toy-{size}-step{step}", "series": "toy", "size": size, "step": step}
 
     ckpts = [ck("s", 30), ck("s", 60), ck("s", 120), ck("m", 90), ck("m", 100)]
-    assert cfg.eval_batches({"evaluate": {"step_window": 0}}, ckpts) == {c["ckpt"]: [c["ckpt"]] for c in ckpts}
-    jobs = cfg.eval_batches({"evaluate": {"step_window": 100}}, ckpts)
+    assert cfg.step_jobs(ckpts, 0) == {c["ckpt"]: [c["ckpt"]] for c in ckpts}
+    jobs = cfg.step_jobs(ckpts, 100)
     assert jobs == {"toy-s-steps0": ["toy-s-step30", "toy-s-step60"], "toy-s-steps100": ["toy-s-step120"],
                     "toy-m-steps0": ["toy-m-step90"], "toy-m-steps100": ["toy-m-step100"]}
-    more = cfg.eval_batches({"evaluate": {"step_window": 100}}, sorted(ckpts + [ck("s", 50)], key=lambda c: c["step"]))
+    more = cfg.step_jobs(sorted(ckpts + [ck("s", 50)], key=lambda c: c["step"]), 100)
     changed = {j for j in more if more[j] != jobs.get(j)}
     assert changed == {"toy-s-steps0"}  # only the new checkpoint's window

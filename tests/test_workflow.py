@@ -75,8 +75,11 @@ def test_lm_eval_outputs_kept_per_run(test_run):
 def test_finetuned_adapters_are_peft_dirs(test_run):
     from peft import PeftConfig
 
-    d = test_run / "finetune" / "toy-m-step20" / "rule" / "lora" / "D32_s1"
+    d = test_run / "finetune" / "toy-m-steps0" / "toy-m-step20" / "rule" / "lora" / "D32_s1"
     assert PeftConfig.from_pretrained(str(d)).r == 2
+    # finetune.step_window 40: one job per window, a folder per checkpoint inside it
+    assert sorted(p.name for p in (test_run / "finetune").iterdir()) == ["toy-m-steps0", "toy-m-steps40"]
+    assert sorted(p.name for p in (test_run / "finetune" / "toy-m-steps40").glob("toy-*")) == ["toy-m-step40", "toy-m-step60"]
     info = json.load(open(d / "finetune_info.json"))
     assert info["data_amount"] == 32 and info["steps"] >= 1
 
@@ -117,8 +120,12 @@ def test_tables_cover_every_holdout_row(test_run):
 
 def test_passuntil_samples_until_pass_or_cap(test_run):
     pu = CFG["passuntil"]
-    runs = pd.concat([pd.read_csv(f) for f in (test_run / "passuntil" / "runs").glob("*.csv")])
-    assert len(runs) == pu["instances"] * len(CFG["series"][0]["sizes"]["m"]["steps"])
+    files = sorted((test_run / "passuntil" / "runs").glob("*.csv"))
+    assert [f.stem for f in files] == ["toy-m-steps0", "toy-m-steps40"]  # passuntil.step_window 40
+    runs = pd.concat([pd.read_csv(f) for f in files])
+    steps = CFG["series"][0]["sizes"]["m"]["steps"]
+    assert sorted(runs["ckpt"].unique()) == [f"toy-m-step{s}" for s in steps]
+    assert len(runs) == pu["instances"] * len(steps)
     assert (runs["K"] <= pu["k_max"]).all() and (runs["passes"] <= pu["r"]).all()
     # an instance is resolved (r passes) or censored at the cap, never both, never neither
     assert ((runs["passes"] == pu["r"]) ^ runs["censored"]).all()

@@ -258,16 +258,17 @@ def recipes(config: dict) -> dict:
     return {**ft.get("compare", {}).get("methods", {}), **ft.get("methods", {})}
 
 
-def eval_batches(config: dict, ckpts: list[dict]) -> dict[str, list[str]]:
-    """Evaluation jobs: job id -> its checkpoint ids, in step order.
+def step_jobs(ckpts: list[dict], window: int) -> dict[str, list[str]]:
+    """Jobs of a per-checkpoint stage (evaluate, finetune, passuntil): job id -> its
+    checkpoint ids, in step order.
 
-    evaluate.step_window = 0: one job per checkpoint, named by it. W > 0: one job per
-    (series, size, window of W steps), named <series>-<size>-steps<first step of window>.
-    Windows are fixed by the step alone, so adding a checkpoint changes one job only."""
-    w = config.get("evaluate", {}).get("step_window", 0)
+    window = 0: one job per checkpoint, named by it. W > 0: one job per (series, size,
+    window of W steps), named <series>-<size>-steps<first step of window>, so cheap runs share
+    one process start and import. Windows are fixed by the step alone: adding a checkpoint
+    changes one job only."""
     out = {}
     for c in ckpts:
-        job = f"{c['series']}-{c['size']}-steps{c['step'] // w * w}" if w else c["ckpt"]
+        job = f"{c['series']}-{c['size']}-steps{c['step'] // window * window}" if window else c["ckpt"]
         out.setdefault(job, []).append(c["ckpt"])
     return out
 
