@@ -9,9 +9,9 @@ from emergence import runtime
 log = runtime.setup(snakemake.log[0], snakemake.threads)
 from emergence import config, evaluate, tasks
 
-evaluate.preload()
-runtime.begin_work()
 p = snakemake.params
+evaluate.preload(peft=any("finetuned" in c for c in p.ckpts))
+runtime.begin_work()
 device = evaluate.pick_device(p.opts["device"])
 include = p.include_path if os.path.isdir(p.include_path) else None
 overrides = tempfile.TemporaryDirectory()  # override YAMLs of tasks with `dataset`, kept to the end
