@@ -71,7 +71,6 @@ def per_job(func):
 wildcard_constraints:
     series=r"[A-Za-z0-9_.]+",
     size=r"[A-Za-z0-9_.]+",
-    ckpt=r"[A-Za-z0-9_.]+-[A-Za-z0-9_.]+-step[0-9]+",
     job=r"[A-Za-z0-9_.]+-[A-Za-z0-9_.]+-steps?[0-9]+",
     task=r"[A-Za-z0-9_.]+",
 
