@@ -10,7 +10,7 @@ log = runtime.setup(snakemake.log[0], snakemake.threads)
 from emergence import config, evaluate, tasks
 
 p = snakemake.params
-evaluate.preload(peft=any("finetuned" in c for c in p.ckpts))
+runtime.preload(peft=any("finetuned" in c for c in p.ckpts))
 runtime.begin_work()
 device = evaluate.pick_device(p.opts["device"])
 include = p.include_path if os.path.isdir(p.include_path) else None

@@ -7,7 +7,7 @@ from emergence import runtime
 log = runtime.setup(snakemake.log[0], snakemake.threads)
 from emergence import config, evaluate, finetune, subsets, tasks
 
-evaluate.preload(lm_eval=False)
+runtime.preload(lm_eval=False)
 runtime.begin_work()
 p = snakemake.params
 device = evaluate.pick_device(p.device)

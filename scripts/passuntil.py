@@ -9,7 +9,7 @@ from emergence import runtime
 log = runtime.setup(snakemake.log[0], snakemake.threads)
 from emergence import evaluate, passuntil
 
-evaluate.preload(peft=False)
+runtime.preload(peft=False)
 runtime.begin_work()
 p = snakemake.params
 o, t = p.opts, p.task

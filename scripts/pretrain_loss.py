@@ -6,7 +6,7 @@ from emergence import runtime
 log = runtime.setup(snakemake.log[0], snakemake.threads)
 from emergence import evaluate, pretrain_loss
 
-evaluate.preload(lm_eval=False, peft=False)
+runtime.preload(lm_eval=False, peft=False)
 runtime.begin_work()
 p = snakemake.params
 device = evaluate.pick_device(p.device)

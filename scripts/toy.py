@@ -6,6 +6,7 @@ from emergence import runtime
 log = runtime.setup(snakemake.log[0], snakemake.threads)
 from emergence import toy
 
+runtime.preload(lm_eval=False, peft=False)
 runtime.begin_work()
 p = snakemake.params
 train = dict(p.train)

@@ -206,17 +206,3 @@ def pick_device(want: str = "auto") -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def preload(lm_eval: bool = True, peft: bool = True) -> None:
-    """Import the heavy libraries now, so job timings separate imports from work.
-
-    Stages that never call lm-eval (finetune, pretrain_loss) or load no adapter skip those
-    imports: each costs seconds per job, and a toy run has dozens of jobs."""
-    import torch  # noqa: F401
-    import transformers  # noqa: F401
-    from transformers import AutoModelForCausalLM  # noqa: F401  (the lazy module's real import)
-
-    if peft:
-        import peft as _peft  # noqa: F401
-    if lm_eval:
-        import lm_eval.evaluator  # noqa: F401
-        import lm_eval.models.huggingface  # noqa: F401

@@ -39,6 +39,23 @@ def begin_work() -> None:
     _T["work_start"] = time.time()
 
 
+def preload(lm_eval: bool = True, peft: bool = True) -> None:
+    """Import the heavy libraries now, so job timings separate imports from work.
+
+    Stages that never call lm-eval (toy, finetune, pretrain_loss) or load no adapter skip
+    those imports: each costs seconds per job, and a toy run has dozens of jobs."""
+    import torch  # noqa: F401
+    import transformers  # noqa: F401
+    from transformers import AutoModelForCausalLM  # noqa: F401  (the lazy module's real import)
+    import transformers.modeling_utils  # noqa: F401  (else the first model load imports it: ~1.5 s)
+
+    if peft:
+        import peft as _peft  # noqa: F401
+    if lm_eval:
+        import lm_eval.evaluator  # noqa: F401
+        import lm_eval.models.huggingface  # noqa: F401
+
+
 @contextlib.contextmanager
 def span(name: str):
     """Time a non-work part of the job (e.g. model loading), summed per name."""
