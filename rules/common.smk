@@ -130,12 +130,12 @@ def job_manifests(ckpts):
 
 @per_job
 def finetune_ckpts(wildcards):
-    return [CKPTS[c] for c in FT_JOBS[wildcards.job]]
+    return [{**CKPTS[c], **load_options(CKPTS[c]["series"])} for c in FT_JOBS[wildcards.job]]
 
 
 @per_job
 def passuntil_ckpts(wildcards):
-    return [CKPTS[c] for c in PU_JOBS[wildcards.job]]
+    return [{**CKPTS[c], **load_options(CKPTS[c]["series"])} for c in PU_JOBS[wildcards.job]]
 
 
 @per_job

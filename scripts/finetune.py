@@ -22,5 +22,6 @@ for c in p.ckpts:
         hp = {**p.methods[m], "num_fewshot": p.tasks[t]["num_fewshot"]}
         out = os.path.join(snakemake.output[0], c["ckpt"], config.run_dir(t, m, d, s))
         info = finetune.finetune(c["path"], subset, out, hp, subsets.stable_seed(p.seed, t, m, d, s),
-                                 revision=c["revision"], device=device, log=log.info)
+                                 revision=c["revision"], device=device, log=log.info,
+                                 trust_remote_code=c["trust_remote_code"], tokenizer_use_fast=c["tokenizer_use_fast"])
         progress.step(f"{c['ckpt']} {t} {m} D={d} s={s}: {info['steps']} steps, loss {info['final_loss']:.3f}")

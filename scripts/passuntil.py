@@ -21,8 +21,9 @@ ev = evaluate.Evaluator([p.include_path, tmp], batch_size=p.batch_size, device=d
 tables = []
 for c in p.ckpts:
     with runtime.span("load"):
-        model = evaluate.load_model(c["path"], c["revision"], device=device)
-        tok = evaluate.load_tokenizer(c["path"], c["revision"])
+        model = evaluate.load_model(c["path"], c["revision"], device=device, trust_remote_code=c["trust_remote_code"])
+        tok = evaluate.load_tokenizer(c["path"], c["revision"], c["tokenizer_use_fast"],
+                                      trust_remote_code=c["trust_remote_code"])
 
     def run_round(ids, rnd):
         ev.seed = p.seed * 100_003 + rnd  # a new seed per round, else the same samples are redrawn

@@ -90,7 +90,8 @@ def make_batch(tok, subset: list[dict], rng, hp: dict, encoded=None):
 
 
 def finetune(base_path: str, subset: list[dict], out_dir: str, hp: dict, seed: int,
-             revision: str | None = None, device: str = "cpu", log=print) -> dict:
+             revision: str | None = None, device: str = "cpu", log=print,
+             trust_remote_code: bool = False, tokenizer_use_fast: bool = True) -> dict:
     """Finetune one model on `subset` and save it (adapter or full weights) to out_dir."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -98,10 +99,12 @@ def finetune(base_path: str, subset: list[dict], out_dir: str, hp: dict, seed: i
     hp = {**DEFAULTS, **hp, "lora": {**DEFAULTS["lora"], **hp.get("lora", {})}}
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    tok = AutoTokenizer.from_pretrained(base_path, revision=revision)
+    tok = AutoTokenizer.from_pretrained(base_path, revision=revision, use_fast=tokenizer_use_fast,
+                                        trust_remote_code=trust_remote_code)
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
-    model = AutoModelForCausalLM.from_pretrained(base_path, revision=revision).to(device)
+    model = AutoModelForCausalLM.from_pretrained(base_path, revision=revision,
+                                                 trust_remote_code=trust_remote_code).to(device)
     if hp["gradient_checkpointing"]:
         model.gradient_checkpointing_enable()
         model.config.use_cache = False
