@@ -63,6 +63,27 @@ def test_degenerate_inputs_are_unidentifiable(what):
     assert isinstance(r["reason"], str) and r["reason"]
 
 
+def test_law_just_inside_a_bound_of_C_is_unidentified_but_a_tiny_k_is_not():
+    obs = simulate_obs(seed=0)
+    df = task_frame(obs, "sim")[0]
+    m = law.Model(df.pretrain_loss, df.value, df.data_amount, 6)
+    theta = law.fit_mle(m)["theta"]
+    assert law.check_fit(m, theta)[0] is None
+    i, lo = m.names.index("C"), law.DEFAULT_BOUNDS["C"][0]
+    # an extrapolation that ran off: C where the optimiser stops, a hair inside its bound
+    off = theta.copy()
+    ik, ia = m.names.index("k"), m.names.index("alpha")
+    dref = float(np.max(m.Ds))
+    e_ref = law.law("log_power", theta[ik], theta[ia], theta[i], dref)
+    off[i], off[ia] = lo + 0.007, 0.05
+    off[ik] = (e_ref - off[i]) / np.log(dref) ** 0.05  # same E at the largest D
+    assert "C at the prior bound" in law.check_fit(m, off)[0]
+    # a steep law: tiny k, large alpha, same E(D) over the fitted D values
+    steep = theta.copy()
+    steep[m.names.index("k")] = 1e-4
+    assert law.check_fit(m, steep)[0] is None or "C" not in law.check_fit(m, steep)[0]
+
+
 def test_pre_emergence_rule():
     loss = np.array([4.0, 3.8, 3.6, 3.4, 3.2, 3.0, 2.8, 2.6])
     y = np.array([0.17, 0.16, 0.17, 0.165, 0.18, 0.30, 0.17, 0.50])

@@ -36,6 +36,22 @@ def test_rule_language_hides_the_answer_from_the_bigram():
     assert abs(hit - (0.3 + 0.7 / 6)) < 0.02
 
 
+def test_class_documents_are_bags_of_one_class_and_optional():
+    base = dict(n_words=48, successors=6, seq_len=96, doc_len=12, doc_min=3)
+    sep = toy.SPECIALS.index("|")
+    docs = []
+    for row in toy.Corpus(toy.CorpusConfig(**base, class_docs=0.5)).batch(np.random.default_rng(0), 16):
+        cut = np.flatnonzero(row == sep)
+        docs += [d for d in np.split(row, cut + 1)[:len(cut)]]  # complete documents only
+    classes = [set((d[:-1] - len(toy.SPECIALS)) // 8) for d in docs]
+    one = np.mean([len(c) == 1 for c in classes])
+    assert 0.4 < one < 0.65  # about half are single-class bags (a short walk rarely is one)
+    # class_docs = 0 draws nothing extra: older configs keep their exact corpus
+    a = toy.Corpus(toy.CorpusConfig(**base)).batch(np.random.default_rng(1), 4)
+    b = toy.Corpus(toy.CorpusConfig(**base, class_docs=0.0)).batch(np.random.default_rng(1), 4)
+    assert (a == b).all()
+
+
 def test_toy_task_answers_are_not_predictable_from_the_last_word():
     # With Zipfian walk starts the best last-word-only guess scored 0.37 on this language
     # (chance 1/6), which let finetuning lift weak checkpoints: task prompts must not leak.

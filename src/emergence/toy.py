@@ -13,6 +13,9 @@ a class in [0, successors). The next word after (a, b) is S_b[class(a)] with pro
   token back: a circuit that forms abruptly, after which the toy tasks (predict the rule's
   next word; copy the rule's 3-word continuation) leave chance. That is the capability
   whose emergence the suite predicts.
+- class documents (`class_docs` > 0) are bags of words from one class. They make the
+  classes learnable early without the rule, so the late, abrupt part is the look-back alone
+  and pre-emergence checkpoints reach close to the emergence point in loss.
 
 Documents are short walks joined by " | " (the few-shot delimiter), so k-shot prompts are
 ordinary text. Everything downstream sees only `save_pretrained` checkpoints plus a tokenizer.
@@ -41,6 +44,10 @@ class CorpusConfig:
     # delimiter, so k-shot prompts are in-distribution text). doc_len = 0: one unbroken walk.
     doc_len: int = 12
     doc_min: int = 3
+    # Share of documents that are bags of words from one class. They teach the classes
+    # early, from co-occurrence alone, so what emerges late is only the look-back circuit:
+    # the loss keeps falling through emergence instead of flattening just before it.
+    class_docs: float = 0.0
 
 
 def vocab(cc: CorpusConfig) -> list[str]:
@@ -110,6 +117,11 @@ class Corpus:
         lo, hi = max(2, min(cc.doc_min, cc.doc_len)), cc.doc_len
         k = cc.seq_len // (lo + 1) + 1  # documents per row, enough to fill it
         walks = self.walk(rng, batch_size * k, hi) + self.w0
+        if cc.class_docs:  # drawn only when used, so configs without them keep their streams
+            M = cc.n_words // cc.successors
+            bag = rng.random(len(walks)) < cc.class_docs
+            cls = rng.integers(0, cc.successors, (int(bag.sum()), 1))
+            walks[bag] = cls * M + rng.integers(0, M, (len(cls), hi)) + self.w0
         lens = rng.integers(lo, hi + 1, (batch_size, k))
         sep = SPECIALS.index("|")
         out = np.empty((batch_size, cc.seq_len), dtype=np.int64)
