@@ -1,6 +1,6 @@
 """One checkpoint x task through the suite's evaluation vs the plain lm_eval CLI.
 
-    .venv/bin/python bench/bench_eval_vs_cli.py [--results results/toy] [--task rule] [--ckpt toy-m-step400]
+    .venv/bin/python bench/bench_eval_vs_cli.py [--results results/toy] [--task rule] [--ckpt toy-m-step180]
 
 Both run as fresh processes on the same model, task, few-shot count, batch size and seed;
 prints both metrics (they must match) and the suite's wall time divided by the CLI's. The

@@ -78,6 +78,10 @@ def test_law_just_inside_a_bound_of_C_is_unidentified_but_a_tiny_k_is_not():
     off[i], off[ia] = lo + 0.007, 0.05
     off[ik] = (e_ref - off[i]) / np.log(dref) ** 0.05  # same E at the largest D
     assert "C at the prior bound" in law.check_fit(m, off)[0]
+    # a law that extrapolates to a negative loss at D0
+    neg = theta.copy()
+    neg[ik], neg[ia], neg[i] = 0.08, 4.0, -1.0  # E(6) = -0.18, E(16) = 3.7, E(1024) far above
+    assert "below 0" in law.check_fit(m, neg)[0]
     # a steep law: tiny k, large alpha, same E(D) over the fitted D values
     steep = theta.copy()
     steep[m.names.index("k")] = 1e-4

@@ -314,6 +314,9 @@ def check_fit(model: Model, theta) -> tuple[str | None, int]:
           if n in ("C", "k") and (near(n, t, a, b - a) or near(n, t, b, b - a))]  # k = 0: E(D) flat
     if at:
         return f"law parameter(s) {', '.join(at)} at the prior bound; the data do not pin the law", n_inf
+    e0 = float(model.e0(theta)[0])
+    if e0 < 0:  # a cross-entropy cannot fall below 0: the extrapolation ran off
+        return f"predicted emergence point {e0:.3g} nats is below 0; the data do not pin the law", n_inf
     return None, n_inf
 
 
