@@ -152,6 +152,17 @@ def test_mcmc_brackets_truth_and_bootstrap_agrees():
     assert r["error_percentiles"]["p5"] <= r["error_percentiles"]["p95"]
 
 
+def test_mcmc_starts_when_the_mle_sits_on_a_bound():
+    # steep toy laws put alpha on its upper bound; the walkers must still start around it
+    obs = simulate_obs(seed=0)
+    df = task_frame(obs, "sim")[0]
+    m = law.Model(df.pretrain_loss, df.value, df.data_amount, 6)
+    theta = law.fit_mle(m)["theta"]
+    a = float(theta[m.names.index("alpha")])
+    r = law.run_mcmc(m, theta, bounds={"alpha": (0.02, a)}, nwalkers=16, nsteps=100)
+    assert r["tau"] is not None, r["reason"]
+
+
 def test_mcmc_not_converged_reports_null():
     obs = simulate_obs(sigma=0.02, seed=2)
     r = fit_task(obs, "sim", chance=CHANCE, mcmc=dict(nsteps=100))

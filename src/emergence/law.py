@@ -431,11 +431,11 @@ def run_mcmc(model: Model, theta_mle, bounds=None, nwalkers=48, nsteps=1000, see
     rng = np.random.default_rng(seed)
     scale = 1e-3 * np.maximum(np.abs(z0), 0.1)
     p0 = z0 + scale * rng.standard_normal((nwalkers, len(z0)))
-    for _ in range(100):  # the MLE may sit on a bound (A_fs = 0): redraw walkers outside the prior
+    for _ in range(100):  # the MLE may sit on a bound (alpha = 4): redraw walkers outside the prior
         bad = ~np.isfinite(logp(p0))
         if not bad.any():
             break
-        p0[bad] = z0 + scale * np.abs(rng.standard_normal((bad.sum(), len(z0))))
+        p0[bad] = z0 + scale * rng.standard_normal((bad.sum(), len(z0)))
     out = dict(tau=None, ess=None, acceptance=None, e0=None, converged=False, reason=None)
     if bad.any():
         out["reason"] = "could not start walkers inside the prior bounds (MLE outside them?)"
