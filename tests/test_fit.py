@@ -90,6 +90,22 @@ def test_fit_task_json_safe_and_defaults():
     assert r0["d0"] == 1 and r0["emergence_point_mle"] == pytest.approx(r0["params"]["C"], abs=1e-6)
 
 
+def test_default_method_is_the_data_subset_grid(tmp_path, capsys):
+    # a LoRA grid over D plus full finetuning and a rank-1 LoRA compared at one D (the
+    # default toy's shape): the law is fitted to the grid, not to the alphabetically first
+    grid = simulate_obs(seed=0).assign(method=lambda d: d["method"].where(d["method"] == "fewshot", "lora"))
+    one_d = grid[grid["data_amount"] == 1024]
+    obs = fit.pd.concat([grid, one_d.assign(method="full"), one_d.assign(method="lora_r1")])
+    r = fit_task(obs, "sim", chance=1 / 6)
+    assert r["method"] == "lora" and r["status"] == "ok"
+    p = tmp_path / "obs.csv"
+    obs.to_csv(p, index=False)
+    assert run_cli([p, "--task", "sim", "--no-mcmc", "--out", tmp_path / "a.json"], capsys)[0] == 0
+    assert json.loads((tmp_path / "a.json").read_text())["method"] == "lora"
+    assert run_cli([p, "--task", "sim", "--no-mcmc", "--method", "full", "--out", tmp_path / "b.json"], capsys)[0] == 0
+    assert json.loads((tmp_path / "b.json").read_text())["status"] == "unidentifiable"
+
+
 def test_metric_choice():
     obs = simulate_obs(seed=0)
     other = obs.assign(metric="logprob_norm", value=obs["value"] * 2)

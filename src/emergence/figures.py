@@ -37,6 +37,7 @@ import seaborn as sns  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
+from emergence import fit as fit_mod  # noqa: E402
 from emergence import law as _law  # noqa: E402
 
 STYLE = {"font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "legend.fontsize": 7.5,
@@ -159,10 +160,7 @@ def _default_metric(df, fit=None):
 def _default_method(df, fit=None):
     if fit and fit.get("method"):
         return fit["method"]
-    ft = df.loc[df["method"] != "fewshot", "method"].value_counts()
-    if ft.empty:
-        return None
-    return "full" if "full" in ft.index else str(ft.index[0])
+    return fit_mod.default_method(df)
 
 
 def _fewshot(df):

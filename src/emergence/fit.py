@@ -47,6 +47,17 @@ def ckpt_ids(df: pd.DataFrame) -> pd.Series:
     return df["ckpt"].astype(str)
 
 
+def default_method(ft: pd.DataFrame):
+    """The finetuning method of the data-subset grid: the one run at the most data amounts
+    (a method compared at one D, e.g. full finetuning beside a LoRA grid, cannot pin a law);
+    ties -> most rows. None without finetuned rows."""
+    ft = ft[ft["method"] != "fewshot"]
+    if ft.empty:
+        return None
+    by = ft.groupby(ft["method"].astype(str))["data_amount"].agg(["nunique", "size"])
+    return str(by.sort_values(["nunique", "size"], ascending=False, kind="stable").index[0])
+
+
 def task_frame(obs, task, metric=None, method=None, num_fewshot=None):
     """The rows of one task/metric: few-shot rows plus one finetuning method."""
     check_obs(obs)
@@ -68,9 +79,8 @@ def task_frame(obs, task, metric=None, method=None, num_fewshot=None):
         raise InputError(f"task {task!r}, metric {metric!r}: no few-shot rows (method == 'fewshot')")
     if num_fewshot is None:
         num_fewshot = int(df.loc[fs, "num_fewshot"].max())  # the k-shot setting when several exist
-    ft_methods = df.loc[~fs, "method"].value_counts()
-    if method is None and len(ft_methods):
-        method = "full" if "full" in ft_methods.index else str(ft_methods.index[0])
+    if method is None:
+        method = default_method(df[~fs])
     keep = (fs & (df["num_fewshot"] == num_fewshot)) | (~fs & (df["method"] == method))
     return df[keep].reset_index(drop=True), metric, method, int(num_fewshot)
 
@@ -232,6 +242,7 @@ def main(argv=None):
     p.add_argument("--task", required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--metric")
+    p.add_argument("--method", help="finetuning method to fit (default: the one run at the most data amounts)")
     p.add_argument("--d0", type=float)
     p.add_argument("--variant", default="log_power", choices=law.VARIANTS)
     p.add_argument("--chance", type=float)
@@ -243,7 +254,7 @@ def main(argv=None):
     a = p.parse_args(argv)
     try:
         obs = read_obs(a.observations)
-        res = fit_task(obs, a.task, metric=a.metric, d0=a.d0, variant=a.variant, chance=a.chance,
+        res = fit_task(obs, a.task, metric=a.metric, method=a.method, d0=a.d0, variant=a.variant, chance=a.chance,
                        mcmc=None if a.no_mcmc else dict(nsteps=a.mcmc_steps, nwalkers=a.mcmc_walkers),
                        bootstrap=dict(n=a.bootstrap) if a.bootstrap > 0 else None, seed=a.seed)
         res["observations"] = os.path.basename(a.observations)
