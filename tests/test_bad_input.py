@@ -63,6 +63,11 @@ CONFIG_CASES = {
     "unbiased PassUntil with r=1": (lambda c, t: c["passuntil"].update(r=1), "field 'passuntil.r'"),
     "negative chance": (lambda c, t: c["tasks"][0].update(chance=-0.1), "field 'tasks.0.chance'"),
     "unknown fit variant": (lambda c, t: c["fit"].update(variant="cubic"), "field 'fit.variant'"),
+    "unknown corpus field": (lambda c, t: c["toy"]["corpus"].update(class_doc=0.2), "field 'toy.corpus'"),
+    "corpus share above 1": (lambda c, t: c["toy"]["corpus"].update(class_docs=1.5), "field 'toy.corpus.class_docs'"),
+    "words not a multiple of the classes": (lambda c, t: c["toy"]["corpus"].update(n_words=13),
+                                            "field 'toy.corpus.n_words': 13 is not a multiple"),
+    "training field of the wrong type": (lambda c, t: c["toy"]["train"].update(lr="fast"), "field 'toy.train.lr'"),
 }
 
 

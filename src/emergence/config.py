@@ -169,10 +169,14 @@ def check(config: dict) -> list[str]:
             if s["source"] == "toy":
                 if "model" not in spec:
                     out.append(f"field '{where}.model': required for a toy series")
-                last = config.get("toy", {}).get("train", {}).get("steps", 1000)
+                last = config.get("toy", {}).get("train", {}).get("steps", 850)
                 bad = [x for x in spec["steps"] if x > last]
                 if bad:
                     out.append(f"field '{where}.steps': {bad} exceed toy.train.steps = {last}")
+    corpus = config.get("toy", {}).get("corpus", {})
+    if any(s["source"] == "toy" for s in config["series"]) and corpus.get("n_words", 48) % corpus.get("successors", 6):
+        out.append(f"field 'toy.corpus.n_words': {corpus.get('n_words', 48)} is not a multiple of "
+                   f"successors = {corpus.get('successors', 6)} (every class has the same number of words)")
     ft = config.get("finetune")
     if ft:
         for t in ft["tasks"]:
