@@ -67,6 +67,8 @@ CONFIG_CASES = {
     "corpus share above 1": (lambda c, t: c["toy"]["corpus"].update(class_docs=1.5), "field 'toy.corpus.class_docs'"),
     "words not a multiple of the classes": (lambda c, t: c["toy"]["corpus"].update(n_words=13),
                                             "field 'toy.corpus.n_words': 13 is not a multiple"),
+    "class documents without documents": (lambda c, t: c["toy"]["corpus"].update(class_docs=0.2, doc_len=0),
+                                          "field 'toy.corpus.class_docs': needs documents"),
     "training field of the wrong type": (lambda c, t: c["toy"]["train"].update(lr="fast"), "field 'toy.train.lr'"),
 }
 

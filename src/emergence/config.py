@@ -174,9 +174,13 @@ def check(config: dict) -> list[str]:
                 if bad:
                     out.append(f"field '{where}.steps': {bad} exceed toy.train.steps = {last}")
     corpus = config.get("toy", {}).get("corpus", {})
-    if any(s["source"] == "toy" for s in config["series"]) and corpus.get("n_words", 48) % corpus.get("successors", 6):
-        out.append(f"field 'toy.corpus.n_words': {corpus.get('n_words', 48)} is not a multiple of "
-                   f"successors = {corpus.get('successors', 6)} (every class has the same number of words)")
+    if any(s["source"] == "toy" for s in config["series"]):
+        if corpus.get("n_words", 48) % corpus.get("successors", 6):
+            out.append(f"field 'toy.corpus.n_words': {corpus.get('n_words', 48)} is not a multiple of "
+                       f"successors = {corpus.get('successors', 6)} (every class has the same number of words)")
+        if corpus.get("class_docs", 0) and not corpus.get("doc_len", 12):
+            out.append("field 'toy.corpus.class_docs': needs documents (doc_len > 0); "
+                       "doc_len = 0 is one unbroken walk")
     ft = config.get("finetune")
     if ft:
         for t in ft["tasks"]:

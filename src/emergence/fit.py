@@ -254,7 +254,8 @@ def main(argv=None):
     a = p.parse_args(argv)
     try:
         obs = read_obs(a.observations)
-        res = fit_task(obs, a.task, metric=a.metric, method=a.method, d0=a.d0, variant=a.variant, chance=a.chance,
+        res = fit_task(obs, a.task, metric=a.metric, method=a.method, d0=a.d0, variant=a.variant,
+                       chance=a.chance,
                        mcmc=None if a.no_mcmc else dict(nsteps=a.mcmc_steps, nwalkers=a.mcmc_walkers),
                        bootstrap=dict(n=a.bootstrap) if a.bootstrap > 0 else None, seed=a.seed)
         res["observations"] = os.path.basename(a.observations)
