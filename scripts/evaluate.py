@@ -43,13 +43,15 @@ for c in p.ckpts:
                 model = evaluate.load_model(c["path"], c["revision"], adapter=adapter, device=device,
                                             trust_remote_code=c["trust_remote_code"])
         res = ev.run(model, tok, t, spec["num_fewshot"], limit=spec.get("limit"))
-        values = {spec["metric"]: evaluate.metric_value(res, t, spec["metric"])}
+        samples = res["samples"][t]
+        values = {spec["metric"]: (evaluate.metric_value(res, t, spec["metric"]),
+                                   evaluate.metric_stderr(samples, spec["metric"]))}
         if res["configs"][t].get("output_type") == "multiple_choice":
-            values["logprob_norm"] = evaluate.normalized_logprob(res["samples"][t])
+            values["logprob_norm"] = evaluate.normalized_logprob(samples)
         evaluate.save_run(res, t, os.path.join(out_dir, t if m == "fewshot" else "", name))
-        for metric, value in values.items():
+        for metric, (value, se) in values.items():
             rows.append({"ckpt": c["ckpt"], "task": t, "method": m, "data_amount": r["data_amount"],
                          "subset_sample": r["subset_sample"], "num_fewshot": spec["num_fewshot"],
-                         "metric": metric, "value": value})
+                         "metric": metric, "value": value, "stderr": se})
         progress.step(f"{c['ckpt']} {t} {name}: {values}")
 runtime.atomic_write_csv(pd.DataFrame(rows), snakemake.output.table)

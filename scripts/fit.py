@@ -12,8 +12,8 @@ o = p.opts
 obs = pd.read_csv(snakemake.input[0])
 res = fit.fit_task(obs, p.task["name"], metric=o["metric"] or p.task["metric"], d0=o["d0"],
                    variant=o["variant"], chance=p.task.get("chance"), method=o["method"] or p.method,
-                   mcmc=o["mcmc"], bootstrap=o["bootstrap"] if o["bootstrap"]["n"] else None,
-                   bounds={k: tuple(v) for k, v in o["bounds"].items()} or None, seed=p.seed)
+                   mcmc=o["mcmc"], bootstrap=o["bootstrap"] if o["bootstrap"]["n"] else None, seed=p.seed,
+                   **fit.config_options(o))
 fit.write_json(res, snakemake.output[0])
 log.info(f"{p.task['name']}: status {res['status']}, E_mle {res['emergence_point_mle']}, "
          f"truth {res['ground_truth']}, error {res['error_nats']}, ess {res['ess']} ({res['reason']})")

@@ -6,22 +6,21 @@ import pandas as pd
 from emergence import runtime
 
 log = runtime.setup(snakemake.log[0])
-from emergence import tables
+from emergence import fit, tables
 runtime.begin_work()
 
 p, out = snakemake.params, snakemake.output
 o = p.opts
 obs = pd.read_csv(snakemake.input.observations)
 fits = [json.load(open(f)) for f in snakemake.input.fits]
-mcmc = {"nwalkers": o["mcmc"]["nwalkers"], "nsteps": o["holdout_mcmc_steps"]}
+mcmc, n = o["mcmc"], snakemake.threads
 parts = {"holdout": [], "uncertainty": [], "functional_form": [], "d0_sweep": []}
 for task in p.tasks:
     kw = dict(task=task["name"], metric=o["metric"] or task["metric"], chance=task.get("chance"),
-              method=o["method"] or p.method, seed=p.seed,
-              bounds={k: tuple(v) for k, v in o["bounds"].items()} or None)
+              method=o["method"] or p.method, seed=p.seed, processes=n, **fit.config_options(o))
     parts["holdout"].append(tables.holdout_ablation(obs, mcmc=mcmc, d0=o["d0"], variant=o["variant"], **kw))
     log.info(f"{task['name']}: Table 2 done")
-    parts["uncertainty"].append(tables.uncertainty_table(obs, mcmc=o["mcmc"], d0=o["d0"], variant=o["variant"],
+    parts["uncertainty"].append(tables.uncertainty_table(obs, mcmc=mcmc, d0=o["d0"], variant=o["variant"],
                                                          bootstrap={"n": max(o["bootstrap"]["n"], 10)}, **kw))
     parts["functional_form"].append(tables.functional_form_table(obs, d0=o["d0"], **kw))
     parts["d0_sweep"].append(tables.d0_sweep_table(obs, multiples=o["d0_multiples"], mcmc=mcmc,

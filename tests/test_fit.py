@@ -12,7 +12,7 @@ from emergence.fit import fit_task, main, simulate_obs
 @pytest.fixture(scope="module")
 def csv(tmp_path_factory):
     p = tmp_path_factory.mktemp("obs") / "observations.csv"
-    obs = simulate_obs(sigma=0.02, seed=2)
+    obs = simulate_obs(sigma=0.02, A_fs=1.0, seed=2)
     obs["params"] = 1e6  # unknown extra columns are ignored
     obs.to_csv(p, index=False)
     return p
@@ -112,3 +112,111 @@ def test_metric_choice():
     both = fit.pd.concat([obs, other])
     assert fit_task(both, "sim")["metric"] == "acc"
     assert fit_task(other, "sim")["metric"] == "logprob_norm"
+
+
+# ---------------------------------------------------------------------------------------------
+# hostile tables and options: one line naming the column or option, exit != 0, nothing written
+
+def _edit(how):
+    def f(df):
+        df = df.copy()
+        ft = df.index[df["method"] != "fewshot"]
+        fs = df.index[df["method"] == "fewshot"]
+        if how == "neg_D":
+            df.loc[ft[0], "data_amount"] = -4
+        elif how == "inf_loss":
+            df.loc[3, "pretrain_loss"] = np.inf
+        elif how == "neg_shots":
+            df["num_fewshot"] = -1
+        elif how == "frac_D":
+            df["data_amount"] = df["data_amount"].astype(float)
+            df.loc[ft[0], "data_amount"] = 4.5
+        elif how == "zero_D_finetuned":
+            df.loc[ft[0], "data_amount"] = 0
+        elif how == "D_on_fewshot":
+            df.loc[fs[0], "data_amount"] = 8
+        elif how == "duplicates":
+            df = fit.pd.concat([df, df.iloc[:5]], ignore_index=True)
+        elif how == "neg_loss":
+            df.loc[0, "pretrain_loss"] = -1.0
+        elif how == "text_value":
+            df["value"] = df["value"].astype(object)
+            df.loc[2, "value"] = "high"
+        elif how == "neg_stderr":
+            df["stderr"] = 0.01
+            df.loc[0, "stderr"] = -0.01
+        elif how == "empty":
+            df = df.iloc[:0]
+        return df
+    return f
+
+
+TABLE_CASES = {
+    "negative data_amount": ("neg_D", "data_amount"),
+    "inf loss": ("inf_loss", "pretrain_loss"),
+    "negative num_fewshot": ("neg_shots", "num_fewshot"),
+    "fractional D": ("frac_D", "data_amount"),
+    "D 0 on a finetuned row": ("zero_D_finetuned", "data_amount"),
+    "D on a few-shot row": ("D_on_fewshot", "data_amount"),
+    "duplicate rows": ("duplicates", "duplicate"),
+    "negative loss": ("neg_loss", "pretrain_loss"),
+    "text value": ("text_value", "value"),
+    "negative stderr": ("neg_stderr", "stderr"),
+    "no rows": ("empty", "no rows"),
+}
+
+
+@pytest.mark.parametrize("case", list(TABLE_CASES))
+def test_cli_refuses_bad_tables(case, tmp_path, csv, capsys):
+    how, word = TABLE_CASES[case]
+    bad = tmp_path / "bad.csv"
+    _edit(how)(fit.pd.read_csv(csv)).to_csv(bad, index=False)
+    rc, err = run_cli([bad, "--task", "sim", "--no-mcmc", "--out", tmp_path / "o.json"], capsys)
+    assert rc != 0 and word in err and "Traceback" not in err, err
+    assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "o.json").exists()
+
+
+OPTION_CASES = {
+    "mcmc steps 0": (["--mcmc-steps", "0"], "nsteps"),
+    "one walker": (["--mcmc-walkers", "1"], "nwalkers"),
+    "chance 5": (["--chance", "5"], "chance"),
+    "chance nan": (["--chance", "nan"], "chance"),
+    "unknown method": (["--method", "nope"], "nope"),
+    "unknown variant": (["--variant", "cubic"], "variant"),
+    "text steps": (["--mcmc-steps", "many"], "mcmc-steps"),
+    "negative d0": (["--d0", "-2"], "d0"),
+    "negative bootstrap": (["--bootstrap", "-3"], "bootstrap"),
+    "negative seed": (["--seed", "-1"], "seed"),
+    "out is a folder": (["--out", "{tmp}"], "folder"),
+    "out is the input": (["--out", "{csv}"], "observations table itself"),
+}
+
+
+@pytest.mark.parametrize("case", list(OPTION_CASES))
+def test_cli_refuses_bad_options(case, tmp_path, csv, capsys):
+    args, word = OPTION_CASES[case]
+    args = [a.format(tmp=tmp_path, csv=csv) for a in args]
+    before = csv.read_bytes()
+    out = [] if "--out" in args else ["--out", tmp_path / "o.json"]
+    rc, err = run_cli([csv, "--task", "sim", *args, *out], capsys)
+    assert rc != 0 and word in err and "Traceback" not in err, err
+    assert len(err.strip().splitlines()) == 1
+    assert csv.read_bytes() == before and not (tmp_path / "o.json").exists()
+
+
+def test_duplicates_and_a_negative_shot_count_are_refused_by_fit_task_too():
+    obs = simulate_obs(seed=0)
+    with pytest.raises(fit.InputError, match="duplicate"):
+        fit_task(fit.pd.concat([obs, obs.iloc[:1]]), "sim")
+    with pytest.raises(fit.InputError, match="num_fewshot"):
+        fit_task(obs.assign(num_fewshot=-1), "sim")
+    with pytest.raises(fit.InputError, match="max_width"):
+        fit_task(obs, "sim", max_width=-1)
+
+
+def test_known_stderr_is_used_and_reported():
+    obs = simulate_obs(sigma=0.015, A_fs=1.0, seed=1, losses=np.linspace(4.3, 2.5, 16), stderr=0.015)
+    r = fit_task(obs, "sim", chance=1 / 6)
+    assert r["floor_noise"] >= 0.015 and "set ends before" in r["selection_reason"]
+    assert r["fit_ckpts"] and r["n_kept_past_truth"] <= 2

@@ -95,7 +95,7 @@ def test_normalized_logprob_matches_hand_computation():
                {"target": 0, "filtered_resps": [[-0.5, True], [-0.5, False], [-4.0, False]]}]
     want = np.mean([-1.0 - math.log(math.exp(-2) + math.exp(-1) + math.exp(-3)),
                     -0.5 - math.log(2 * math.exp(-0.5) + math.exp(-4))])
-    assert evaluate.normalized_logprob(samples) == pytest.approx(want)
+    assert evaluate.normalized_logprob(samples)[0] == pytest.approx(want)
 
 
 def test_heldout_loss_of_a_real_tiny_model():

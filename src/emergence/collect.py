@@ -4,11 +4,13 @@ from __future__ import annotations
 import pandas as pd
 
 COLUMNS = ["task", "ckpt", "series", "size", "step", "params", "tokens", "flops", "pretrain_loss",
-           "method", "data_amount", "subset_sample", "num_fewshot", "metric", "value"]
+           "method", "data_amount", "subset_sample", "num_fewshot", "metric", "value", "stderr"]
 
 
 def observations(checkpoints: pd.DataFrame, evals: list[pd.DataFrame]) -> pd.DataFrame:
     ev = pd.concat(evals, ignore_index=True)
+    if "stderr" not in ev:  # tables from before the standard error was kept
+        ev["stderr"] = float("nan")
     ck = checkpoints[["ckpt", "series", "size", "step", "params", "tokens", "flops", "pretrain_loss"]]
     df = ev.merge(ck, on="ckpt", how="left", validate="many_to_one")
     missing = df[df["pretrain_loss"].isna()]["ckpt"].unique()

@@ -167,17 +167,28 @@ def metric_value(res: dict, task: str, metric: str) -> float:
     return float(r[key])
 
 
-def normalized_logprob(samples: list[dict]) -> float:
-    """Mean log-probability of the correct choice, normalised over the choices.
+def metric_stderr(samples: list[dict], metric: str) -> float:
+    """Standard error of a mean-aggregated metric from lm-eval's per-sample scores (binomial
+    for accuracy); NaN when the samples do not carry it (e.g. corpus-level metrics like mcc).
+    lm-eval's own stderr needs bootstrap_iters > 0, which we turn off for speed."""
+    vals = [s[metric] for s in samples if isinstance(s.get(metric), (int, float, bool))]
+    if len(vals) < 2 or len(vals) != len(samples):
+        return float("nan")
+    return float(np.std(np.asarray(vals, float), ddof=1) / np.sqrt(len(vals)))
 
-    The paper's continuous metric: log p(gold) - logsumexp over the choices' log-probs.
+
+def normalized_logprob(samples: list[dict]) -> float:
+    """Mean log-probability of the correct choice, normalised over the choices, and its
+    standard error. The paper's continuous metric: log p(gold) - logsumexp over the
+    choices' log-probs.
     """
     vals = []
     for s in samples:
         ll = np.array([r[0] for r in s["filtered_resps"]], dtype=float)
         gold = s["target"] if isinstance(s["target"], int) else int(s["doc"]["label"])
         vals.append(ll[gold] - np.logaddexp.reduce(ll))
-    return float(np.mean(vals))
+    se = float(np.std(vals, ddof=1) / np.sqrt(len(vals))) if len(vals) > 1 else float("nan")
+    return float(np.mean(vals)), se
 
 
 def save_run(res: dict, task: str, out_dir: str) -> None:

@@ -1,11 +1,12 @@
 """Fit the emergence law to one task of an observations table; CLI.
 
-    python -m emergence.fit OBSERVATIONS.csv --task T --out FIT.json [--metric M] [--d0 X]
-        [--variant V] [--chance C] [--mcmc-steps N] [--no-mcmc] [--bootstrap N] [--seed S]
+    python -m emergence.fit OBSERVATIONS.csv --task T --out FIT.json [--metric M] [--method M]
+        [--d0 X] [--variant V] [--chance C] [--mcmc-steps N] [--mcmc-max-steps N] [--no-mcmc]
+        [--bootstrap N] [--seed S]
 
-The observations table is tidy, one row per result: task, ckpt, series, size, pretrain_loss,
-method, data_amount, subset_sample, num_fewshot, metric, value (other columns ignored).
-Few-shot rows have method == 'fewshot' and data_amount == 0.
+The table's format and checks: emergence.observations. The pipeline: pre-emergence
+checkpoints (emergence.selection), MLE within data-implied priors (emergence.law,
+emergence.priors), three views of the uncertainty and a status (emergence.uncertainty).
 """
 from __future__ import annotations
 
@@ -19,70 +20,9 @@ import tempfile
 import numpy as np
 import pandas as pd
 
-from emergence import law
-
-REQUIRED = ["task", "ckpt", "series", "size", "pretrain_loss", "method", "data_amount",
-            "subset_sample", "num_fewshot", "metric", "value"]
-NUMERIC = ["pretrain_loss", "data_amount", "subset_sample", "num_fewshot", "value"]
-
-
-class InputError(ValueError):
-    """Bad observations input; the CLI prints it as one line."""
-
-
-def check_obs(obs: pd.DataFrame, where="observations"):
-    missing = [c for c in REQUIRED if c not in obs.columns]
-    if missing:
-        raise InputError(f"{where}: missing column(s) {', '.join(missing)}")
-    for c in REQUIRED:
-        v = pd.to_numeric(obs[c], errors="coerce") if c in NUMERIC else obs[c]
-        if v.isna().any():
-            raise InputError(f"{where}: column {c} has {int(v.isna().sum())} missing/non-numeric value(s)")
-
-
-def ckpt_ids(df: pd.DataFrame) -> pd.Series:
-    # ckpt names may repeat across series (model sizes)
-    if df["series"].nunique() > 1:
-        return df["series"].astype(str) + "/" + df["ckpt"].astype(str)
-    return df["ckpt"].astype(str)
-
-
-def default_method(ft: pd.DataFrame):
-    """The finetuning method of the data-subset grid: the one run at the most data amounts
-    (a method compared at one D, e.g. full finetuning beside a LoRA grid, cannot pin a law);
-    ties -> most rows. None without finetuned rows."""
-    ft = ft[ft["method"] != "fewshot"]
-    if ft.empty:
-        return None
-    by = ft.groupby(ft["method"].astype(str))["data_amount"].agg(["nunique", "size"])
-    return str(by.sort_values(["nunique", "size"], ascending=False, kind="stable").index[0])
-
-
-def task_frame(obs, task, metric=None, method=None, num_fewshot=None):
-    """The rows of one task/metric: few-shot rows plus one finetuning method."""
-    check_obs(obs)
-    df = obs[obs["task"].astype(str) == str(task)]
-    if df.empty:
-        raise InputError(f"unknown task {task!r}; tasks: {', '.join(sorted(obs['task'].astype(str).unique()))}")
-    metrics = sorted(df["metric"].astype(str).unique())
-    if metric is None:
-        metric = metrics[0] if len(metrics) == 1 else "acc"
-    if metric not in metrics:
-        raise InputError(f"task {task!r} has no metric {metric!r}; metrics: {', '.join(metrics)}")
-    df = df[df["metric"].astype(str) == metric].copy()
-    df["pretrain_loss"] = df["pretrain_loss"].astype(float)
-    df["value"] = df["value"].astype(float)
-    df["data_amount"] = df["data_amount"].astype(int)
-    df["ckpt_id"] = ckpt_ids(df)
-    fs = (df["method"] == "fewshot") & (df["data_amount"] == 0)
-    if not fs.any():
-        raise InputError(f"task {task!r}, metric {metric!r}: no few-shot rows (method == 'fewshot')")
-    if num_fewshot is None:
-        num_fewshot = int(df.loc[fs, "num_fewshot"].max())  # the k-shot setting when several exist
-    if method is None:
-        method = default_method(df[~fs])
-    keep = (fs & (df["num_fewshot"] == num_fewshot)) | (~fs & (df["method"] == method))
-    return df[keep].reset_index(drop=True), metric, method, int(num_fewshot)
+from emergence import law, priors as priors_mod, selection as selection_mod, uncertainty
+from emergence.observations import (InputError, check_chance, check_obs, ckpt_ids, default_method,  # noqa: F401
+                                    read_obs, simulate_obs, task_frame)
 
 
 def _nums(x):
@@ -101,41 +41,93 @@ def _nums(x):
     return x
 
 
+MCMC_KEYS = set(uncertainty.MCMC_DEFAULTS)
+VERDICT_DEFAULTS = dict(max_width=0.5, max_disagreement=0.1)
+
+
+def config_options(fit_config: dict) -> dict:
+    """fit_task keywords from the config's `fit` section (schema: fit.priors, fit.selection, ...)."""
+    pri = dict(fit_config.get("priors") or {})
+    if "alpha" in pri:
+        pri["alpha"] = tuple(pri["alpha"])
+    return dict(priors=pri, selection=fit_config.get("selection") or {},
+                max_width=fit_config.get("max_interval_width", VERDICT_DEFAULTS["max_width"]),
+                max_disagreement=fit_config.get("max_disagreement", VERDICT_DEFAULTS["max_disagreement"]))
+
+
+def _check_options(d0, mcmc, bootstrap, seed, verdict):
+    if d0 is not None and not (isinstance(d0, (int, float, np.number)) and math.isfinite(d0) and d0 > 0):
+        raise InputError(f"d0: expected a number > 0, got {d0!r}")
+    if mcmc is not None:
+        unknown = set(mcmc) - MCMC_KEYS
+        if unknown:
+            raise InputError(f"mcmc: unknown option(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(MCMC_KEYS))}")
+        m = {**uncertainty.MCMC_DEFAULTS, **mcmc}
+        for k, lo in (("nwalkers", 8), ("nsteps", 100), ("max_steps", 100), ("min_ess", 1)):
+            if not isinstance(m[k], (int, np.integer)) or isinstance(m[k], bool) or m[k] < lo:
+                raise InputError(f"mcmc.{k}: expected a whole number >= {lo}, got {m[k]!r}")
+        if m["max_steps"] < m["nsteps"]:
+            raise InputError(f"mcmc.max_steps ({m['max_steps']}) is below mcmc.nsteps ({m['nsteps']})")
+    if bootstrap is not None:
+        n = bootstrap.get("n", 100)
+        if set(bootstrap) - {"n"} or not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
+            raise InputError(f"bootstrap: expected {{n: whole number >= 0}}, got {bootstrap!r}")
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or not 0 <= seed < 2**32:
+        raise InputError(f"seed: expected a whole number in [0, 2^32), got {seed!r}")
+    for k, v in verdict.items():
+        if k not in VERDICT_DEFAULTS or not isinstance(v, (int, float)) or not v > 0:
+            raise InputError(f"{k}: expected a number > 0 (one of {', '.join(VERDICT_DEFAULTS)}), got {v!r}")
+
+
 def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power", chance=None,
-             mcmc=None, bootstrap=None, bounds=None, seed=0, method=None, num_fewshot=None,
-             slope_per_D=False, fit_ckpts=None, loss_cutoff=None, select=None,
-             z=3.0, min_margin=0.02) -> dict:
+             mcmc=None, bootstrap=None, priors=None, seed=0, method=None, num_fewshot=None,
+             slope_per_D=False, fit_ckpts=None, loss_cutoff=None, select=None, selection=None,
+             profile=True, **verdict) -> dict:
     """Predict the few-shot emergence point of one task from its pre-emergence checkpoints.
 
-    mcmc / bootstrap: None to skip, else dicts of options ({} for defaults; mcmc: nwalkers,
-    nsteps; bootstrap: n). fit_ckpts (list of ckpt ids) or loss_cutoff (keep checkpoints with
-    pretrain_loss >= cutoff) override the pre-emergence rule (law.pre_emergence). select:
-    optional function applied to the pre-emergence rows before fitting (hold-out ablations);
-    the ground truth always uses every few-shot row. d0 defaults to the few-shot N; N = 0
-    falls back to D0 = 1 (log 1 = 0, so E(D0) = C under the log power law).
+    mcmc / bootstrap: None to skip, else dicts of options ({} for defaults; mcmc: see
+    uncertainty.MCMC_DEFAULTS; bootstrap: n). priors: emergence.priors settings
+    (emergence_margin, slope_ratio, alpha). selection: emergence.selection settings (z,
+    z_confirm, min_margin). fit_ckpts (list of ckpt ids) or loss_cutoff (keep checkpoints
+    with pretrain_loss >= cutoff) override the pre-emergence rule. select: optional function
+    applied to the pre-emergence rows before fitting (hold-out ablations); the ground truth
+    always uses every few-shot row. d0 defaults to the few-shot N; N = 0 falls back to D0 = 1
+    (log 1 = 0, so E(D0) = C under the log power law). verdict: max_width (0.5 nats),
+    max_disagreement (0.1 nats) for the status below.
 
-    status: 'ok' (prediction and ground truth), 'forecast' (prediction; nothing has emerged
-    yet, so no ground truth), 'unidentifiable' (no prediction; see reason)."""
+    status: 'ok' (prediction pinned by the data, ground truth known), 'forecast' (pinned;
+    nothing has emerged yet, so no ground truth), 'weak' (a prediction the data do not pin:
+    a 90 % interval wider than max_width, an interval open at the prior's end, views that
+    disagree, a chain that did not converge; see reason), 'unidentifiable' (no prediction)."""
+    if variant not in law.VARIANTS:
+        raise InputError(f"variant: unknown {variant!r}; choices: {', '.join(law.VARIANTS)}")
+    _check_options(d0, mcmc, bootstrap, seed, verdict)
+    verdict = {**VERDICT_DEFAULTS, **verdict}
     df, metric, method, N = task_frame(obs, task, metric, method, num_fewshot)
+    chance = check_chance(chance, df, task, metric)
     d0 = float(d0) if d0 is not None else float(max(N, 1))
     fs = df["data_amount"] == 0
-    per_ckpt = df[fs].groupby("ckpt_id").agg(loss=("pretrain_loss", "mean"), y=("value", "mean"))
-    pre, floor, thr = law.pre_emergence(per_ckpt["loss"], per_ckpt["y"], chance, z, min_margin)
+    fsd = df[fs].assign(se2=df.loc[fs, "stderr"].astype(float) ** 2 if "stderr" in df else np.nan)
+    per_ckpt = fsd.groupby("ckpt_id").agg(loss=("pretrain_loss", "mean"), y=("value", "mean"),
+                                          se2=("se2", "mean"), n=("value", "size"))
+    sel = selection_mod.pre_emergence(per_ckpt["loss"], per_ckpt["y"], np.sqrt(per_ckpt["se2"] / per_ckpt["n"]),
+                                      chance, names=per_ckpt.index, **(selection or {}))
+    pre, why = sel.mask, sel.reason
     if fit_ckpts is not None:
-        pre = per_ckpt.index.isin([str(c) for c in fit_ckpts])
+        pre, why = per_ckpt.index.isin([str(c) for c in fit_ckpts]), "checkpoints given by the caller"
     elif loss_cutoff is not None:
-        pre = per_ckpt["loss"].to_numpy() >= loss_cutoff
+        pre, why = per_ckpt["loss"].to_numpy() >= loss_cutoff, f"checkpoints with loss >= {loss_cutoff}"
     pre_ids = per_ckpt.index[pre]
     out = dict(task=str(task), metric=metric, variant=variant, method=method, num_fewshot=N, d0=d0,
-               chance=chance, floor=floor, emergence_threshold=thr, slope_per_D=slope_per_D,
-               emergence_point_mle=None, percentiles=None, percentiles_reason=None,
-               bootstrap_percentiles=None, bootstrap_n_ok=None, ground_truth=None,
-               ground_truth_reason=None, error_nats=None, error_percentiles=None, failed=None,
-               params=None, loglik=None, ess=None, tau=None, mcmc_converged=None,
-               n_informative_D=None, status="unidentifiable", reason=None)
+               chance=chance, floor=sel.floor, floor_noise=sel.noise, selection_reason=why,
+               slope_per_D=slope_per_D, emergence_point_mle=None, intervals=None, percentiles=None,
+               percentiles_reason=None, bootstrap_percentiles=None, bootstrap_n_ok=None, profile_interval=None,
+               ground_truth=None, ground_truth_reason=None, error_nats=None, error_percentiles=None, failed=None,
+               params=None, priors=None, loglik=None, ess=None, tau=None, mcmc_converged=None, mcmc_steps=None,
+               mcmc_diagnostics=None, n_informative_D=None, status="unidentifiable", reason=None)
 
     # ground truth: elbow of the few-shot metric over all checkpoints
-    if pre.all():
+    if pre.all() and fit_ckpts is None and loss_cutoff is None:
         out["ground_truth_reason"] = "no checkpoint has emerged above the few-shot floor"
     else:
         gt = law.fit_relu(df.loc[fs, "pretrain_loss"], df.loc[fs, "value"])
@@ -148,45 +140,74 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
     out["fit_ckpts"] = sorted(fit_df["ckpt_id"].unique().tolist(),
                               key=lambda c: -per_ckpt.loc[c, "loss"])  # weakest first
     out["n_ckpts"], out["n_rows"] = len(out["fit_ckpts"]), len(fit_df)
+    if out["ground_truth"] is not None:  # rising checkpoints that the selection kept
+        out["n_kept_past_truth"] = int((per_ckpt.loc[out["fit_ckpts"], "loss"] < out["ground_truth"]).sum())
     L, y, D = (fit_df[c].to_numpy(float) for c in ("pretrain_loss", "value", "data_amount"))
     model = law.Model(L, y, D, d0, variant, slope_per_D)
     out["n_rows"] = model.n
     reason = law.degenerate(model) if model.n else "no rows left to fit"
     if reason is None:
-        r = law.fit_mle(model, bounds)
-        reason, out["n_informative_D"] = law.check_fit(model, r["theta"])
+        pri = priors_mod.from_data(model.loss, model.y, **(priors or {}))
+        r = law.fit_mle(model, pri)
+        if r is None:
+            reason = "no law inside the prior range fits these rows"
+    if reason is None:
+        pri = uncertainty.slopes_prior(pri, r["theta"], model)
+        out["priors"] = pri.as_dict()
+        reason, out["n_informative_D"] = law.check_fit(model, r["theta"], pri)
         out["params"] = dict(zip(model.names, r["theta"].tolist()))
         out["loglik"] = r["loglik"]
     if reason is not None:
         out["reason"] = reason
         return _nums(out)
 
-    e0 = r["e0"]
-    out["emergence_point_mle"] = e0
-    out["status"] = "ok" if out["ground_truth"] is not None else "forecast"
-    out["reason"] = None if out["status"] == "ok" else f"prediction only: {out['ground_truth_reason']}"
-    truth = out["ground_truth"]
-    if truth is not None:
-        out["error_nats"] = abs(e0 - truth)
-        out["failed"] = out["error_nats"] > 0.1
-
+    e0, truth = r["e0"], out["ground_truth"]
+    views = {}
+    if profile:
+        prof = uncertainty.profile_interval(model, pri, r)
+        out["profile_interval"] = {k: prof[k] for k in ("lo", "hi", "level", "open_lo", "open_hi")}
+        out["profile_curve"] = dict(e0=prof["grid"], drop=prof["drop"])
+        views["profile"] = dict(lo=prof["lo"], mid=e0, hi=prof["hi"], open_lo=prof["open_lo"], open_hi=prof["open_hi"])
     if mcmc is not None:
-        m = law.run_mcmc(model, r["theta"], bounds, seed=seed, **mcmc)
-        out.update(mcmc_converged=m["converged"], ess=m["ess"], tau=m["tau"], percentiles_reason=m["reason"])
+        m = uncertainty.run_mcmc(model, r["theta"], pri, seed=seed, **mcmc)
+        out.update(mcmc_converged=m["converged"], ess=m["ess"], tau=m["tau"], mcmc_steps=m["steps"],
+                   mcmc_diagnostics=m["diagnostics"], percentiles_reason=m["reason"])
         if m["converged"]:
-            out["percentiles"] = law.percentiles(m["e0"])
+            out["percentiles"] = p = uncertainty.percentiles(m["e0"])
+            views["MCMC"] = dict(lo=p["p5"], mid=p["p50"], hi=p["p95"])
             if truth is not None:
                 err = np.abs(m["e0"] - truth)
                 out["error_percentiles"] = {"p5": float(np.percentile(err, 5)), "p95": float(np.percentile(err, 95))}
+        else:
+            views["MCMC"] = m["reason"]
     else:
         out["percentiles_reason"] = "mcmc not run"
-    if bootstrap is not None:
-        e0s, n_bad = law.bootstrap(L, y, D, d0, variant, slope_per_D, seed=seed, bounds=bounds,
-                                   theta0=r["theta"], **bootstrap)
-        out["bootstrap_n_ok"] = len(e0s)
+    boot_fail = None
+    if bootstrap is not None and bootstrap.get("n", 100) > 0:
+        n_boot = bootstrap.get("n", 100)
+        e0s, n_bad = uncertainty.bootstrap(L, y, D, d0, pri, variant, slope_per_D, n=n_boot, seed=seed)
+        out["bootstrap_n_ok"], boot_fail = len(e0s), (n_bad, n_boot)
         if len(e0s) >= 10:
-            out["bootstrap_percentiles"] = law.percentiles(e0s)
+            out["bootstrap_percentiles"] = b = uncertainty.percentiles(e0s)
+            views["bootstrap"] = dict(lo=b["p5"], mid=b["p50"], hi=b["p95"])
+    out["intervals"] = {n: v if isinstance(v, str) else {k: v[k] for k in ("lo", "mid", "hi")} for n, v in views.items()}
+
+    word, reasons = uncertainty.verdict(e0, views, pri, boot_fail=boot_fail, **verdict)
+    if word == "unidentifiable":
+        out["reason"] = "; ".join(reasons)
+        return _nums(out)
+    out["emergence_point_mle"] = e0
+    if truth is not None:
+        out["error_nats"] = abs(e0 - truth)
+        out["failed"] = out["error_nats"] > 0.1
+    if word == "weak":
+        out["status"] = "weak"
+        out["reason"] = "; ".join(reasons + ([] if truth is not None else [f"no ground truth: {out['ground_truth_reason']}"]))
+    else:
+        out["status"] = "ok" if truth is not None else "forecast"
+        out["reason"] = None if truth is not None else f"prediction only: {out['ground_truth_reason']}"
     return _nums(out)
+
 
 
 def write_json(obj, path):
@@ -204,40 +225,21 @@ def write_json(obj, path):
         raise
 
 
-def read_obs(path) -> pd.DataFrame:
-    if not os.path.isfile(path):
-        raise InputError(f"{path}: no such file")
-    try:
-        obs = pd.read_csv(path)
-    except Exception as e:  # parser errors carry no file name
-        raise InputError(f"{path}: cannot read CSV ({str(e).splitlines()[0] if str(e) else type(e).__name__})")
-    check_obs(obs, path)
-    return obs
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, not argparse's usage block
+        raise InputError(f"option: {message}")
 
 
-def simulate_obs(k=0.16, alpha=1.0, C=2.62, A=4.0, B=1 / 6, Delta=0.0, A_fs=0.3, sigma=0.01,
-                 losses=None, Ds=(4, 16, 64, 256, 1024), n_samples=2, N=6, variant="log_power",
-                 task="sim", seed=0) -> pd.DataFrame:
-    """An observations table drawn from the performance model (tests and benches)."""
-    rng = np.random.default_rng(seed)
-    losses = np.linspace(2.5, 4.0, 10) if losses is None else np.asarray(losses, float)
-    lawname = "power" if variant == "power" else "log_power"
-    rows = []
-    for i, L in enumerate(losses):
-        base = dict(task=task, ckpt=f"c{i:02d}", series="sim", size="s", pretrain_loss=L,
-                    num_fewshot=N, metric="acc")
-        e0 = law.law(lawname, k, alpha, C, max(N, 1))
-        rows.append(dict(base, method="fewshot", data_amount=0, subset_sample=0,
-                         value=B + Delta + A_fs * max(0.0, e0 - L) + sigma * rng.standard_normal()))
-        for d in Ds:
-            for s in range(1, n_samples + 1):
-                rows.append(dict(base, method="full", data_amount=int(d), subset_sample=s,
-                                 value=B + A * max(0.0, law.law(lawname, k, alpha, C, d) - L) + sigma * rng.standard_normal()))
-    return pd.DataFrame(rows)
+def _check_out(out, observations):
+    if os.path.isdir(out):
+        raise InputError(f"--out {out}: is a folder; give a .json file path")
+    if os.path.abspath(out) == os.path.abspath(observations) or (
+            os.path.exists(out) and os.path.samefile(out, observations)):
+        raise InputError(f"--out {out}: is the observations table itself; give another path")
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m emergence.fit", description=__doc__.splitlines()[0])
+    p = _Parser(prog="python -m emergence.fit", description=__doc__.splitlines()[0])
     p.add_argument("observations")
     p.add_argument("--task", required=True)
     p.add_argument("--out", required=True)
@@ -246,23 +248,27 @@ def main(argv=None):
     p.add_argument("--d0", type=float)
     p.add_argument("--variant", default="log_power", choices=law.VARIANTS)
     p.add_argument("--chance", type=float)
-    p.add_argument("--mcmc-steps", type=int, default=1000)
-    p.add_argument("--mcmc-walkers", type=int, default=48)
+    p.add_argument("--mcmc-steps", type=int, default=uncertainty.MCMC_DEFAULTS["nsteps"],
+                   help="first block of steps; the chain grows until converged or --mcmc-max-steps")
+    p.add_argument("--mcmc-max-steps", type=int, default=uncertainty.MCMC_DEFAULTS["max_steps"])
+    p.add_argument("--mcmc-walkers", type=int, default=uncertainty.MCMC_DEFAULTS["nwalkers"])
     p.add_argument("--no-mcmc", action="store_true")
     p.add_argument("--bootstrap", type=int, default=0, help="bootstrap refits (0: none)")
     p.add_argument("--seed", type=int, default=0)
-    a = p.parse_args(argv)
     try:
+        a = p.parse_args(argv)
+        _check_out(a.out, a.observations)
         obs = read_obs(a.observations)
         res = fit_task(obs, a.task, metric=a.metric, method=a.method, d0=a.d0, variant=a.variant,
-                       chance=a.chance,
-                       mcmc=None if a.no_mcmc else dict(nsteps=a.mcmc_steps, nwalkers=a.mcmc_walkers),
-                       bootstrap=dict(n=a.bootstrap) if a.bootstrap > 0 else None, seed=a.seed)
+                       chance=a.chance, seed=a.seed,
+                       mcmc=None if a.no_mcmc else dict(nsteps=a.mcmc_steps, nwalkers=a.mcmc_walkers,
+                                                        max_steps=max(a.mcmc_max_steps, a.mcmc_steps)),
+                       bootstrap=dict(n=a.bootstrap) if a.bootstrap else None)
         res["observations"] = os.path.basename(a.observations)
-    except InputError as e:
+        write_json(res, a.out)
+    except (InputError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    write_json(res, a.out)
     print(f"{a.task}: status={res['status']} E_mle={res['emergence_point_mle']} truth={res['ground_truth']}"
           f" -> {a.out}", file=sys.stderr)
     return 0

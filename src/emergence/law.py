@@ -1,4 +1,4 @@
-"""Emergence law of Snell et al. 2024 (SPEC section 1): model, MLE, MCMC, bootstrap.
+"""Emergence law of Snell et al. 2024 (SPEC section 1): the model, its MLE and the ground truth.
 
     finetuned rows   Perf = B + A * max(0, E(D) - L)
     few-shot rows    Perf = B + Delta + A_fs * max(0, E(D0) - L)
@@ -9,6 +9,7 @@ A_fs). Noise is Gaussian with a fitted sigma, so the MLE is least squares.
 
 Everything works on plain arrays: one row per observation, D = 0 marks a few-shot row.
 A parameter vector `theta` follows `Model.names`; functions take batches (W, ndim).
+Priors live in emergence.priors; MCMC, bootstrap and profile likelihood in emergence.uncertainty.
 """
 from __future__ import annotations
 
@@ -17,19 +18,6 @@ from scipy.optimize import minimize, minimize_scalar, nnls
 from scipy.special import log_ndtr
 
 VARIANTS = ("log_power", "power", "no_fewshot")
-PCTS = (5, 10, 25, 50, 75, 90, 95)
-
-# flat prior bounds; 'A' covers the per-D slopes A_<D> too. Loss in nats, metric in its own units.
-DEFAULT_BOUNDS = {
-    "k": (0.0, 20.0),
-    "alpha": (0.02, 4.0),
-    "C": (-10.0, 20.0),
-    "A": (0.0, 100.0),
-    "B": (-100.0, 100.0),
-    "Delta": (-100.0, 100.0),
-    "A_fs": (0.0, 100.0),
-    "log_sigma": (-12.0, 3.0),
-}
 
 
 def law(variant, k, alpha, C, D):
@@ -199,11 +187,6 @@ class Model:
                             np.array([[amax], [amax_fs]]))
         return blocks[0] + blocks[1]
 
-    def bounds(self, bounds=None):
-        b = {**DEFAULT_BOUNDS, **(bounds or {})}
-        lohi = np.array([b.get(n, b["A"]) if n.startswith("A_") and n != "A_fs" else b[n] for n in self.names], float)
-        return lohi[:, 0], lohi[:, 1]
-
 
 # ---------------------------------------------------------------------------------------------
 # maximum likelihood
@@ -229,8 +212,19 @@ def _phi_from_elbows(model, e_lo, e_hi, alpha):
     return np.stack(np.broadcast_arrays(k, alpha, e_lo - k * t_lo), -1)
 
 
-def fit_mle(model: Model, bounds=None, n_starts=4, extra_starts=()):
-    """Multi-start MLE. Returns dict(theta, loglik, rss, e0).
+def in_prior(model: Model, phi, priors) -> np.ndarray:
+    """Which law parameter rows (k, alpha, C) the priors allow: k >= 0, alpha in its range,
+    every emergence point (each fitted D and D0) and C in [e_lo, e_hi]."""
+    phi = np.atleast_2d(phi)
+    E = phi[:, :1] * model.t_all ** phi[:, 1:2] + phi[:, 2:3]
+    E = np.column_stack([E, phi[:, 2]])
+    a = phi[:, 1]
+    return ((phi[:, 0] >= 0) & (a >= priors.alpha[0]) & (a <= priors.alpha[1])
+            & np.all((E >= priors.e_lo) & (E <= priors.e_hi), 1))
+
+
+def fit_mle(model: Model, priors, n_starts=4, extra_starts=()):
+    """Multi-start MLE within the priors' support. Returns dict(theta, loglik, rss, e0).
 
     Why this optimiser: the likelihood is piecewise smooth with kinks wherever an elbow
     crosses a checkpoint's loss, so gradients jump and a single local search stalls in the
@@ -239,27 +233,33 @@ def fit_mle(model: Model, bounds=None, n_starts=4, extra_starts=()):
     then run derivative-free Nelder-Mead from the best grid points and restart it once from
     the winner (a restart un-sticks a simplex collapsed at a kink). Deterministic: no random
     starts, so reruns are identical."""
-    lo, hi = model.bounds(bounds)
     Lmin, Lmax = model.loss.min(), model.loss.max()
     span = Lmax - Lmin
-    eg = np.linspace(Lmin - 0.5 * span, Lmax + 0.5 * span, 14)
+    eg = np.linspace(max(Lmin - 0.5 * span, priors.e_lo), min(Lmax + 0.5 * span, priors.e_hi), 14)
     alphas = np.array([0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0]) if model.lawname == "log_power" else \
         np.array([0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0])
+    alphas = alphas[(alphas >= priors.alpha[0]) & (alphas <= priors.alpha[1])]
+    if not len(alphas):
+        alphas = np.array([np.mean(priors.alpha)])
     starts = [np.asarray(s, float)[:3] for s in extra_starts]
     if n_starts:
         e_lo, e_hi, al = np.meshgrid(eg, eg, alphas, indexing="ij")
         keep = e_hi >= e_lo
         grid = _phi_from_elbows(model, e_lo[keep], e_hi[keep], al[keep])
-        grid = grid[np.all((grid >= lo[:3]) & (grid <= hi[:3]), 1)]
-        _, rss = model.profile(grid)
-        starts = [grid[i] for i in np.argsort(rss, kind="stable")[:n_starts]] + starts
+        grid = grid[in_prior(model, grid, priors)]
+        if len(grid):
+            _, rss = model.profile(grid)
+            starts = [grid[i] for i in np.argsort(rss, kind="stable")[:n_starts]] + starts
+    starts = [s for s in starts if in_prior(model, s, priors)[0]]
+    if not starts:
+        return None
     t_lo, t_hi = model.t_all[0], model.t_all[-2]
 
     def obj(z):  # z = (E(D_min), E(D_max), alpha): well scaled in nats
         a_lo, a_hi = t_lo ** z[2], t_hi ** z[2]
         k = (z[1] - z[0]) / (a_hi - a_lo)
         phi = np.array([[k, z[2], z[0] - k * a_lo]])
-        if np.any(phi < lo[:3]) or np.any(phi > hi[:3]):
+        if not in_prior(model, phi, priors)[0]:
             return np.inf
         return model.profile(phi)[1][0]
 
@@ -284,7 +284,7 @@ def _simplex(z, span):
     return np.vstack([z] + [z + np.eye(3)[i] * step[i] for i in range(3)])
 
 
-def check_fit(model: Model, theta) -> tuple[str | None, int]:
+def check_fit(model: Model, theta, priors) -> tuple[str | None, int]:
     """(reason the fitted law is unidentified or None, number of informative D values).
 
     A D value pins its elbow only if some of its rows sit above the floor (E(D) > the
@@ -297,26 +297,17 @@ def check_fit(model: Model, theta) -> tuple[str | None, int]:
     if model.slope_per_D:
         x_ok &= A > 0
     n_inf = int(x_ok.sum())
+    # the optimiser stops a hair inside a bound: within 0.1 % of the range is at it
+    e0, tol = float(model.e0(theta)[0]), 1e-3 * (priors.e_hi - priors.e_lo)
+    if e0 <= priors.e_lo + tol or e0 >= priors.e_hi - tol:
+        return (f"the MLE of E(D0) ({e0:.3g} nats) sits at the end of its prior range [{priors.e_lo:.3g}, "
+                f"{priors.e_hi:.3g}]; the data do not pin the law"), n_inf
     # the law has three parameters (k, alpha, C): fewer informative D values leave it free to
     # extrapolate anywhere
     if n_inf < 3:
         return f"only {n_inf} finetuning data amount(s) show the capability; the 3-parameter law is not pinned", n_inf
-    lo, hi = model.bounds()
-    # C or k pinned to a prior bound means the extrapolation ran off, or that E(D) does not
-    # move with D at all (alpha -> 0 is allowed: the power law then approaches the log form)
-    # C within 0.1 % of its prior range of a bound is at it (the optimiser stops just inside,
-    # e.g. -9.993 for a bound at -10); k only at 0 itself, since a tiny k with a large alpha
-    # is a legitimate steep law
-    def near(n, t, x, width):
-        return abs(t - x) <= (1e-3 * width if n == "C" else 1e-6 * max(1.0, abs(x)))
-
-    at = [n for n, t, a, b in zip(model.names, theta, lo, hi)
-          if n in ("C", "k") and (near(n, t, a, b - a) or near(n, t, b, b - a))]  # k = 0: E(D) flat
-    if at:
-        return f"law parameter(s) {', '.join(at)} at the prior bound; the data do not pin the law", n_inf
-    e0 = float(model.e0(theta)[0])
-    if e0 < 0:  # a cross-entropy cannot fall below 0: the extrapolation ran off
-        return f"predicted emergence point {e0:.3g} nats is below 0; the data do not pin the law", n_inf
+    if theta[0] <= 1e-9:
+        return "the fitted law does not move with D (k = 0); the data do not pin the law", n_inf
     return None, n_inf
 
 
@@ -357,127 +348,3 @@ def fit_relu(loss, y):
     elif n_floor < 1:
         out["reason"] = "no checkpoint at the floor; elbow not bracketed"
     return out
-
-
-def pre_emergence(loss, y, chance=None, z=3.0, min_margin=0.02):
-    """Which checkpoints are pre-emergence. Takes one few-shot value per checkpoint.
-
-    Rule: floor = `chance` if given, else the median few-shot value of the weakest third of
-    checkpoints (at least 2; highest loss). Noise = 1.4826*MAD of those weakest values about
-    the floor. A checkpoint has emerged if its value exceeds floor + max(z*noise, min_margin).
-    Walking from the weakest checkpoint towards lower loss, the pre-emergence set is every
-    checkpoint up to (excluding) the first emerged one. Each decision sees only that
-    checkpoint and weaker ones, so post-emergence data never shape the choice.
-
-    Returns (mask in the input order, floor, threshold)."""
-    loss, y = np.asarray(loss, float), np.asarray(y, float)
-    order = np.argsort(-loss, kind="stable")
-    weak = y[order[:max(2, int(np.ceil(len(y) / 3)))]]
-    floor = float(np.median(weak)) if chance is None else float(chance)
-    noise = 1.4826 * float(np.median(np.abs(weak - floor)))
-    thr = floor + max(z * noise, min_margin)
-    above = y[order] > thr
-    n_pre = int(np.argmax(above)) if above.any() else len(y)
-    mask = np.zeros(len(y), bool)
-    mask[order[:n_pre]] = True
-    return mask, floor, thr
-
-
-# ---------------------------------------------------------------------------------------------
-# uncertainty
-
-def run_mcmc(model: Model, theta_mle, bounds=None, nwalkers=48, nsteps=1000, seed=0, min_tau_ratio=50.0):
-    """emcee posterior of E(D0) under flat bounded priors on `model.names` (flat in log sigma).
-
-    Sampler coordinates are (E(D0), E(D_ref), alpha, ...) rather than (k, alpha, C): k and C
-    are strongly and nonlinearly correlated, the elbows are not (the Jacobian keeps the prior
-    flat in k, C). With a shared slope the intercepts and slopes are integrated out exactly
-    (Model.log_marginal), leaving 4 dimensions; per-D slopes sample every parameter. Walkers
-    start in a small ball at the MLE; differential-evolution moves gave ~15% shorter
-    autocorrelation times than the stretch move here, at lower cost per step. Burn-in = 2 tau_max, thin = tau_min / 2 from the integrated
-    autocorrelation time; converged iff nsteps > min_tau_ratio * tau_max.
-
-    Returns dict(converged, reason, tau, ess, acceptance, e0 samples or None)."""
-    import emcee
-
-    lo, hi = model.bounds(bounds)
-    marginal = not model.slope_per_D
-    keep = np.r_[0:3, len(lo) - 1] if marginal else np.arange(len(lo))
-    lo, hi = lo[keep], hi[keep]
-    b = {**DEFAULT_BOUNDS, **(bounds or {})}
-    tt = model.t_all
-    d_ref = 0 if tt[-2] == tt[-1] else len(tt) - 2  # index into t_all of the second elbow
-    t0, tr = tt[-1], tt[d_ref]
-
-    def to_theta(z):
-        dt = tr ** z[:, 2] - t0 ** z[:, 2]
-        k = (z[:, 1] - z[:, 0]) / dt
-        th = np.column_stack([k, z[:, 2], z[:, 0] - k * t0 ** z[:, 2], z[:, 3:]])
-        return th, -np.log(np.abs(dt))
-
-    def logp(z):
-        th, logjac = to_theta(z)
-        out = np.full(len(z), -np.inf)
-        ok = np.all((th > lo) & (th < hi), 1)
-        if ok.any():
-            t = th[ok]
-            ll = model.log_marginal(t[:, :3], t[:, 3], b["A"][1], b["A_fs"][1]) if marginal else model.loglik(t)
-            out[ok] = ll + logjac[ok]
-        return out
-
-    th0 = np.asarray(theta_mle, float)[keep]
-    k, al, C = th0[:3]
-    z0 = np.r_[k * t0 ** al + C, k * tr ** al + C, al, th0[3:]]
-    rng = np.random.default_rng(seed)
-    scale = 1e-3 * np.maximum(np.abs(z0), 0.1)
-    p0 = z0 + scale * rng.standard_normal((nwalkers, len(z0)))
-    for _ in range(100):  # the MLE may sit on a bound (alpha = 4): redraw walkers outside the prior
-        bad = ~np.isfinite(logp(p0))
-        if not bad.any():
-            break
-        p0[bad] = z0 + scale * rng.standard_normal((bad.sum(), len(z0)))
-    out = dict(tau=None, ess=None, acceptance=None, e0=None, converged=False, reason=None)
-    if bad.any():
-        out["reason"] = "could not start walkers inside the prior bounds (MLE outside them?)"
-        return out
-    s = emcee.EnsembleSampler(nwalkers, len(z0), logp, vectorize=True, moves=emcee.moves.DEMove())
-    s.random_state = np.random.RandomState(seed).get_state()
-    s.run_mcmc(p0, nsteps, progress=False)
-    tau = s.get_autocorr_time(tol=0)
-    out.update(tau=float(np.max(tau)), acceptance=float(np.mean(s.acceptance_fraction)))
-    if not np.all(np.isfinite(tau)):
-        out["reason"] = "autocorrelation time not finite"
-        return out
-    burn, thin = int(2 * tau.max()), max(1, int(0.5 * tau.min()))
-    out["ess"] = float(nwalkers * max(nsteps - burn, 0) / tau.max())
-    if nsteps <= min_tau_ratio * tau.max():
-        out["reason"] = f"not converged: {nsteps} steps <= {min_tau_ratio:g} x tau ({tau.max():.0f})"
-        return out
-    out.update(converged=True, e0=s.get_chain(discard=burn, thin=thin, flat=True)[:, 0])
-    return out
-
-
-def bootstrap(loss, y, D, d0, variant="log_power", slope_per_D=False, n=100, seed=0, bounds=None, theta0=None):
-    """Resample observation rows with replacement and refit the MLE. Returns (e0 array, n_failed).
-
-    Refits start from the full-data MLE (theta0) only: enough because the resampled
-    likelihood is a small perturbation of the original."""
-    loss, y, D = (np.asarray(a, float) for a in (loss, y, D))
-    rng = np.random.default_rng(seed)
-    e0s, n_bad = [], 0
-    for _ in range(n):
-        i = rng.integers(0, len(y), len(y))
-        m = Model(loss[i], y[i], D[i], d0, variant, slope_per_D)
-        if degenerate(m):
-            n_bad += 1
-            continue
-        r = fit_mle(m, bounds, n_starts=0, extra_starts=[theta0]) if theta0 is not None else fit_mle(m, bounds)
-        if check_fit(m, r["theta"])[0]:
-            n_bad += 1
-            continue
-        e0s.append(r["e0"])
-    return np.array(e0s), n_bad
-
-
-def percentiles(x):
-    return {f"p{p}": float(v) for p, v in zip(PCTS, np.percentile(x, PCTS))}

@@ -8,13 +8,24 @@ few-shot row.
 from __future__ import annotations
 
 import math
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pandas as pd
 
 from emergence.fit import fit_task
 
-DEFAULT_MCMC = dict(nwalkers=48, nsteps=1000)
+DEFAULT_MCMC = {}  # uncertainty.MCMC_DEFAULTS: chains grow until converged
+
+
+def _map(fn, jobs, processes=1):
+    """fn over jobs, in order; in `processes` forked workers when > 1 (each fit is
+    single-threaded, so rows of a table run side by side)."""
+    if processes <= 1 or len(jobs) < 2:
+        return [fn(j) for j in jobs]
+    with ProcessPoolExecutor(min(processes, len(jobs)), mp_context=multiprocessing.get_context("fork")) as ex:
+        return list(ex.map(fn, jobs))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -80,55 +91,75 @@ def _tasks(obs, task):
 
 
 def _err_row(r):
-    ep = r["error_percentiles"] or {}
+    ep, pi, pc = r["error_percentiles"] or {}, r["profile_interval"] or {}, r["percentiles"] or {}
     return dict(emergence_point_mle=r["emergence_point_mle"], ground_truth=r["ground_truth"],
                 error_nats=r["error_nats"], err_p5=ep.get("p5"), err_p95=ep.get("p95"),
+                mcmc_p5=pc.get("p5"), mcmc_p95=pc.get("p95"), profile_lo=pi.get("lo"), profile_hi=pi.get("hi"),
                 failed=r["failed"], status=r["status"])
 
 
-def holdout_ablation(obs, task=None, mcmc=DEFAULT_MCMC, rows=None, **fit_kw) -> pd.DataFrame:
+def _holdout_one(job):
+    obs, t, name, mcmc, fit_kw = job
+    r = fit_task(obs, t, mcmc=mcmc, select=holdout_rows()[name], **fit_kw)
+    return dict(task=t, ablation=name, n_ckpts=r["n_ckpts"], n_rows=r["n_rows"], **_err_row(r),
+                ess=r["ess"], mcmc_steps=r["mcmc_steps"], mcmc_converged=r["mcmc_converged"],
+                reason=r["reason"] or r["percentiles_reason"])
+
+
+def holdout_ablation(obs, task=None, mcmc=DEFAULT_MCMC, rows=None, processes=1, **fit_kw) -> pd.DataFrame:
     """Table 2: one row per (task, hold-out). err_p5/err_p95 are percentiles of the MCMC
-    posterior errors |E_sample - truth|. fit_kw go to fit_task (metric, chance, seed, ...)."""
-    out = []
-    for t in _tasks(obs, task):
-        for name, select in (rows or holdout_rows()).items():
-            r = fit_task(obs, t, mcmc=mcmc, select=select, **fit_kw)
-            out.append(dict(task=t, ablation=name, n_ckpts=r["n_ckpts"], n_rows=r["n_rows"], **_err_row(r),
-                            ess=r["ess"], mcmc_converged=r["mcmc_converged"],
-                            reason=r["reason"] or r["percentiles_reason"]))
-    return pd.DataFrame(out)
+    posterior errors |E_sample - truth|; mcmc_p5/p95 and profile_lo/hi the 90 % intervals
+    of E(D0). fit_kw go to fit_task (metric, chance, seed, ...)."""
+    names = list(rows or holdout_rows())
+    return pd.DataFrame(_map(_holdout_one, [(obs, t, n, mcmc, fit_kw) for t in _tasks(obs, task) for n in names],
+                             processes))
 
 
-def uncertainty_table(obs, task=None, mcmc=DEFAULT_MCMC, bootstrap=dict(n=100), **fit_kw) -> pd.DataFrame:
-    """Table 3: per task, percentiles of E(D0) from the MCMC posterior and from the bootstrap."""
-    out = []
-    for t in _tasks(obs, task):
-        r = fit_task(obs, t, mcmc=mcmc, bootstrap=bootstrap, **fit_kw)
-        row = dict(task=t, emergence_point_mle=r["emergence_point_mle"], ground_truth=r["ground_truth"])
-        for src, key in (("mcmc", "percentiles"), ("boot", "bootstrap_percentiles")):
-            for p, v in (r[key] or {}).items():
-                row[f"{src}_{p}"] = v
-        out.append(dict(row, status=r["status"], reason=r["reason"] or r["percentiles_reason"]))
-    return pd.DataFrame(out)
+def _uncertainty_one(job):
+    obs, t, mcmc, bootstrap, fit_kw = job
+    r = fit_task(obs, t, mcmc=mcmc, bootstrap=bootstrap, **fit_kw)
+    row = dict(task=t, emergence_point_mle=r["emergence_point_mle"], ground_truth=r["ground_truth"])
+    for src, key in (("mcmc", "percentiles"), ("boot", "bootstrap_percentiles")):
+        for p, v in (r[key] or {}).items():
+            row[f"{src}_{p}"] = v
+    pi = r["profile_interval"] or {}
+    return dict(row, profile_lo=pi.get("lo"), profile_hi=pi.get("hi"), mcmc_steps=r["mcmc_steps"],
+                bootstrap_n_ok=r["bootstrap_n_ok"], status=r["status"], reason=r["reason"] or r["percentiles_reason"])
+
+
+def uncertainty_table(obs, task=None, mcmc=DEFAULT_MCMC, bootstrap=dict(n=100), processes=1, **fit_kw) -> pd.DataFrame:
+    """Table 3: per task, E(D0) from the MCMC posterior, the bootstrap (percentiles) and the
+    profile likelihood (90 % interval), side by side."""
+    return pd.DataFrame(_map(_uncertainty_one, [(obs, t, mcmc, bootstrap, fit_kw) for t in _tasks(obs, task)],
+                             processes))
+
+
+def _form_one(job):
+    obs, t, v, mcmc, fit_kw = job
+    return dict(task=t, variant=v, **_err_row(fit_task(obs, t, variant=v, mcmc=mcmc, **fit_kw)))
 
 
 def functional_form_table(obs, task=None, variants=("log_power", "power", "no_fewshot"),
-                          mcmc=dict(DEFAULT_MCMC, nsteps=2000), **fit_kw) -> pd.DataFrame:
-    """Figure 6 (left): MLE error and posterior error percentiles per law variant. The power
-    law mixes more slowly (tau ~ 25 steps vs ~ 14), hence the longer default chain."""
-    return pd.DataFrame([dict(task=t, variant=v, **_err_row(fit_task(obs, t, variant=v, mcmc=mcmc, **fit_kw)))
-                         for t in _tasks(obs, task) for v in variants])
+                          mcmc=DEFAULT_MCMC, processes=1, **fit_kw) -> pd.DataFrame:
+    """Figure 6 (left): MLE error and posterior error percentiles per law variant."""
+    return pd.DataFrame(_map(_form_one, [(obs, t, v, mcmc, fit_kw) for t in _tasks(obs, task) for v in variants],
+                             processes))
 
 
-def d0_sweep_table(obs, task=None, multiples=(1, 2, 5, 10, 20, 50), mcmc=DEFAULT_MCMC, **fit_kw) -> pd.DataFrame:
+def _d0_one(job):
+    obs, t, m, d0, mcmc, fit_kw = job
+    r = fit_task(obs, t, d0=d0, mcmc=mcmc, **fit_kw)
+    return dict(task=t, d0_multiple=m, d0=r["d0"], **_err_row(r))
+
+
+def d0_sweep_table(obs, task=None, multiples=(1, 2, 5, 10, 20, 50), mcmc=DEFAULT_MCMC, processes=1,
+                   **fit_kw) -> pd.DataFrame:
     """Figure 6 (right): the prediction at D0 = m*N (N = 0 counts as 1)."""
-    out = []
+    jobs = []
     for t in _tasks(obs, task):
         N = int(obs.loc[(obs["task"].astype(str) == t) & (obs["method"] == "fewshot"), "num_fewshot"].max())
-        for m in multiples:
-            r = fit_task(obs, t, d0=m * max(N, 1), mcmc=mcmc, **fit_kw)
-            out.append(dict(task=t, d0_multiple=m, d0=r["d0"], **_err_row(r)))
-    return pd.DataFrame(out)
+        jobs += [(obs, t, m, m * max(N, 1), mcmc, fit_kw) for m in multiples]
+    return pd.DataFrame(_map(_d0_one, jobs, processes))
 
 
 def to_markdown(df: pd.DataFrame, digits=3) -> str:
@@ -150,8 +181,17 @@ def to_markdown(df: pd.DataFrame, digits=3) -> str:
 
 PREDICTION_COLUMNS = ["task", "metric", "variant", "d0", "n_ckpts", "emergence_point_mle", "ground_truth",
                       "error_nats", "failed", "status", "reason"]
+INTERVALS = (("MCMC", "mcmc"), ("bootstrap", "boot"), ("profile", "profile"))
 
 
 def predictions_table(fits: list[dict]) -> pd.DataFrame:
     """One row per task: the fitted prediction against the ground truth."""
-    return pd.DataFrame([{c: f.get(c) for c in PREDICTION_COLUMNS} for f in fits], columns=PREDICTION_COLUMNS)
+    rows = []
+    for f in fits:
+        row = {c: f.get(c) for c in PREDICTION_COLUMNS[:-2]}
+        for name, short in INTERVALS:  # the 90 % interval of each view, where it exists
+            v = (f.get("intervals") or {}).get(name)
+            row[f"{short}_lo"], row[f"{short}_hi"] = (v["lo"], v["hi"]) if isinstance(v, dict) else (None, None)
+        rows.append(dict(row, status=f.get("status"), reason=f.get("reason")))
+    cols = PREDICTION_COLUMNS[:-2] + [f"{s}_{e}" for _, s in INTERVALS for e in ("lo", "hi")] + ["status", "reason"]
+    return pd.DataFrame(rows, columns=cols)

@@ -1,0 +1,186 @@
+"""The observations table as the fit sees it: checked, then cut to one task's rows.
+
+The table is tidy, one row per result: task, ckpt, series, size, pretrain_loss, method,
+data_amount, subset_sample, num_fewshot, metric, value, and optionally stderr (the
+standard error of value; the pre-emergence rule uses it). Other columns are ignored.
+Few-shot rows have method == 'fewshot' and data_amount == 0.
+
+A table from elsewhere is checked before anything is fitted; every problem is one
+InputError line naming the column and a row, never a traceback and never a silent guess.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+
+from emergence import law
+
+REQUIRED = ["task", "ckpt", "series", "size", "pretrain_loss", "method", "data_amount",
+            "subset_sample", "num_fewshot", "metric", "value"]
+NUMERIC = ["pretrain_loss", "data_amount", "subset_sample", "num_fewshot", "value"]
+INTEGER = ["data_amount", "subset_sample", "num_fewshot"]
+# one result per checkpoint, run and metric
+KEY = ["task", "series", "ckpt", "method", "data_amount", "subset_sample", "num_fewshot", "metric"]
+
+
+class InputError(ValueError):
+    """Bad observations input or fit option; the CLI prints it as one line."""
+
+
+def _first(bad: pd.Series) -> str:
+    i = bad[bad].index[0]
+    return f"row {int(i) + 2} of the file" if isinstance(i, (int, np.integer)) else f"row {i}"
+
+
+def check_obs(obs: pd.DataFrame, where="observations"):
+    """Refuse a table the fit cannot read faithfully (raises InputError)."""
+    missing = [c for c in REQUIRED if c not in obs.columns]
+    if missing:
+        raise InputError(f"{where}: missing column(s) {', '.join(missing)}")
+    if obs.empty:
+        raise InputError(f"{where}: no rows")
+    for c in REQUIRED:
+        if c not in NUMERIC and obs[c].isna().any():
+            raise InputError(f"{where}: column {c} has {int(obs[c].isna().sum())} missing value(s)")
+    for c in NUMERIC + (["stderr"] if "stderr" in obs.columns else []):
+        v = pd.to_numeric(obs[c], errors="coerce").astype(float)
+        if c == "stderr":  # optional: empty means unknown
+            bad = (v.isna() & obs[c].notna()) | np.isinf(v) | (v < 0)
+        else:
+            bad = ~np.isfinite(v)
+        if bad.any():
+            raise InputError(f"{where}: column {c} has {int(bad.sum())} missing/non-numeric/infinite value(s) "
+                             f"(expected finite numbers{' >= 0 or empty' if c == 'stderr' else ''}); "
+                             f"first: {_first(bad)} = {obs[c][bad].iloc[0]!s}")
+    num = {c: pd.to_numeric(obs[c]).astype(float) for c in NUMERIC}
+    for c in INTEGER:
+        bad = (num[c] != np.round(num[c])) | (num[c] < 0)
+        if bad.any():
+            raise InputError(f"{where}: column {c} needs whole numbers >= 0; {_first(bad)} has {obs[c][bad].iloc[0]!r}")
+    if (num["pretrain_loss"] < 0).any():
+        bad = num["pretrain_loss"] < 0
+        raise InputError(f"{where}: column pretrain_loss is a cross-entropy, never below 0; {_first(bad)} has "
+                         f"{obs['pretrain_loss'][bad].iloc[0]!r}")
+    fs = obs["method"].astype(str) == "fewshot"
+    bad = fs & (num["data_amount"] != 0)
+    if bad.any():
+        raise InputError(f"{where}: column data_amount must be 0 on few-shot rows (method 'fewshot'); "
+                         f"{_first(bad)} has {obs['data_amount'][bad].iloc[0]!r}")
+    bad = ~fs & (num["data_amount"] <= 0)
+    if bad.any():
+        raise InputError(f"{where}: column data_amount must be a positive integer on finetuned rows "
+                         f"(method {obs['method'][bad].iloc[0]!r}); {_first(bad)} has {obs['data_amount'][bad].iloc[0]!r}")
+    keyed = obs[KEY].astype(str).assign(**{c: num[c].astype(np.int64).astype(str) for c in INTEGER})
+    dup = keyed.duplicated(keep="first")
+    if dup.any():
+        raise InputError(f"{where}: duplicate result: {_first(dup)} repeats ({', '.join(KEY)}) of an earlier row "
+                         f"({int(dup.sum())} duplicate(s)); keep one row per result")
+
+
+def read_obs(path) -> pd.DataFrame:
+    if not os.path.isfile(path):
+        raise InputError(f"{path}: no such file")
+    try:
+        obs = pd.read_csv(path)
+    except Exception as e:  # parser errors carry no file name
+        raise InputError(f"{path}: cannot read CSV ({str(e).splitlines()[0] if str(e) else type(e).__name__})")
+    check_obs(obs, path)
+    return obs
+
+
+def ckpt_ids(df: pd.DataFrame) -> pd.Series:
+    # ckpt names may repeat across series (model sizes)
+    if df["series"].nunique() > 1:
+        return df["series"].astype(str) + "/" + df["ckpt"].astype(str)
+    return df["ckpt"].astype(str)
+
+
+def default_method(ft: pd.DataFrame):
+    """The finetuning method of the data-subset grid: the one run at the most data amounts
+    (a method compared at one D, e.g. full finetuning beside a LoRA grid, cannot pin a law);
+    ties -> most rows. None without finetuned rows."""
+    ft = ft[ft["method"] != "fewshot"]
+    if ft.empty:
+        return None
+    by = ft.groupby(ft["method"].astype(str))["data_amount"].agg(["nunique", "size"])
+    return str(by.sort_values(["nunique", "size"], ascending=False, kind="stable").index[0])
+
+
+def task_frame(obs, task, metric=None, method=None, num_fewshot=None):
+    """The rows of one task/metric: few-shot rows plus one finetuning method."""
+    check_obs(obs)
+    df = obs[obs["task"].astype(str) == str(task)]
+    if df.empty:
+        raise InputError(f"unknown task {task!r}; tasks: {', '.join(sorted(obs['task'].astype(str).unique()))}")
+    metrics = sorted(df["metric"].astype(str).unique())
+    if metric is None:
+        metric = metrics[0] if len(metrics) == 1 else "acc"
+    if metric not in metrics:
+        raise InputError(f"task {task!r} has no metric {metric!r}; metrics: {', '.join(metrics)}")
+    df = df[df["metric"].astype(str) == metric].copy()
+    for c in NUMERIC:
+        df[c] = pd.to_numeric(df[c])
+    df["pretrain_loss"] = df["pretrain_loss"].astype(float)
+    df["value"] = df["value"].astype(float)
+    for c in INTEGER:
+        df[c] = df[c].astype(np.int64)
+    df["ckpt_id"] = ckpt_ids(df)
+    fs = (df["method"] == "fewshot") & (df["data_amount"] == 0)
+    if not fs.any():
+        raise InputError(f"task {task!r}, metric {metric!r}: no few-shot rows (method == 'fewshot')")
+    shots = sorted(df.loc[fs, "num_fewshot"].unique().tolist())
+    if num_fewshot is None:
+        num_fewshot = int(shots[-1])  # the k-shot setting when several exist
+    elif int(num_fewshot) not in shots:
+        raise InputError(f"task {task!r}: no few-shot rows with num_fewshot {num_fewshot}; present: {shots}")
+    methods = sorted(df.loc[~fs, "method"].astype(str).unique())
+    if method is None:
+        method = default_method(df[~fs])
+    elif str(method) not in methods:
+        raise InputError(f"task {task!r}: unknown method {method!r}; finetuning methods in the table: "
+                         f"{', '.join(methods) or 'none'}")
+    keep = (fs & (df["num_fewshot"] == num_fewshot)) | (~fs & (df["method"] == method))
+    return df[keep].reset_index(drop=True), metric, method, int(num_fewshot)
+
+
+def check_chance(chance, df, task, metric):
+    """A chance level must be a number inside the range the metric takes: between the
+    smallest value of any row and the largest few-shot value (a chance above every few-shot
+    result would put the whole series below chance), with a quarter of the range to spare."""
+    if chance is None:
+        return None
+    try:
+        c = float(chance)
+    except (TypeError, ValueError):
+        raise InputError(f"chance: expected a number, got {chance!r}")
+    lo, hi = float(df["value"].min()), float(df.loc[df["data_amount"] == 0, "value"].max())
+    pad = 0.25 * max(hi - lo, 1e-9)
+    if not np.isfinite(c) or not lo - pad <= c <= hi + pad:
+        raise InputError(f"chance {chance!r} lies outside the range of task {task!r}'s {metric} values "
+                         f"[{lo:.4g}, {hi:.4g}]; give the metric's chance level in its own units")
+    return c
+
+
+def simulate_obs(k=0.16, alpha=1.0, C=2.62, A=4.0, B=1 / 6, Delta=0.0, A_fs=0.3, sigma=0.01,
+                 losses=None, Ds=(4, 16, 64, 256, 1024), n_samples=2, N=6, variant="log_power",
+                 task="sim", seed=0, stderr=None) -> pd.DataFrame:
+    """An observations table drawn from the performance model (tests and benches).
+    stderr: if given, written as the few-shot rows' known standard error."""
+    rng = np.random.default_rng(seed)
+    losses = np.linspace(2.5, 4.0, 10) if losses is None else np.asarray(losses, float)
+    lawname = "power" if variant == "power" else "log_power"
+    rows = []
+    for i, L in enumerate(losses):
+        base = dict(task=task, ckpt=f"c{i:02d}", series="sim", size="s", pretrain_loss=L,
+                    num_fewshot=N, metric="acc")
+        e0 = law.law(lawname, k, alpha, C, max(N, 1))
+        fs = dict(base, method="fewshot", data_amount=0, subset_sample=0,
+                  value=B + Delta + A_fs * max(0.0, e0 - L) + sigma * rng.standard_normal())
+        rows.append(fs if stderr is None else dict(fs, stderr=stderr))
+        for d in Ds:
+            for s in range(1, n_samples + 1):
+                rows.append(dict(base, method="full", data_amount=int(d), subset_sample=s,
+                                 value=B + A * max(0.0, law.law(lawname, k, alpha, C, d) - L) + sigma * rng.standard_normal()))
+    return pd.DataFrame(rows)
