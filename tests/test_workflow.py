@@ -43,7 +43,10 @@ def test_observations_cover_the_grid(test_run):
     obs = pd.read_csv(test_run / "observations.csv")
     assert list(obs.columns) == ["task", "ckpt", "series", "size", "step", "params", "tokens", "flops",
                                  "pretrain_loss", "method", "data_amount", "subset_sample", "num_fewshot",
-                                 "metric", "value"]
+                                 "metric", "value", "stderr"]
+    # each accuracy carries its sampling error (binomial over the test questions)
+    acc = obs[obs.metric == "acc"]
+    assert (acc.stderr > 0).all() and (acc.stderr < 0.5).all()
     n_ckpts = sum(len(s["steps"]) for s in CFG["series"][0]["sizes"].values())
     fs = obs[(obs.method == "fewshot") & (obs.metric.isin(["acc", "exact_match"]))]
     assert len(fs) == n_ckpts * len(CFG["tasks"])
