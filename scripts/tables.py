@@ -13,19 +13,15 @@ p, out = snakemake.params, snakemake.output
 o = p.opts
 obs = pd.read_csv(snakemake.input.observations)
 fits = [json.load(open(f)) for f in snakemake.input.fits]
-mcmc, n = o["mcmc"], snakemake.threads
 parts = {"holdout": [], "uncertainty": [], "functional_form": [], "d0_sweep": []}
 for task in p.tasks:
     kw = dict(task=task["name"], metric=o["metric"] or task["metric"], chance=task.get("chance"),
-              method=o["method"] or p.method, seed=p.seed, processes=n, **fit.config_options(o))
-    parts["holdout"].append(tables.holdout_ablation(obs, mcmc=mcmc, d0=o["d0"], variant=o["variant"], **kw))
-    log.info(f"{task['name']}: Table 2 done")
-    parts["uncertainty"].append(tables.uncertainty_table(obs, mcmc=mcmc, d0=o["d0"], variant=o["variant"],
-                                                         bootstrap={"n": max(o["bootstrap"]["n"], 10)}, **kw))
-    parts["functional_form"].append(tables.functional_form_table(obs, d0=o["d0"], **kw))
-    parts["d0_sweep"].append(tables.d0_sweep_table(obs, multiples=o["d0_multiples"], mcmc=mcmc,
-                                                   variant=o["variant"], **kw))
-    log.info(f"{task['name']}: Table 3 and ablations done")
+              method=o["method"] or p.method, seed=p.seed, d0=o["d0"], variant=o["variant"], **fit.config_options(o))
+    # d0 is swept in the D0 table: the sweep sets it per row
+    for name, df in tables.paper_tables(obs, mcmc=o["mcmc"], bootstrap={"n": max(o["bootstrap"]["n"], 10)},
+                                        d0_multiples=o["d0_multiples"], processes=snakemake.threads, **kw).items():
+        parts[name].append(df)
+    log.info(f"{task['name']}: Tables 2, 3 and the ablations done")
 frames = {k: pd.concat(v, ignore_index=True) for k, v in parts.items()}
 pred = tables.predictions_table(fits)
 runtime.atomic_write_csv(pred, out.predictions)

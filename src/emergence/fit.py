@@ -169,7 +169,7 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
         out["profile_curve"] = dict(e0=prof["grid"], drop=prof["drop"])
         views["profile"] = dict(lo=prof["lo"], mid=e0, hi=prof["hi"], open_lo=prof["open_lo"], open_hi=prof["open_hi"])
     if mcmc is not None:
-        m = uncertainty.run_mcmc(model, r["theta"], pri, seed=seed, **mcmc)
+        m = uncertainty.run_mcmc(model, r["theta"], pri, seed=seed, starts=prof["starts"] if profile else None, **mcmc)
         out.update(mcmc_converged=m["converged"], ess=m["ess"], tau=m["tau"], mcmc_steps=m["steps"],
                    mcmc_diagnostics=m["diagnostics"], percentiles_reason=m["reason"])
         if m["converged"]:

@@ -108,10 +108,12 @@ class Model:
         """Predicted few-shot emergence point E(D0), one per parameter row."""
         return self.E(np.atleast_2d(theta), [self.d0])[:, 0]
 
-    def features(self, phi):
-        """max(0, E - L) per finetuned (D, loss) group and per few-shot loss group."""
+    def features(self, phi=None, E=None):
+        """max(0, E - L) per finetuned (D, loss) group and per few-shot loss group, from the
+        law's parameters or from E at t_all (fitted D values, then D0) directly."""
         # hot path of every optimiser/sampler step: E at all D and at D0 in one go
-        E = phi[:, :1] * self.t_all ** phi[:, 1:2] + phi[:, 2:3]
+        if E is None:
+            E = phi[:, :1] * self.t_all ** phi[:, 1:2] + phi[:, 2:3]
         x_ft = np.maximum(E[:, self.ft[0]] - self.ft[1], 0.0)
         x_fs = np.maximum(E[:, -1:] - self.fs[1], 0.0)
         return x_ft, x_fs
@@ -173,10 +175,10 @@ class Model:
         ls = theta[:, -1]
         return -0.5 * rss * np.exp(-2 * ls) - self.n * (ls + 0.5 * np.log(2 * np.pi))
 
-    def log_marginal(self, phi, log_sigma, amax, amax_fs):
+    def log_marginal(self, phi, log_sigma, amax, amax_fs, E=None):
         """log-likelihood with the intercepts (flat on R) and slopes (flat on [0, amax])
-        integrated out analytically; shared slope only."""
-        x_ft, x_fs = self.features(phi)
+        integrated out analytically; shared slope only. E: E at t_all, if already known."""
+        x_ft, x_fs = self.features(phi, E)
         s2 = np.exp(2 * log_sigma)
         sxx, sxy = _moments(x_ft, *self.ft[2:5])
         if not self.fewshot:

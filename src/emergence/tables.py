@@ -14,6 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pandas as pd
 
+from emergence import uncertainty
 from emergence.fit import fit_task
 
 DEFAULT_MCMC = {}  # uncertainty.MCMC_DEFAULTS: chains grow until converged
@@ -24,6 +25,7 @@ def _map(fn, jobs, processes=1):
     single-threaded, so rows of a table run side by side)."""
     if processes <= 1 or len(jobs) < 2:
         return [fn(j) for j in jobs]
+    uncertainty.import_arviz()
     with ProcessPoolExecutor(min(processes, len(jobs)), mp_context=multiprocessing.get_context("fork")) as ex:
         return list(ex.map(fn, jobs))
 
@@ -148,7 +150,7 @@ def functional_form_table(obs, task=None, variants=("log_power", "power", "no_fe
 
 def _d0_one(job):
     obs, t, m, d0, mcmc, fit_kw = job
-    r = fit_task(obs, t, d0=d0, mcmc=mcmc, **fit_kw)
+    r = fit_task(obs, t, d0=d0, mcmc=mcmc, **{k: v for k, v in fit_kw.items() if k != "d0"})
     return dict(task=t, d0_multiple=m, d0=r["d0"], **_err_row(r))
 
 
@@ -160,6 +162,35 @@ def d0_sweep_table(obs, task=None, multiples=(1, 2, 5, 10, 20, 50), mcmc=DEFAULT
         N = int(obs.loc[(obs["task"].astype(str) == t) & (obs["method"] == "fewshot"), "num_fewshot"].max())
         jobs += [(obs, t, m, m * max(N, 1), mcmc, fit_kw) for m in multiples]
     return pd.DataFrame(_map(_d0_one, jobs, processes))
+
+
+def paper_tables(obs, task=None, mcmc=DEFAULT_MCMC, bootstrap=dict(n=100), d0_multiples=(1, 2, 5, 10, 20, 50),
+                 variants=("log_power", "power", "no_fewshot"), which=("uncertainty", "holdout", "functional_form",
+                                                                       "d0_sweep"), processes=1, **fit_kw) -> dict:
+    """Every table at once, all fits in one pool so that no worker idles while another runs
+    a long chain: Table 3 (its bootstrap is the longest single fit) is dealt out first.
+    `variant` in fit_kw applies to every table but the functional-form one. Returns
+    {name: DataFrame} for the names in `which`."""
+    tasks = _tasks(obs, task)
+    form_kw = {k: v for k, v in fit_kw.items() if k != "variant"}
+    jobs = []
+    for t in tasks:
+        if "uncertainty" in which:
+            jobs.append(("uncertainty", _uncertainty_one, (obs, t, mcmc, bootstrap, fit_kw)))
+        if "holdout" in which:
+            jobs += [("holdout", _holdout_one, (obs, t, n, mcmc, fit_kw)) for n in holdout_rows()]
+        if "functional_form" in which:
+            jobs += [("functional_form", _form_one, (obs, t, v, mcmc, form_kw)) for v in variants]
+        if "d0_sweep" in which:
+            N = int(obs.loc[(obs["task"].astype(str) == t) & (obs["method"] == "fewshot"), "num_fewshot"].max())
+            jobs += [("d0_sweep", _d0_one, (obs, t, m, m * max(N, 1), mcmc, fit_kw)) for m in d0_multiples]
+    rows = _map(_call, [(fn, args) for _, fn, args in jobs], processes)
+    return {name: pd.DataFrame([r for (n, _, _), r in zip(jobs, rows) if n == name]) for name in which}
+
+
+def _call(job):
+    fn, args = job
+    return fn(args)
 
 
 def to_markdown(df: pd.DataFrame, digits=3) -> str:

@@ -50,12 +50,19 @@ def _phi(model, e0, eref, alpha):
 # ---------------------------------------------------------------------------------------------
 # MCMC
 
-def _diagnostics(chain, names):
-    """ArviZ R-hat and bulk/tail ESS per parameter; chain is (steps, walkers, ndim), each
-    walker counted as a chain."""
+def import_arviz():
+    """ArviZ (and xarray) take ~2.5 s to import: a parent that imports them before forking
+    workers saves each worker that time."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ArviZ announces its refactor on import
         import arviz as az
+    return az
+
+
+def _diagnostics(chain, names):
+    """ArviZ R-hat and bulk/tail ESS per parameter; chain is (steps, walkers, ndim), each
+    walker counted as a chain."""
+    az = import_arviz()
     x = np.swapaxes(chain, 0, 1)
     return {n: dict(rhat=float(az.rhat(x[..., j])), ess_bulk=float(az.ess(x[..., j], method="bulk")),
                     ess_tail=float(az.ess(x[..., j], method="tail")))
@@ -63,7 +70,7 @@ def _diagnostics(chain, names):
 
 
 def run_mcmc(model: law.Model, theta_mle, priors, nwalkers=24, nsteps=1000, max_steps=20000, min_tau_ratio=50.0,
-             max_rhat=1.01, min_ess=400, seed=0):
+             max_rhat=1.01, min_ess=400, seed=0, starts=None):
     """emcee posterior of E(D0). Returns dict(converged, reason, steps, tau, acceptance,
     diagnostics, e0 samples or None).
 
@@ -71,7 +78,10 @@ def run_mcmc(model: law.Model, theta_mle, priors, nwalkers=24, nsteps=1000, max_
     (emergence.priors) and k, C are strongly and nonlinearly correlated while the elbows
     are not. With a shared slope the intercepts and slopes are integrated out exactly
     (Model.log_marginal), leaving 4 dimensions; per-D slopes sample every parameter.
-    Walkers start in a small ball at the MLE; differential-evolution moves (with a share of
+    Walkers start spread over `starts`, (E(D0), E(D_ref), alpha) points of the profile
+    likelihood inside its interval (an ensemble that starts spread equilibrates in a few tau;
+    one started in a tiny ball at the MLE needed ~2x the steps on the toy's Table 2), else
+    in a small ball at the MLE. Differential-evolution moves (with a share of
     snooker moves) mix 1.2-3x faster than emcee's default stretch move here. The chain grows in blocks until it is longer than
     min_tau_ratio autocorrelation times and R-hat/ESS pass, or max_steps is reached; the
     first 3 tau are burn-in."""
@@ -80,7 +90,8 @@ def run_mcmc(model: law.Model, theta_mle, priors, nwalkers=24, nsteps=1000, max_
     marginal = not model.slope_per_D
     keep = np.r_[0:3, len(theta_mle) - 1] if marginal else np.arange(len(theta_mle))
     e_lo, e_hi = priors.e_lo, priors.e_hi
-    up = model.t_all[_ref_index(model)] > model.t_all[-1]  # D_ref above D0: E(D_ref) >= E(D0)
+    ref = _ref_index(model)
+    up = model.t_all[ref] > model.t_all[-1]  # D_ref above D0: E(D_ref) >= E(D0)
     s_lo = 3  # first slope column in full theta
     n_sl = model.n_slopes
 
@@ -96,17 +107,23 @@ def run_mcmc(model: law.Model, theta_mle, priors, nwalkers=24, nsteps=1000, max_
                 ok &= (z[:, -2] >= 0) & (z[:, -2] <= priors.slope_max)
         if not ok.any():
             return out
-        phi = _phi(model, e0[ok], er[ok], z[ok, 2])
-        good = law.in_prior(model, phi, priors)
+        # the law through both elbows, and E at every fitted D and D0, computed once
+        e0, er, al = e0[ok], er[ok], z[ok, 2]
+        T = model.t_all ** al[:, None]
+        k = (er - e0) / (T[:, ref] - T[:, -1])
+        C = e0 - k * T[:, -1]
+        E = k[:, None] * T + C[:, None]
+        good = ((al >= priors.alpha[0]) & (al <= priors.alpha[1]) & (C >= e_lo) & (C <= e_hi)
+                & np.all((E >= e_lo) & (E <= e_hi), 1) & np.isfinite(k))
         idx = np.flatnonzero(ok)[good]
         if not len(idx):
             return out
-        phi = phi[good]
         # E(D_ref) | E(D0) is uniform on the rest of the range
         lp = -np.log(np.maximum(e_hi - z[idx, 0] if up else z[idx, 0] - e_lo, 1e-12))
         if marginal:
-            ll = model.log_marginal(phi, z[idx, 3], priors.slope_max, priors.slope_max)
+            ll = model.log_marginal(None, z[idx, 3], priors.slope_max, priors.slope_max, E=E[good])
         else:
+            phi = np.column_stack([k[good], al[good], C[good]])
             ll = model.loglik(np.column_stack([phi, z[idx, 3:]]))
         out[idx] = ll + lp
         return out
@@ -120,6 +137,9 @@ def run_mcmc(model: law.Model, theta_mle, priors, nwalkers=24, nsteps=1000, max_
     rng = np.random.default_rng(seed)
     scale = 1e-3 * np.maximum(np.abs(z0), 0.1)
     p0 = z0 + scale * rng.standard_normal((nwalkers, len(z0)))
+    if starts and marginal:
+        pts = np.asarray(starts, float)[rng.integers(0, len(starts), nwalkers)]
+        p0[:, :3] = pts + 1e-3 * rng.standard_normal(pts.shape) * np.maximum(np.abs(pts), 0.1)
     for _ in range(100):  # the MLE may sit on a bound (alpha = 4): redraw walkers outside the prior
         bad = ~np.isfinite(logp(p0))
         if not bad.any():
@@ -201,7 +221,7 @@ def _profile_at(model, priors, e0, u=np.linspace(0, 1, 17) ** 2):
     phi = _phi(model, e0, ER.ravel(), AL.ravel())
     phi = phi[law.in_prior(model, phi, priors) & np.all(np.isfinite(phi), 1)]
     if not len(phi):
-        return -np.inf
+        return -np.inf, None
     _, rss = model.profile(phi)
 
     def obj(x):
@@ -210,17 +230,16 @@ def _profile_at(model, priors, e0, u=np.linspace(0, 1, 17) ** 2):
             return np.inf
         return model.profile(p)[1][0]
 
-    best = float(rss.min())
-    for j in np.argsort(rss, kind="stable")[:1]:
-        x0 = np.array([model.E(phi[j][None], [model.Ds[-1] if up else model.Ds[0]])[0, 0], phi[j, 1]])
-        simplex = np.vstack([x0, x0 + [0.05 * span + 0.01, 0], x0 + [0, 0.1 * x0[1]]])
-        r = minimize(obj, x0, method="Nelder-Mead", options=dict(xatol=1e-4, fatol=1e-12, maxiter=300,
-                                                                  initial_simplex=simplex))
-        best = min(best, float(r.fun))
-    return -0.5 * model.n * np.log(max(best, 1e-300) / model.n)
+    j = int(np.argmin(rss))
+    x0 = np.array([model.E(phi[j][None], [model.Ds[-1] if up else model.Ds[0]])[0, 0], phi[j, 1]])
+    simplex = np.vstack([x0, x0 + [0.05 * span + 0.01, 0], x0 + [0, 0.1 * x0[1]]])
+    r = minimize(obj, x0, method="Nelder-Mead", options=dict(xatol=1e-4, fatol=1e-12, maxiter=300,
+                                                              initial_simplex=simplex))
+    best, x = (float(r.fun), r.x) if r.fun < rss[j] else (float(rss[j]), x0)
+    return -0.5 * model.n * np.log(max(best, 1e-300) / model.n), (e0, float(x[0]), float(x[1]))
 
 
-def profile_interval(model, priors, mle, level=0.90, n_grid=41):
+def profile_interval(model, priors, mle, level=0.90, n_grid=31):
     """Profile-likelihood interval of E(D0). Returns dict(lo, hi, level, open_lo, open_hi,
     grid, drop): drop = 2 x (max log-likelihood - profile) on the grid, for figures.
 
@@ -229,7 +248,8 @@ def profile_interval(model, priors, mle, level=0.90, n_grid=41):
     crit = float(stats.chi2.ppf(level, 1))
     grid = np.unique(np.r_[np.linspace(priors.e_lo, priors.e_hi, n_grid), mle["e0"]])
     ll_hat = -0.5 * model.n * np.log(max(mle["rss"], 1e-300) / model.n)
-    prof = np.array([_profile_at(model, priors, e) for e in grid])
+    at = [_profile_at(model, priors, e) for e in grid]
+    prof = np.array([a[0] for a in at])
     ll_hat = max(ll_hat, float(prof.max()))
     drop = 2 * (ll_hat - prof)
     inside = np.flatnonzero(drop <= crit)
@@ -238,7 +258,7 @@ def profile_interval(model, priors, mle, level=0.90, n_grid=41):
     def refine(a, b):  # a inside, b outside: bisect the crossing
         for _ in range(5):
             m = 0.5 * (a + b)
-            if 2 * (ll_hat - _profile_at(model, priors, m)) <= crit:
+            if 2 * (ll_hat - _profile_at(model, priors, m)[0]) <= crit:
                 a = m
             else:
                 b = m
@@ -247,7 +267,8 @@ def profile_interval(model, priors, mle, level=0.90, n_grid=41):
     lo = grid[0] if i_lo == 0 else refine(grid[i_lo], grid[i_lo - 1])
     hi = grid[-1] if i_hi == len(grid) - 1 else refine(grid[i_hi], grid[i_hi + 1])
     return dict(lo=float(lo), hi=float(hi), level=level, open_lo=bool(i_lo == 0), open_hi=bool(i_hi == len(grid) - 1),
-                grid=grid.tolist(), drop=np.minimum(drop, 1e6).tolist())
+                grid=grid.tolist(), drop=np.minimum(drop, 1e6).tolist(),
+                starts=[at[i][1] for i in inside if at[i][1] is not None])
 
 
 # ---------------------------------------------------------------------------------------------
