@@ -26,10 +26,10 @@ $(STAMP): envs/requirements.txt envs/constraints.txt pyproject.toml
 
 install: $(STAMP)
 
-# --rerun-incomplete + unlock: a run killed mid-way resumes with the same command.
+# --rerun-incomplete + unlock: a run killed mid-way resumes with the same command; a run still
+# alive in the same folder is never unlocked (emergence.runlock says so and stops).
 run: $(STAMP)
-	$(BIN)/snakemake -d $(WORKDIR) --unlock --configfile $(abspath $(CONFIG)) >/dev/null 2>&1 || true
-	$(BIN)/snakemake -d $(WORKDIR) --cores $(CORES) --configfile $(abspath $(CONFIG)) --rerun-incomplete
+	$(BIN)/python -m emergence.runlock $(WORKDIR) -- --cores $(CORES) --configfile $(abspath $(CONFIG)) --rerun-incomplete
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)

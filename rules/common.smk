@@ -21,11 +21,12 @@ gc.set_threshold(50_000, 10, 10)
 # checks a schema cannot express. Both fail before any job is planned, naming the file and
 # the field in one line (Snakemake's own message dumps the whole config).
 _source = ", ".join(map(str, workflow.configfiles)) or "config"
-_problem = None
-try:
-    validate(config, "../schemas/config.schema.yaml")
-except WorkflowError:
-    _problem = cfg.schema_problem(config, _source)
+_problem = cfg.size_problem(config)
+if not _problem:
+    try:
+        validate(config, "../schemas/config.schema.yaml")
+    except WorkflowError:
+        _problem = cfg.schema_problem(config, _source)
 _problem = _problem or "; ".join(cfg.check(config))
 if _problem:
     raise cfg.ConfigError(f"invalid config ({_source}): {_problem}")

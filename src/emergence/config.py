@@ -18,6 +18,9 @@ class ConfigError(ValueError):
     pass
 
 
+MAX_PLANNED_RUNS = 100_000  # schema default of max_planned_runs
+
+
 def canonical(x):
     """The config with every mapping's keys sorted: Snakemake compares params by their text,
     so the same settings written in another key order must not look like a change."""
@@ -123,12 +126,22 @@ def _copy(x):
     return copy.deepcopy(x)
 
 
+def _few(xs, n=5) -> str:
+    """A list for a one-line message: the first few and how many in all."""
+    xs = list(xs)
+    return str(xs) if len(xs) <= n else f"[{', '.join(map(str, xs[:n]))}, ... ({len(xs)} in all)]"
+
+
 def _path(p) -> str:
     return ".".join(str(x) for x in p) or "<top level>"
 
 
 def check(config: dict) -> list[str]:
     """Cross-section consistency; returns human-readable problems naming the field."""
+    cap = config.get("max_planned_runs", MAX_PLANNED_RUNS)
+    if planned_jobs(config) > cap:  # first: every later check would walk the whole grid
+        return [f"field 'max_planned_runs': the config plans {planned_jobs(config):,} evaluation and finetuning "
+                f"runs, more than {cap:,}; shrink the grid or raise max_planned_runs"]
     out = []
     series = {s["name"]: s for s in config["series"]}
     if len(series) != len(config["series"]):
@@ -166,13 +179,23 @@ def check(config: dict) -> list[str]:
             where = f"series.{s['name']}.sizes.{size}"
             if s["source"] == "hf" and "repo" not in spec:
                 out.append(f"field '{where}.repo': required for an hf series")
+            for key in ("repo", "revision"):
+                if key in spec:
+                    bad = template_problem(spec[key])
+                    if bad:
+                        out.append(f"field '{where}.{key}': {bad}")
             if s["source"] == "toy":
                 if "model" not in spec:
                     out.append(f"field '{where}.model': required for a toy series")
+                else:
+                    m = spec["model"]
+                    if m.get("n_embd", 64) % m.get("n_head", 4):
+                        out.append(f"field '{where}.model.n_embd': {m.get('n_embd', 64)} is not a multiple of "
+                                   f"n_head = {m.get('n_head', 4)}")
                 last = config.get("toy", {}).get("train", {}).get("steps", 850)
                 bad = [x for x in spec["steps"] if x > last]
                 if bad:
-                    out.append(f"field '{where}.steps': {bad} exceed toy.train.steps = {last}")
+                    out.append(f"field '{where}.steps': {_few(bad)} exceed toy.train.steps = {last}")
     corpus = config.get("toy", {}).get("corpus", {})
     if any(s["source"] == "toy" for s in config["series"]):
         if corpus.get("n_words", 48) % corpus.get("successors", 6):
@@ -189,6 +212,10 @@ def check(config: dict) -> list[str]:
             elif tasks[t]["source"] != "lm_eval" and max(ft["data_amounts"]) > tasks[t].get("n_train_pool", 2048):
                 out.append(f"field 'finetune.data_amounts': {max(ft['data_amounts'])} exceeds "
                            f"tasks.{t}.n_train_pool = {tasks[t].get('n_train_pool', 2048)}")
+        for name, r in recipes(config).items():
+            if r.get("min_steps", 1) > r.get("max_steps", 10**7):
+                out.append(f"field 'finetune.methods.{name}.min_steps': {r['min_steps']} exceeds max_steps = "
+                           f"{r['max_steps']}")
         cmp = ft.get("compare")
         if cmp and cmp["data_amount"] not in ft["data_amounts"]:
             out.append(f"field 'finetune.compare.data_amount': {cmp['data_amount']} is not one of finetune.data_amounts")
@@ -200,7 +227,7 @@ def check(config: dict) -> list[str]:
             have = set(series[ft["series"]]["sizes"][ft["size"]]["steps"])
             missing = [x for x in ft["steps"] if x not in have]
             if missing:
-                out.append(f"field 'finetune.steps': {missing} are not checkpoints of "
+                out.append(f"field 'finetune.steps': {_few(missing)} are not checkpoints of "
                            f"series.{ft['series']}.sizes.{ft['size']}.steps")
     pu = config.get("passuntil")
     if pu:
@@ -213,10 +240,62 @@ def check(config: dict) -> list[str]:
         elif pu.get("steps"):
             have = set(series[pu["series"]]["sizes"][pu["size"]]["steps"])
             if set(pu["steps"]) - have:
-                out.append(f"field 'passuntil.steps': {sorted(set(pu['steps']) - have)} are not checkpoints of that size")
+                out.append(f"field 'passuntil.steps': {_few(sorted(set(pu['steps']) - have))} are not checkpoints "
+                           f"of that size")
         if pu.get("estimator", "unbiased") == "unbiased" and pu.get("r", 2) < 2:
             out.append("field 'passuntil.r': the unbiased estimator needs r >= 2")
     return out
+
+
+MAX_NODES = 200_000
+
+
+def size_problem(config, limit=MAX_NODES) -> str | None:
+    """A config that expands (YAML aliases count at every use) to more than `limit` values
+    is refused before anything walks it: an alias bomb would exhaust memory in validation."""
+    n, stack = 0, [config]
+    while stack:
+        x = stack.pop()
+        n += 1
+        if n > limit:
+            return (f"the config expands to more than {limit:,} values (YAML aliases count at every use); "
+                    f"refusing to read further")
+        if isinstance(x, dict):
+            stack.extend(x.values())
+            stack.extend(x.keys())
+        elif isinstance(x, (list, tuple)):
+            stack.extend(x)
+    return None
+
+
+def template_problem(template: str) -> str | None:
+    """A repo/revision template may use '{step}' and nothing else (no attributes, indices or
+    other names): one line saying what is wrong, or None."""
+    import string
+
+    try:
+        fields = [f for _, f, spec, conv in string.Formatter().parse(template) if f is not None]
+        template.format(step=0)
+    except (ValueError, KeyError, IndexError, AttributeError, TypeError) as e:
+        return f"not a valid template ({type(e).__name__}: {e}); use '{{step}}' for the step"
+    bad = [f for f in fields if f != "step"]
+    if bad:
+        return f"unknown placeholder(s) {', '.join('{' + f + '}' for f in bad)}; only '{{step}}' is replaced"
+    return None
+
+
+def planned_jobs(config: dict) -> int:
+    """How many runs the config plans (checkpoints, plus finetuning runs on the grid), cheaply:
+    a cap on it refuses a config that would hang DAG building or fill the disk."""
+    n_ckpts = sum(len(spec["steps"]) for s in config["series"] for spec in s["sizes"].values())
+    ft = config.get("finetune") or {}
+    n_ft = 0
+    if ft:  # counted, not built: a huge grid must not be allocated to be refused
+        per = len(ft.get("tasks", [])) * len(ft.get("methods") or {"lora": 0}) * len(ft.get("data_amounts", [])) \
+            * ft.get("subset_samples", 2)
+        per += len(ft.get("tasks", [])) * len((ft.get("compare") or {}).get("methods", {}))
+        n_ft = len(ft.get("steps", [])) * per
+    return n_ckpts * max(1, len(config["tasks"])) + n_ft
 
 
 def passuntil_ckpts(config: dict) -> list[str]:

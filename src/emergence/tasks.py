@@ -107,10 +107,15 @@ def validate_records(path: str, multiple_choice: bool) -> list[dict]:
             missing = [k for k in need if k not in r]
             if missing:
                 raise ValueError(f"{path}:{i}: missing field(s) {', '.join(missing)}")
+            for k in ("context", "target"):
+                if not isinstance(r[k], str):
+                    raise ValueError(f"{path}:{i}: field '{k}' must be a string, got {type(r[k]).__name__}")
             if multiple_choice:
-                if not isinstance(r["choices"], list) or len(r["choices"]) < 2:
+                if (not isinstance(r["choices"], list) or len(r["choices"]) < 2
+                        or not all(isinstance(c, str) for c in r["choices"])):
                     raise ValueError(f"{path}:{i}: field 'choices' must be a list of >= 2 strings")
-                if not isinstance(r["label"], int) or not 0 <= r["label"] < len(r["choices"]):
+                if (not isinstance(r["label"], int) or isinstance(r["label"], bool)
+                        or not 0 <= r["label"] < len(r["choices"])):
                     raise ValueError(f"{path}:{i}: field 'label' = {r['label']!r} is not an index into "
                                      f"{len(r['choices'])} choices")
             out.append(r)

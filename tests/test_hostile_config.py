@@ -1,0 +1,251 @@
+"""Hostile configs: each is refused at load time in one line naming the field, and nothing is
+written outside results/<name>/ (or at all) before the refusal."""
+import copy
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+from conftest import REPO, SNAKEMAKE, TEST_CONFIG, snakemake
+from emergence import config as cfg
+
+
+def base():
+    return yaml.safe_load(open(TEST_CONFIG))
+
+
+def hf(c):
+    """The test config with its first series read from a hub-style template instead of trained."""
+    s = c["series"][0]
+    s["source"] = "hf"
+    for spec in s["sizes"].values():
+        spec.pop("model", None)
+        spec["repo"] = "org/model-{step}"
+    return c
+
+
+def put(path, value, make=base):
+    def f():
+        c = make()
+        node = c
+        for k in path[:-1]:
+            node = node.setdefault(k, {}) if isinstance(node, dict) else node[k]
+        node[path[-1]] = value
+        return c
+    return f
+
+
+def rename_size(new):
+    def f():
+        c = base()
+        sizes = c["series"][0]["sizes"]
+        sizes[new] = sizes.pop("s")
+        return c
+    return f
+
+
+def add_recipe(name, recipe, where=("finetune", "methods")):
+    def f():
+        c = base()
+        node = c
+        for k in where:
+            node = node.setdefault(k, {})
+        node[name] = recipe
+        return c
+    return f
+
+
+def recipe(**kw):
+    return add_recipe("lora", {"method": "lora", **kw})
+
+
+CASES = {
+    # names that would plan paths outside results/<name>/
+    "name ..": (put(("name",), ".."), "name"),
+    "name .": (put(("name",), "."), "name"),
+    "name ../x": (put(("name",), "../x"), "name"),
+    "name a/b": (put(("name",), "a/b"), "name"),
+    "name hidden": (put(("name",), ".hidden"), "name"),
+    "name too long": (put(("name",), "a" * 300), "name"),
+    "series name ..": (put(("series", 0, "name"), ".."), "series.0.name"),
+    "series name .": (put(("series", 0, "name"), "."), "series.0.name"),
+    "series name with slash": (put(("series", 0, "name"), "a/b"), "series.0.name"),
+    "size ..": (rename_size(".."), "series.0.sizes"),
+    "size .": (rename_size("."), "series.0.sizes"),
+    "size with slash": (rename_size("x/y"), "series.0.sizes"),
+    "task name ..": (put(("tasks", 0, "name"), ".."), "tasks.0.name"),
+    "task name with slash": (put(("tasks", 0, "name"), "x/y"), "tasks.0.name"),
+    "recipe name ..": (add_recipe("..", {"method": "lora"}), "finetune.methods"),
+    "recipe name with slash": (add_recipe("a/b", {"method": "lora"}), "finetune.methods"),
+    "compare recipe name ..": (add_recipe("..", {"method": "full"}, ("finetune", "compare", "methods")),
+                               "finetune.compare.methods"),
+    # recipes: typed and closed
+    "recipe learning_rate": (recipe(learning_rate=0.1), "learning_rate"),
+    "recipe lora rank": (recipe(lora={"rank": 8}), "rank"),
+    "recipe lr text": (recipe(lr="fast"), "finetune.methods.lora.lr"),
+    "recipe lr 0": (recipe(lr=0), "finetune.methods.lora.lr"),
+    "recipe epochs -1": (recipe(epochs=-1), "finetune.methods.lora.epochs"),
+    "recipe batch 0": (recipe(batch_size=0), "finetune.methods.lora.batch_size"),
+    "recipe lora r 0": (recipe(lora={"r": 0}), "finetune.methods.lora.lora.r"),
+    "recipe dropout 2": (recipe(lora={"dropout": 2}), "finetune.methods.lora.lora.dropout"),
+    "recipe min > max steps": (recipe(min_steps=50, max_steps=10), "finetune.methods.lora.min_steps"),
+    "recipe checkpointing text": (recipe(gradient_checkpointing="yes"),
+                                  "finetune.methods.lora.gradient_checkpointing"),
+    "recipe method prefix": (recipe(method="prefix"), "finetune.methods.lora.method"),
+    "recipe delimiter number": (recipe(target_delimiter=1), "finetune.methods.lora.target_delimiter"),
+    # seeds torch and numpy take
+    "seed -1": (put(("seed",), -1), "seed"),
+    "seed 2^80": (put(("seed",), 2**80), "seed"),
+    "seed text": (put(("seed",), "zero"), "seed"),
+    "corpus seed -1": (put(("toy", "corpus", "seed"), -1), "toy.corpus.seed"),
+    # model shapes
+    "n_embd not a multiple of n_head": (put(("series", 0, "sizes", "s", "model", "n_embd"), 15),
+                                        "series.toy.sizes.s.model.n_embd"),
+    "model unknown key": (put(("series", 0, "sizes", "s", "model", "n_embed"), 16), "series.0.sizes.s.model"),
+    "model arch rnn": (put(("series", 0, "sizes", "s", "model", "arch"), "rnn"), "series.0.sizes.s.model.arch"),
+    "model 0 layers": (put(("series", 0, "sizes", "s", "model", "n_layer"), 0), "series.0.sizes.s.model.n_layer"),
+    # duplicated steps
+    "duplicate series steps": (put(("series", 0, "sizes", "s", "steps"), [20, 20]), "series.0.sizes.s.steps"),
+    "duplicate finetune steps": (put(("finetune", "steps"), [20, 20]), "finetune.steps"),
+    "duplicate passuntil steps": (put(("passuntil", "steps"), [20, 20]), "passuntil.steps"),
+    "duplicate D": (put(("finetune", "data_amounts"), [2, 2]), "finetune.data_amounts"),
+    # sizes that would exhaust memory or hang planning
+    "subset_samples 10^9": (put(("finetune", "subset_samples"), 10**9), "finetune.subset_samples"),
+    "grid over the cap": (put(("max_planned_runs",), 5), "max_planned_runs"),
+    "million checkpoints": (put(("series", 0, "sizes", "s", "steps"), list(range(1, 1_000_001))), "max_planned_runs"),
+    # hub templates
+    "repo typo {stp}": (put(("series", 0, "sizes", "s", "repo"), "org/m-{stp}", lambda: hf(base())),
+                        "series.toy.sizes.s.repo"),
+    "revision attribute": (put(("series", 0, "sizes", "s", "revision"), "{step.__class__}", lambda: hf(base())),
+                           "series.toy.sizes.s.revision"),
+    "repo positional": (put(("series", 0, "sizes", "s", "repo"), "org/m-{0}", lambda: hf(base())),
+                        "series.toy.sizes.s.repo"),
+    "repo unbalanced": (put(("series", 0, "sizes", "s", "repo"), "org/m-{step", lambda: hf(base())),
+                        "series.toy.sizes.s.repo"),
+    "revision index": (put(("series", 0, "sizes", "s", "revision"), "{step[0]}", lambda: hf(base())),
+                       "series.toy.sizes.s.revision"),
+    # the fit's settings
+    "fit walkers 2": (put(("fit", "mcmc", "nwalkers"), 2), "fit.mcmc.nwalkers"),
+    "fit steps 0": (put(("fit", "mcmc", "nsteps"), 0), "fit.mcmc.nsteps"),
+    "fit rhat 0.9": (put(("fit", "mcmc", "max_rhat"), 0.9), "fit.mcmc.max_rhat"),
+    "fit prior alpha 0": (put(("fit", "priors", "alpha"), [0, 4]), "fit.priors.alpha"),
+    "fit prior unknown": (put(("fit", "priors", "C"), [0, 4]), "fit.priors"),
+    "fit selection z -1": (put(("fit", "selection", "z"), -1), "fit.selection.z"),
+    "fit width 0": (put(("fit", "max_interval_width"), 0), "fit.max_interval_width"),
+    "fit old bounds key": (put(("fit", "bounds"), {"C": [0, 1]}), "fit"),
+    "fit bootstrap huge": (put(("fit", "bootstrap", "n"), 10**9), "fit.bootstrap.n"),
+    # tasks
+    "task shots -1": (put(("tasks", 0, "num_fewshot"), -1), "tasks.0.num_fewshot"),
+    "task chance 2": (put(("tasks", 0, "chance"), 2), "tasks.0.chance"),
+    "task n_test 0": (put(("tasks", 0, "n_test"), 0), "tasks.0.n_test"),
+    "task source hub": (put(("tasks", 0, "source"), "hub"), "tasks.0.source"),
+    "evaluate batch 0": (put(("evaluate", "batch_size"), 0), "evaluate.batch_size"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_hostile_config_is_refused_naming_the_field(case):
+    make, field = CASES[case]
+    c = make()
+    t = time.time()
+    with pytest.raises(cfg.ConfigError) as e:
+        cfg.validate(c, "hostile.yaml")
+    msg = str(e.value)
+    assert "hostile.yaml" in msg and field in msg, msg
+    assert "\n" not in msg and time.time() - t < 30
+
+
+def test_task_file_field_types_are_checked(tmp_path):
+    rec = {"context": "a b", "target": "c", "choices": [1, 2], "label": 0}
+    p = tmp_path / "t.jsonl"
+    for bad, word in ((dict(rec), "choices"), (dict(rec, choices=["x", "y"], label=True), "label"),
+                      (dict(rec, choices=["x", "y"], context=3), "context")):
+        p.write_text(json.dumps(bad) + "\n")
+        c = base()
+        c["tasks"].append({"name": "mine", "source": "files", "template": "jsonl_multiple_choice.yaml",
+                           "files": {"test": str(p), "fewshot": str(p), "pool": str(p)}, "num_fewshot": 1,
+                           "metric": "acc"})
+        with pytest.raises(cfg.ConfigError) as e:
+            cfg.validate(c, "hostile.yaml")
+        assert f"tasks.2.files" in str(e.value) and word in str(e.value)
+
+
+def test_templates():
+    assert cfg.template_problem("org/m-{step}") is None and cfg.template_problem("plain") is None
+    for bad in ("{stp}", "{step.real}", "{step[0]}", "{}", "{0}", "{", "}"):
+        assert cfg.template_problem(bad), bad
+
+
+def test_alias_bomb_is_refused_before_validation():
+    text = ("a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+            "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+            "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+            "g: [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n")
+    t = time.time()
+    assert "more than" in cfg.size_problem(yaml.safe_load(text))
+    assert time.time() - t < 5 and cfg.size_problem(base()) is None
+
+
+def _tree(root):
+    return {os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs}
+
+
+@pytest.mark.parametrize("name", ["..", ".", "../escape"])
+def test_workflow_with_a_path_escaping_name_writes_nothing(tmp_path, name):
+    work = tmp_path / "work"
+    work.mkdir()
+    (tmp_path / "keep.txt").write_text("x")
+    c = base()
+    c["name"] = name
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(c))
+    before = _tree(tmp_path)
+    p = snakemake("--configfile", str(bad), "--cores", "1", workdir=work, check=False)
+    assert p.returncode != 0 and "field 'name'" in p.stdout + p.stderr
+    after = {f for f in _tree(tmp_path) if "/.snakemake/" not in f}
+    assert after == before and not (work / "results").exists()
+
+
+def test_planned_paths_stay_under_results_name(tmp_path):
+    # every planned output of the shipped configs lies under results/<name>/
+    for path in [os.path.join(REPO, "config.yaml"), TEST_CONFIG]:
+        c = yaml.safe_load(open(path))
+        p = snakemake("-n", "--quiet", "all", "--configfile", path, "--cores", "1", "--printshellcmds",
+                      "--summary", workdir=tmp_path, check=False)
+        out = [line.split("\t")[0] for line in p.stdout.splitlines()
+               if "\t" in line and not line.startswith("output_file")]
+        assert out, p.stderr[-2000:]
+        root = os.path.realpath(tmp_path / "results" / c["name"])
+        for f in out:
+            assert os.path.realpath(os.path.join(tmp_path, f)).startswith(root + os.sep), f
+
+
+def test_make_run_never_unlocks_a_live_run(tmp_path):
+    """A second `make run` in a folder where Snakemake is still running stops with one line."""
+    (tmp_path / "Snakefile").write_text('rule slow:\n    output: "results/x/done"\n    shell: "sleep 20; touch {output}"\n')
+    live = subprocess.Popen([SNAKEMAKE, "--cores", "1", "-d", str(tmp_path)], cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):  # wait until it holds its lock
+            if list((tmp_path / ".snakemake" / "locks").glob("*")) if (tmp_path / ".snakemake" / "locks").exists() \
+                    else False:
+                break
+            time.sleep(0.2)
+        p = subprocess.run([sys.executable, "-m", "emergence.runlock", str(tmp_path), "--", "--cores", "1"],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert p.returncode != 0 and "run is active" in p.stderr and str(live.pid) in p.stderr
+        assert len(p.stderr.strip().splitlines()) == 1
+        assert live.poll() is None  # the live run was left alone
+    finally:
+        live.kill()
+        live.wait()
+    # a run killed mid-way leaves its lock: the same command unlocks and resumes
+    (tmp_path / "Snakefile").write_text('rule quick:\n    output: "results/x/done"\n    shell: "touch {output}"\n')
+    p = subprocess.run([sys.executable, "-m", "emergence.runlock", str(tmp_path), "--", "--cores", "1"],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert (tmp_path / "results" / "x" / "done").exists()
