@@ -5,7 +5,7 @@ import os
 from emergence import runtime
 
 log = runtime.setup(snakemake.log[0], snakemake.threads)
-from emergence import config, evaluate, finetune, subsets, tasks
+from emergence import config, evaluate, finetune, prompt, subsets, tasks
 
 runtime.preload(lm_eval=False)
 runtime.begin_work()
@@ -14,6 +14,7 @@ device = evaluate.pick_device(p.device)
 # inputs come in the order of params.ft_tasks (see finetune_inputs in rules/common.smk)
 pools = {t: tasks.read_jsonl(f) for t, f in zip(p.ft_tasks, snakemake.input.pools)}
 draws = {t: json.load(open(f))["subsets"] for t, f in zip(p.ft_tasks, snakemake.input.subsets)}
+fmts = {t: prompt.for_task(p.tasks[t], config.REPO) for t in p.ft_tasks}  # the task's own k-shot format
 progress = runtime.Progress(len(p.ckpts) * len(p.runs), log, "finetunes")
 for c in p.ckpts:
     for r in p.runs:
@@ -23,5 +24,6 @@ for c in p.ckpts:
         out = os.path.join(snakemake.output[0], c["ckpt"], config.run_dir(t, m, d, s))
         info = finetune.finetune(c["path"], subset, out, hp, subsets.stable_seed(p.seed, t, m, d, s),
                                  revision=c["revision"], device=device, log=log.info,
-                                 trust_remote_code=c["trust_remote_code"], tokenizer_use_fast=c["tokenizer_use_fast"])
+                                 trust_remote_code=c["trust_remote_code"], tokenizer_use_fast=c["tokenizer_use_fast"],
+                                 fmt=fmts[t])
         progress.step(f"{c['ckpt']} {t} {m} D={d} s={s}: {info['steps']} steps, loss {info['final_loss']:.3f}")

@@ -96,7 +96,8 @@ CASES = {
     "recipe checkpointing text": (recipe(gradient_checkpointing="yes"),
                                   "finetune.methods.lora.gradient_checkpointing"),
     "recipe method prefix": (recipe(method="prefix"), "finetune.methods.lora.method"),
-    "recipe delimiter number": (recipe(target_delimiter=1), "finetune.methods.lora.target_delimiter"),
+    "recipe sets the prompt": (recipe(target_delimiter=" "), "target_delimiter"),
+    "recipe sets N": (recipe(num_fewshot=5), "num_fewshot"),
     # seeds torch and numpy take
     "seed -1": (put(("seed",), -1), "seed"),
     "seed 2^80": (put(("seed",), 2**80), "seed"),

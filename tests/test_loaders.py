@@ -430,3 +430,35 @@ def test_config_dataset_field():
     toy["tasks"][0]["dataset"] = {"path": "/data/x"}
     with pytest.raises(cfg.ConfigError, match=r"field 'tasks.0.dataset': only for lm_eval tasks"):
         cfg.validate(toy, "my.yaml")
+
+
+# ---------------------------------------------------------------- one prompt
+
+@pytest.mark.parametrize("name,k", [("mmlu", 5), ("gsm8k", 3), ("commonsense_qa", 6), ("cola", 2)])
+def test_finetuning_sequence_is_lm_evals_own_fewshot_prompt(specs, task_manager, name, k):
+    """A training sequence (k demonstrations, then a query and its answer) is the string lm-eval
+    scores for the same documents: its few-shot context plus the target delimiter and answer."""
+    from emergence import prompt
+
+    leaves = task_manager.load([name])["tasks"]
+    t = leaves[sorted(leaves)[0]]  # mmlu: its first subject
+    # labelled documents only (a hub test split may hide its answers); the local copies are small
+    pool = [d for split in sorted(t.dataset) if split != "test" for d in t.dataset[split]]
+    docs = [pool[i % len(pool)] for i in range(k + 1)]
+    demos, query = docs[:k], docs[k]
+    t.sampler.sample = lambda n, eval_doc=None, **kw: demos[:n]  # lm-eval's sampler picks these documents
+    want = t.fewshot_context(query, k) + t.config.target_delimiter + tasks.lm_eval_record(t, query)["target"]
+    records = [tasks.lm_eval_record(t, d) for d in docs]
+    got = prompt.of_record(records[-1], None).render(records)
+    assert got == want
+    if name.startswith("mmlu"):
+        assert got.startswith("The following are multiple choice questions") and "\n\n" in got
+
+
+def test_toy_prompt_is_the_templates(tmp_path):
+    from emergence import prompt
+
+    fmt = prompt.for_task({"source": "toy", "template": "jsonl_multiple_choice.yaml"}, REPO)
+    assert fmt == prompt.PromptFormat(" ", " | ", "")
+    recs = [{"context": "a b", "target": "c"}, {"context": "d e", "target": "f"}]
+    assert fmt.render(recs) == "a b c | d e f"

@@ -28,9 +28,7 @@ DEFAULTS = {
     "max_steps": 150,
     "weight_decay": 0.0,
     "gradient_checkpointing": False,  # trade compute for memory on large models
-    "num_fewshot": 2,
-    "target_delimiter": " ",
-    "fewshot_delimiter": " | ",
+    "num_fewshot": 2,  # the scripts set the task's own N
 }
 
 
@@ -38,41 +36,36 @@ def n_steps(d: int, hp: dict) -> int:
     return int(min(hp["max_steps"], max(hp["min_steps"], math.ceil(hp["epochs"] * d / hp["batch_size"]))))
 
 
-def encode_episodes(tok, examples: list[dict], hp: dict) -> tuple[list[int], list[int]]:
-    """Token ids and labels (-100 except on answers) for one k-shot training sequence."""
-    ids, labels = [], []
-    for i, ex in enumerate(examples):
-        if i:
-            d = tok(hp["fewshot_delimiter"], add_special_tokens=False).input_ids
-            ids += d
-            labels += [-100] * len(d)
-        c = tok(ex["context"], add_special_tokens=False).input_ids
-        t = tok(hp["target_delimiter"] + ex["target"], add_special_tokens=False).input_ids
-        ids += c + t
-        labels += [-100] * len(c) + t
-    return ids, labels
+def encode_examples(tok, examples: list[dict], fmt):
+    """Tokenize each example once, in its own prompt format (emergence.prompt): (context ids,
+    answer ids, format) triples, and each format's delimiter and description ids."""
+    from emergence import prompt
 
-
-def encode_examples(tok, examples: list[dict], hp: dict):
-    """Tokenize each example once: (context ids, answer ids) pairs and the delimiter ids."""
-    delim = tok(hp["fewshot_delimiter"], add_special_tokens=False).input_ids
+    fmts = [prompt.of_record(ex, fmt) for ex in examples]
+    parts = {f: (tok(f.fewshot_delimiter, add_special_tokens=False).input_ids,
+                 tok(f.description, add_special_tokens=False).input_ids if f.description else [])
+             for f in set(fmts)}
     enc = [(tok(ex["context"], add_special_tokens=False).input_ids,
-            tok(hp["target_delimiter"] + ex["target"], add_special_tokens=False).input_ids) for ex in examples]
-    return enc, delim
+            tok(f.target_delimiter + ex["target"], add_special_tokens=False).input_ids, f)
+           for ex, f in zip(examples, fmts)]
+    return enc, parts
 
 
-def make_batch(tok, subset: list[dict], rng, hp: dict, encoded=None):
+def make_batch(tok, subset: list[dict], rng, hp: dict, encoded):
+    """A batch of k-shot sequences (k = the task's num_fewshot demonstrations, then a query),
+    each in the query's format, loss on the answers only."""
     import torch
 
-    enc, delim = encoded if encoded is not None else encode_examples(tok, subset, hp)
+    enc, parts = encoded
     k = hp["num_fewshot"] + 1
     seqs = []
     for _ in range(hp["batch_size"]):
         # with replacement when the subset is smaller than one k-shot sequence
         idx = rng.choice(len(enc), k, replace=len(enc) < k)
-        ids, labels = [], []
+        delim, desc = parts[enc[idx[-1]][2]]
+        ids, labels = list(desc), [-100] * len(desc)
         for i, j in enumerate(idx):
-            c, t = enc[j]
+            c, t, _ = enc[j]
             if i:
                 ids += delim
                 labels += [-100] * len(delim)
@@ -91,8 +84,9 @@ def make_batch(tok, subset: list[dict], rng, hp: dict, encoded=None):
 
 def finetune(base_path: str, subset: list[dict], out_dir: str, hp: dict, seed: int,
              revision: str | None = None, device: str = "cpu", log=print,
-             trust_remote_code: bool = False, tokenizer_use_fast: bool = True) -> dict:
-    """Finetune one model on `subset` and save it (adapter or full weights) to out_dir."""
+             trust_remote_code: bool = False, tokenizer_use_fast: bool = True, fmt=None) -> dict:
+    """Finetune one model on `subset` and save it (adapter or full weights) to out_dir.
+    fmt: the task's PromptFormat (records may carry their own; emergence.prompt)."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -125,7 +119,7 @@ def finetune(base_path: str, subset: list[dict], out_dir: str, hp: dict, seed: i
     steps = n_steps(len(subset), hp)
     model.train()
     t0, losses = time.time(), []
-    encoded = encode_examples(tok, subset, hp)
+    encoded = encode_examples(tok, subset, fmt)
     for step in range(1, steps + 1):
         x, y, m = make_batch(tok, subset, rng, hp, encoded)
         with amp:

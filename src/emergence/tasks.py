@@ -169,16 +169,25 @@ def lm_eval_pool(task: str, split: str, limit: int, include_path=None, seed: int
         docs = t.dataset[split]
         if t.config.process_docs:
             docs = t.config.process_docs(docs)
-        for doc in docs:
-            target = t.doc_to_target(doc)
-            if t.OUTPUT_TYPE == "multiple_choice":
-                choices = t.doc_to_choice(doc)
-                target = choices[target] if isinstance(target, int) else target
-            elif isinstance(target, list):
-                target = target[0]
-            records.append({"context": t.doc_to_text(doc), "target": str(target)})
+        records += [lm_eval_record(t, doc) for doc in docs]
     order = np.random.default_rng(seed).permutation(len(records))[:limit]
     return [records[i] for i in sorted(order)]
+
+
+def lm_eval_record(t, doc) -> dict:
+    """One finetuning record from an lm-eval task's document, formatted by the task itself:
+    context, answer string, and the task's k-shot format (emergence.prompt)."""
+    from emergence import prompt
+
+    target = t.doc_to_target(doc)
+    if t.OUTPUT_TYPE == "multiple_choice":
+        choices = t.doc_to_choice(doc)
+        target = choices[target] if isinstance(target, int) else target
+    elif isinstance(target, list):
+        target = target[0]
+    fmt = prompt.from_lm_eval(t, doc)
+    return {"context": t.doc_to_text(doc), "target": str(target), "target_delimiter": fmt.target_delimiter,
+            "fewshot_delimiter": fmt.fewshot_delimiter, "description": fmt.description}
 
 
 _NAMED = re.compile(r"^['\"]?(?:task|group)['\"]?:\s*['\"]?([\w.\-]+)['\"]?\s*(?:#.*)?$", re.M)
