@@ -32,6 +32,8 @@ run: $(STAMP)
 	$(BIN)/python -m emergence.runlock $(WORKDIR) -- --cores $(CORES) --configfile $(abspath $(CONFIG)) --rerun-incomplete
 
 test: $(STAMP)
+	$(BIN)/ruff check src scripts tests bench
+	$(BIN)/snakefmt --check Snakefile rules
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 figures: $(STAMP)

@@ -11,7 +11,6 @@ if not config:
     configfile: "config.yaml"
 
 
-
 report: "report/workflow.rst"
 
 
@@ -30,7 +29,11 @@ include: "rules/passuntil.smk"
 include: "rules/figures.smk"
 
 
+onstart:
+    gc.set_threshold(*GC_DEFAULT)
+
+
 rule all:
+    default_target: True
     input:
         final_outputs(),
-    default_target: True

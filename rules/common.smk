@@ -4,6 +4,8 @@ import math
 import os
 import re
 
+# Internal, not public API: Snakemake has no public way to record an input function's
+# parameters once (see per_job). tests/test_resources.py fails loudly if these move.
 from snakemake.common import get_function_params, overwrite_function_params
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
@@ -14,7 +16,9 @@ from emergence.tasks import GENERATOR_VERSION
 # Planning allocates millions of small, long-lived objects (jobs, files, wildcards): with
 # Python's default first-generation threshold (700 allocations) a 10,000-job dry run spends
 # 2.1 s in ~4,400 garbage collections. A larger threshold (same ratios between generations)
-# collects ~70x less often: 0.8 s, and the same peak memory (392 vs 394 MB).
+# collects ~70x less often: 0.8 s, and the same peak memory (392 vs 394 MB). Only while the
+# DAG is built: the Snakefile's onstart handler puts Python's defaults back before any job runs.
+GC_DEFAULT = gc.get_threshold()
 gc.set_threshold(50_000, 10, 10)
 
 # Schema first (types, unknown keys, empty lists; fills defaults), then the cross-field
@@ -163,8 +167,11 @@ def eval_ckpts(wildcards):
     fewshot = [{"task": t, "method": "fewshot", "data_amount": 0, "subset_sample": 0} for t in TASKS]
     out = []
     for c in EVAL_JOBS[wildcards.job]:
-        ft = {"runs": fewshot + FT_GRID, "finetuned": f"{OUT}/finetune/{FT_JOB_OF[c]}/{c}"} \
-            if c in FT_JOB_OF else {"runs": fewshot}
+        ft = (
+            {"runs": fewshot + FT_GRID, "finetuned": f"{OUT}/finetune/{FT_JOB_OF[c]}/{c}"}
+            if c in FT_JOB_OF
+            else {"runs": fewshot}
+        )
         out.append({**CKPTS[c], **load_options(CKPTS[c]["series"]), **ft})
     return out
 
@@ -191,8 +198,7 @@ def toy_model(wildcards):
 def load_options(series):
     """How a series' checkpoints are loaded (per series in the config)."""
     s = series_spec(series)
-    return {"trust_remote_code": s.get("trust_remote_code", False),
-            "tokenizer_use_fast": s.get("tokenizer_use_fast", True)}
+    return {"trust_remote_code": s.get("trust_remote_code", False), "tokenizer_use_fast": s.get("tokenizer_use_fast", True)}
 
 
 @per_job
@@ -223,8 +229,10 @@ def eval_dirs(wildcards):
 
 @per_job
 def passuntil_inputs(wildcards):
-    return {"manifest": job_manifests(passuntil_ckpts(wildcards)),
-            "task": task_files(PU["task"], f"{PU['task']}.yaml", "test.jsonl", "fewshot.jsonl")}
+    return {
+        "manifest": job_manifests(passuntil_ckpts(wildcards)),
+        "task": task_files(PU["task"], f"{PU['task']}.yaml", "test.jsonl", "fewshot.jsonl"),
+    }
 
 
 @per_job

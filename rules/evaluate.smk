@@ -9,19 +9,19 @@ rule evaluate:
     output:
         runs=directory(f"{OUT}/evaluate/{{job}}"),
         table=f"{OUT}/evaluate/{{job}}.csv",
-    params:
-        ckpts=eval_ckpts,
-        tasks=TASKS,
-        methods=cfg.recipes(config),
-        include_path=f"{OUT}/tasks",
-        opts=config["evaluate"],
-    resources:
-        **size_scaled_resources("evaluate"),
     log:
         f"{OUT}/logs/evaluate/{{job}}.log",
     benchmark:
         f"{OUT}/benchmarks/evaluate/{{job}}.tsv"
     conda:
         "../envs/evaluate.yaml"
+    resources:
+        **size_scaled_resources("evaluate"),
+    params:
+        ckpts=eval_ckpts,
+        tasks=TASKS,
+        methods=cfg.recipes(config),
+        include_path=f"{OUT}/tasks",
+        opts=config["evaluate"],
     script:
         "../scripts/evaluate.py"

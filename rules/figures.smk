@@ -3,7 +3,6 @@
 FIGURES = ["fig3", "fig4", "fig5", "fig6", "fig7", "fig10", "fig12", "fig13"]
 
 
-
 rule figures:
     input:
         observations=f"{OUT}/observations.csv",
@@ -23,15 +22,15 @@ rule figures:
             for f in FIGURES
         },
         pdfs=expand(f"{OUT}/figures/{{{{task}}}}/{{fig}}.pdf", fig=FIGURES),
-    params:
-        task=task_spec,
-        name=config["name"],
     log:
         f"{OUT}/logs/figures/{{task}}.log",
     benchmark:
         f"{OUT}/benchmarks/figures/{{task}}.tsv"
     conda:
         "../envs/figures.yaml"
+    params:
+        task=task_spec,
+        name=config["name"],
     script:
         "../scripts/figures.py"
 
@@ -68,10 +67,18 @@ rule figures_metric_chain:
         samples=f"{OUT}/tables/metric_chain_{{task}}.csv.gz",
         correlations=f"{OUT}/tables/metric_chain_correlations_{{task}}.csv",
     output:
-        correlations=report(f"{OUT}/figures/{{task}}/metric_chain.png", caption="../report/metric_chain.rst",
-                            category="Metric chain", subcategory="{task}"),
-        mass=report(f"{OUT}/figures/{{task}}/metric_chain_mass.png", caption="../report/metric_chain_mass.rst",
-                    category="Metric chain", subcategory="{task}"),
+        correlations=report(
+            f"{OUT}/figures/{{task}}/metric_chain.png",
+            caption="../report/metric_chain.rst",
+            category="Metric chain",
+            subcategory="{task}",
+        ),
+        mass=report(
+            f"{OUT}/figures/{{task}}/metric_chain_mass.png",
+            caption="../report/metric_chain_mass.rst",
+            category="Metric chain",
+            subcategory="{task}",
+        ),
     log:
         f"{OUT}/logs/figures_metric_chain/{{task}}.log",
     benchmark:
@@ -87,8 +94,12 @@ rule figures_passuntil:
         table=f"{OUT}/tables/passuntil_{{task}}.csv",
         fit=f"{OUT}/passuntil/fit_{{task}}.json",
     output:
-        report(f"{OUT}/figures/{{task}}/passuntil.png", caption="../report/passuntil.rst",
-               category="PassUntil", subcategory="{task}"),
+        report(
+            f"{OUT}/figures/{{task}}/passuntil.png",
+            caption="../report/passuntil.rst",
+            category="PassUntil",
+            subcategory="{task}",
+        ),
     log:
         f"{OUT}/logs/figures_passuntil/{{task}}.log",
     benchmark:

@@ -8,6 +8,14 @@ rule finetune:
         unpack(finetune_inputs),
     output:
         directory(f"{OUT}/finetune/{{job}}"),
+    log:
+        f"{OUT}/logs/finetune/{{job}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/finetune/{{job}}.tsv"
+    conda:
+        "../envs/finetune.yaml"
+    resources:
+        **size_scaled_resources("finetune"),
     params:
         ckpts=finetune_ckpts,
         runs=config_finetune_runs,
@@ -16,13 +24,5 @@ rule finetune:
         ft_tasks=FT_TASKS,
         seed=config["seed"],
         device=config["evaluate"]["device"],
-    resources:
-        **size_scaled_resources("finetune"),
-    log:
-        f"{OUT}/logs/finetune/{{job}}.log",
-    benchmark:
-        f"{OUT}/benchmarks/finetune/{{job}}.tsv"
-    conda:
-        "../envs/finetune.yaml"
     script:
         "../scripts/finetune.py"

@@ -6,16 +6,16 @@ rule fit:
         f"{OUT}/observations.csv",
     output:
         f"{OUT}/fits/{{task}}.json",
-    params:
-        task=task_spec,
-        opts=config["fit"],
-        seed=config["seed"],
-        method=next(iter(FT["methods"])) if FT else None,
     log:
         f"{OUT}/logs/fit/{{task}}.log",
     benchmark:
         f"{OUT}/benchmarks/fit/{{task}}.tsv"
     conda:
         "../envs/fit.yaml"
+    params:
+        task=task_spec,
+        opts=config["fit"],
+        seed=config["seed"],
+        method=next(iter(FT["methods"])) if FT else None,
     script:
         "../scripts/fit.py"

@@ -11,13 +11,13 @@ rule metric_chain:
         samples=f"{OUT}/tables/metric_chain_{{task}}.csv.gz",
         correlations=f"{OUT}/tables/metric_chain_correlations_{{task}}.csv",
         summary=f"{OUT}/tables/metric_chain_summary_{{task}}.csv",
-    params:
-        eval_dirs=eval_dirs,
     log:
         f"{OUT}/logs/metric_chain/{{task}}.log",
     benchmark:
         f"{OUT}/benchmarks/metric_chain/{{task}}.tsv"
     conda:
         "../envs/fit.yaml"
+    params:
+        eval_dirs=eval_dirs,
     script:
         "../scripts/metric_chain.py"

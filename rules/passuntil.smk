@@ -8,6 +8,14 @@ rule passuntil:
         unpack(passuntil_inputs),
     output:
         f"{OUT}/passuntil/runs/{{job}}.csv",
+    log:
+        f"{OUT}/logs/passuntil/{{job}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/passuntil/{{job}}.tsv"
+    conda:
+        "../envs/evaluate.yaml"
+    resources:
+        **size_scaled_resources("passuntil"),
     params:
         ckpts=passuntil_ckpts,
         opts=PU,
@@ -16,14 +24,6 @@ rule passuntil:
         seed=config["seed"],
         device=config["evaluate"]["device"],
         batch_size=config["evaluate"]["batch_size"],
-    resources:
-        **size_scaled_resources("passuntil"),
-    log:
-        f"{OUT}/logs/passuntil/{{job}}.log",
-    benchmark:
-        f"{OUT}/benchmarks/passuntil/{{job}}.tsv"
-    conda:
-        "../envs/evaluate.yaml"
     script:
         "../scripts/passuntil.py"
 
@@ -35,14 +35,14 @@ rule passuntil_fit:
     output:
         fit=f"{OUT}/passuntil/fit_{{task}}.json",
         table=f"{OUT}/tables/passuntil_{{task}}.csv",
-    params:
-        opts=PU,
-        seed=config["seed"],
     log:
         f"{OUT}/logs/passuntil_fit/{{task}}.log",
     benchmark:
         f"{OUT}/benchmarks/passuntil_fit/{{task}}.tsv"
     conda:
         "../envs/fit.yaml"
+    params:
+        opts=PU,
+        seed=config["seed"],
     script:
         "../scripts/passuntil_fit.py"

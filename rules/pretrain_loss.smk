@@ -6,17 +6,17 @@ rule pretrain_loss:
         unpack(pretrain_loss_inputs),
     output:
         f"{OUT}/pretrain_loss/{{series}}/{{size}}.csv",
-    params:
-        ckpts=size_ckpts,
-        opts=config["pretrain_loss"],
-        spec=size_spec,
-        device=config["evaluate"]["device"],
     log:
         f"{OUT}/logs/pretrain_loss/{{series}}-{{size}}.log",
     benchmark:
         f"{OUT}/benchmarks/pretrain_loss/{{series}}-{{size}}.tsv"
     conda:
         "../envs/pretrain_loss.yaml"
+    params:
+        ckpts=size_ckpts,
+        opts=config["pretrain_loss"],
+        spec=size_spec,
+        device=config["evaluate"]["device"],
     script:
         "../scripts/pretrain_loss.py"
 

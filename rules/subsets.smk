@@ -6,15 +6,15 @@ rule subsets:
         pool=subsets_pool,
     output:
         f"{OUT}/subsets/{{task}}.json",
-    params:
-        data_amounts=FT["data_amounts"] if FT else [],
-        samples=FT["subset_samples"] if FT else 0,
-        seed=config["seed"],
     log:
         f"{OUT}/logs/subsets/{{task}}.log",
     benchmark:
         f"{OUT}/benchmarks/subsets/{{task}}.tsv"
     conda:
         "../envs/subsets.yaml"
+    params:
+        data_amounts=FT["data_amounts"] if FT else [],
+        samples=FT["subset_samples"] if FT else 0,
+        seed=config["seed"],
     script:
         "../scripts/subsets.py"

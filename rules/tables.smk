@@ -14,16 +14,16 @@ rule tables:
         uncertainty=f"{OUT}/tables/uncertainty.csv",
         functional_form=f"{OUT}/tables/functional_form.csv",
         d0_sweep=f"{OUT}/tables/d0_sweep.csv",
-    params:
-        tasks=[TASKS[t] for t in FT_TASKS],
-        opts=config["fit"],
-        method=next(iter(FT["methods"])) if FT else None,
-        seed=config["seed"],
     log:
         f"{OUT}/logs/tables.log",
     benchmark:
         f"{OUT}/benchmarks/tables.tsv"
     conda:
         "../envs/tables.yaml"
+    params:
+        tasks=[TASKS[t] for t in FT_TASKS],
+        opts=config["fit"],
+        method=next(iter(FT["methods"])) if FT else None,
+        seed=config["seed"],
     script:
         "../scripts/tables.py"

@@ -7,18 +7,18 @@ rule tasks:
         test=f"{OUT}/tasks/{{task}}/test.jsonl",
         fewshot=f"{OUT}/tasks/{{task}}/fewshot.jsonl",
         pool=f"{OUT}/tasks/{{task}}/pool.jsonl",
-    params:
-        task=task_spec,
-        corpus=config["toy"]["corpus"],
-        seed=config["seed"],
-        templates=os.path.join(workflow.basedir, "tasks"),
-        generator_version=GENERATOR_VERSION,
     log:
         f"{OUT}/logs/tasks/{{task}}.log",
     benchmark:
         f"{OUT}/benchmarks/tasks/{{task}}.tsv"
     conda:
         "../envs/tasks.yaml"
+    params:
+        task=task_spec,
+        corpus=config["toy"]["corpus"],
+        seed=config["seed"],
+        templates=os.path.join(workflow.basedir, "tasks"),
+        generator_version=GENERATOR_VERSION,
     script:
         "../scripts/tasks.py"
 
@@ -28,14 +28,14 @@ rule tasks:
 rule task_pool:
     output:
         f"{OUT}/tasks/{{task}}/train_pool.jsonl",
-    params:
-        task=task_spec,
-        seed=config["seed"],
     log:
         f"{OUT}/logs/task_pool/{{task}}.log",
     benchmark:
         f"{OUT}/benchmarks/task_pool/{{task}}.tsv"
     conda:
         "../envs/evaluate.yaml"
+    params:
+        task=task_spec,
+        seed=config["seed"],
     script:
         "../scripts/task_pool.py"

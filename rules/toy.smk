@@ -4,16 +4,16 @@
 rule toy_corpus:
     output:
         f"{OUT}/corpus/heldout.jsonl",
-    params:
-        corpus=config["toy"]["corpus"],
-        n=config["toy"]["heldout_sequences"],
-        seed=config["seed"],
     log:
         f"{OUT}/logs/toy_corpus.log",
     benchmark:
         f"{OUT}/benchmarks/toy_corpus.tsv"
     conda:
         "../envs/toy.yaml"
+    params:
+        corpus=config["toy"]["corpus"],
+        n=config["toy"]["heldout_sequences"],
+        seed=config["seed"],
     script:
         "../scripts/toy_corpus.py"
 
@@ -24,16 +24,16 @@ rule toy:
     output:
         ckpts=directory(f"{OUT}/series/{{series}}/{{size}}"),
         manifest=f"{OUT}/series/{{series}}/{{size}}.csv",
-    params:
-        corpus=config["toy"]["corpus"],
-        train=config["toy"]["train"],
-        model=toy_model,
-        seed=config["seed"],
     log:
         f"{OUT}/logs/toy/{{series}}-{{size}}.log",
     benchmark:
         f"{OUT}/benchmarks/toy/{{series}}-{{size}}.tsv"
     conda:
         "../envs/toy.yaml"
+    params:
+        corpus=config["toy"]["corpus"],
+        train=config["toy"]["train"],
+        model=toy_model,
+        seed=config["seed"],
     script:
         "../scripts/toy.py"

@@ -25,9 +25,10 @@ for c in p.ckpts:
         tok = evaluate.load_tokenizer(c["path"], c["revision"], c["tokenizer_use_fast"],
                                       trust_remote_code=c["trust_remote_code"])
 
+    # run_round is called only within this iteration, before `del model` (hence the noqa)
     def run_round(ids, rnd):
         ev.seed = p.seed * 100_003 + rnd  # a new seed per round, else the same samples are redrawn
-        res = ev.run(model, tok, name, t["num_fewshot"], samples={name: ids})
+        res = ev.run(model, tok, name, t["num_fewshot"], samples={name: ids})  # noqa: B023,F821
         return passuntil.outcomes_from_samples(
             {"doc_id": s["doc_id"], "target": s["target"], "filtered_resps": s["resps"]} for s in res["samples"][name])
 

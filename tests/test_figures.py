@@ -20,7 +20,7 @@ def make_obs(seed=0):
     names, meta = {}, {}
     i = 0
     for s, n in SIZES.items():
-        for j, L in enumerate(LOSSES[s]):
+        for j, _ in enumerate(LOSSES[s]):
             step = 1000 * (j + 1)
             tokens = step * 4e6
             names[f"c{i:02d}"] = f"{s}-step{step}"

@@ -1,6 +1,5 @@
 """Hostile configs: each is refused at load time in one line naming the field, and nothing is
 written outside results/<name>/ (or at all) before the refusal."""
-import copy
 import json
 import os
 import subprocess
@@ -172,7 +171,7 @@ def test_task_file_field_types_are_checked(tmp_path):
                            "metric": "acc"})
         with pytest.raises(cfg.ConfigError) as e:
             cfg.validate(c, "hostile.yaml")
-        assert f"tasks.2.files" in str(e.value) and word in str(e.value)
+        assert "tasks.2.files" in str(e.value) and word in str(e.value)
 
 
 def test_templates():

@@ -98,3 +98,15 @@ def test_toy_config_dry_runs_under_default_and_slurm(tmp_path):
     assert set(slurm) == set(local)
     evals = [r for (rule, _), r in slurm.items() if rule == "evaluate"]
     assert evals and all((r["mem_mb"], r["runtime"], r["slurm_partition"]) == ("2000", "60", "debug") for r in evals)
+
+
+def test_the_snakemake_internal_that_common_smk_uses_is_still_there():
+    """rules/common.smk records input functions' parameters through snakemake.common (no public
+    way exists); if Snakemake moves or changes it, this fails before any workflow does."""
+    from snakemake.common import get_function_params, overwrite_function_params
+
+    def f(wildcards, input):
+        return wildcards
+
+    overwrite_function_params(f, get_function_params(f))
+    assert list(get_function_params(f)) == ["wildcards", "input"]

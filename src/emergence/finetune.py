@@ -120,7 +120,7 @@ def finetune(base_path: str, subset: list[dict], out_dir: str, hp: dict, seed: i
     model.train()
     t0, losses = time.time(), []
     encoded = encode_examples(tok, subset, fmt)
-    for step in range(1, steps + 1):
+    for _ in range(steps):
         x, y, m = make_batch(tok, subset, rng, hp, encoded)
         with amp:
             loss = model(input_ids=x.to(device), attention_mask=m.to(device), labels=y.to(device)).loss

@@ -85,7 +85,7 @@ def read_obs(path) -> pd.DataFrame:
     try:
         obs = pd.read_csv(path)
     except Exception as e:  # parser errors carry no file name
-        raise InputError(f"{path}: cannot read CSV ({str(e).splitlines()[0] if str(e) else type(e).__name__})")
+        raise InputError(f"{path}: cannot read CSV ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
     check_obs(obs, path)
     return obs
 
@@ -154,7 +154,7 @@ def check_chance(chance, df, task, metric):
     try:
         c = float(chance)
     except (TypeError, ValueError):
-        raise InputError(f"chance: expected a number, got {chance!r}")
+        raise InputError(f"chance: expected a number, got {chance!r}") from None
     lo, hi = float(df["value"].min()), float(df.loc[df["data_amount"] == 0, "value"].max())
     pad = 0.25 * max(hi - lo, 1e-9)
     if not np.isfinite(c) or not lo - pad <= c <= hi + pad:

@@ -41,7 +41,7 @@ def read_texts(path, limit: int) -> list[str]:
                 try:
                     texts.append(json.loads(line)["text"])
                 except (json.JSONDecodeError, KeyError) as e:
-                    raise ValueError(f"{path}:{i + 1}: expected a JSON object with a 'text' field ({e})")
+                    raise ValueError(f"{path}:{i + 1}: expected a JSON object with a 'text' field ({e})") from None
             else:
                 texts.append(line.rstrip("\n"))
             if len(texts) >= limit:

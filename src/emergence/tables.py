@@ -129,9 +129,10 @@ def _uncertainty_one(job):
                 bootstrap_n_ok=r["bootstrap_n_ok"], status=r["status"], reason=r["reason"] or r["percentiles_reason"])
 
 
-def uncertainty_table(obs, task=None, mcmc=DEFAULT_MCMC, bootstrap=dict(n=100), processes=1, **fit_kw) -> pd.DataFrame:
+def uncertainty_table(obs, task=None, mcmc=DEFAULT_MCMC, bootstrap=None, processes=1, **fit_kw) -> pd.DataFrame:
     """Table 3: per task, E(D0) from the MCMC posterior, the bootstrap (percentiles) and the
-    profile likelihood (90 % interval), side by side."""
+    profile likelihood (90 % interval), side by side. bootstrap: default {n: 100}."""
+    bootstrap = {"n": 100} if bootstrap is None else bootstrap
     return pd.DataFrame(_map(_uncertainty_one, [(obs, t, mcmc, bootstrap, fit_kw) for t in _tasks(obs, task)],
                              processes))
 
@@ -164,13 +165,14 @@ def d0_sweep_table(obs, task=None, multiples=(1, 2, 5, 10, 20, 50), mcmc=DEFAULT
     return pd.DataFrame(_map(_d0_one, jobs, processes))
 
 
-def paper_tables(obs, task=None, mcmc=DEFAULT_MCMC, bootstrap=dict(n=100), d0_multiples=(1, 2, 5, 10, 20, 50),
+def paper_tables(obs, task=None, mcmc=DEFAULT_MCMC, bootstrap=None, d0_multiples=(1, 2, 5, 10, 20, 50),
                  variants=("log_power", "power", "no_fewshot"), which=("uncertainty", "holdout", "functional_form",
                                                                        "d0_sweep"), processes=1, **fit_kw) -> dict:
     """Every table at once, all fits in one pool so that no worker idles while another runs
     a long chain: Table 3 (its bootstrap is the longest single fit) is dealt out first.
     `variant` in fit_kw applies to every table but the functional-form one. Returns
-    {name: DataFrame} for the names in `which`."""
+    {name: DataFrame} for the names in `which`. bootstrap: default {n: 100}."""
+    bootstrap = {"n": 100} if bootstrap is None else bootstrap
     tasks = _tasks(obs, task)
     form_kw = {k: v for k, v in fit_kw.items() if k != "variant"}
     jobs = []
