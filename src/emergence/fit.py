@@ -41,6 +41,7 @@ def _nums(x):
     return x
 
 
+FAIL_NATS = 0.1  # an MLE error above this is a failed prediction (SPEC section 1)
 MCMC_KEYS = set(uncertainty.MCMC_DEFAULTS)
 VERDICT_DEFAULTS = dict(max_width=0.5, max_disagreement=0.1)
 
@@ -199,7 +200,7 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
     out["emergence_point_mle"] = e0
     if truth is not None:
         out["error_nats"] = abs(e0 - truth)
-        out["failed"] = out["error_nats"] > 0.1
+        out["failed"] = out["error_nats"] > FAIL_NATS
     if word == "weak":
         out["status"] = "weak"
         out["reason"] = "; ".join(reasons + ([] if truth is not None else [f"no ground truth: {out['ground_truth_reason']}"]))

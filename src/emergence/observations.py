@@ -108,6 +108,27 @@ def default_method(ft: pd.DataFrame):
     return str(by.sort_values(["nunique", "size"], ascending=False, kind="stable").index[0])
 
 
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.copy()
+    for c in NUMERIC:
+        df[c] = pd.to_numeric(df[c])
+    df["pretrain_loss"] = df["pretrain_loss"].astype(float)
+    df["value"] = df["value"].astype(float)
+    for c in INTEGER:
+        df[c] = df[c].astype(np.int64)
+    df["size"] = df["size"].astype(str)
+    return df
+
+
+def task_rows(obs, task, metric=None) -> pd.DataFrame | None:
+    """Every row of one task (and metric), typed; None when there are none. What figures draw;
+    task_frame narrows it to what a fit uses."""
+    df = obs[obs["task"].astype(str) == str(task)]
+    if metric is not None:
+        df = df[df["metric"].astype(str) == str(metric)]
+    return None if df.empty else _typed(df)
+
+
 def task_frame(obs, task, metric=None, method=None, num_fewshot=None):
     """The rows of one task/metric: few-shot rows plus one finetuning method."""
     check_obs(obs)
@@ -119,13 +140,7 @@ def task_frame(obs, task, metric=None, method=None, num_fewshot=None):
         metric = metrics[0] if len(metrics) == 1 else "acc"
     if metric not in metrics:
         raise InputError(f"task {task!r} has no metric {metric!r}; metrics: {', '.join(metrics)}")
-    df = df[df["metric"].astype(str) == metric].copy()
-    for c in NUMERIC:
-        df[c] = pd.to_numeric(df[c])
-    df["pretrain_loss"] = df["pretrain_loss"].astype(float)
-    df["value"] = df["value"].astype(float)
-    for c in INTEGER:
-        df[c] = df[c].astype(np.int64)
+    df = _typed(df[df["metric"].astype(str) == metric])
     df["ckpt_id"] = ckpt_ids(df)
     fs = (df["method"] == "fewshot") & (df["data_amount"] == 0)
     if not fs.any():

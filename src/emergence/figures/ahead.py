@@ -1,0 +1,152 @@
+"""How far ahead: Figure 7 (compute ahead of the fitted checkpoints) and Figure 10 (emergence in parameters)."""
+from __future__ import annotations
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+
+from emergence.fit import FAIL_NATS  # noqa: E402
+from emergence.values import num as _num  # noqa: E402
+from emergence.figures.style import (  # noqa: E402
+    LOSS_LABEL, PRED, TRUE, WIDTH, _legend_right, _styled,
+)
+from emergence.horizon import (  # noqa: E402
+    compute_horizon, final_checkpoints, fit_loss_vs_params, loss_of_params, params_of_loss,
+)
+
+
+@_styled
+def fig7(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame, task: str | None = None,
+         size: str | None = None, title: str = ""):
+    """How far ahead in training compute the prediction is (the paper's Fig. 7).
+
+    holdout: tables.holdout_ablation (Table 2); fit: the task's full-data fit JSON (its
+    fit_ckpts define the pre-emergence set); checkpoints: checkpoints.csv (or observations:
+    needs ckpt, series, size, flops, pretrain_loss). One group per 'Full Data' / '-k Last
+    Checkpoints' row (see ``compute_horizon``, which also picks the training run): bars = the
+    FLOPs of the run's first post-emergence checkpoint and of the true emergence point, as
+    multiples of the FLOPs of the most capable checkpoint of the run still used; a red cross
+    marks a failed prediction (> 0.1 nats error, or none). None if unavailable."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    fit = fit or {}
+    task = task or fit.get("task")
+    hz = compute_horizon(holdout, fit, checkpoints, task, size=size)
+    if hz is None or hz[["ratio_next", "ratio_truth"]].isna().all().all():
+        return None
+    fig, ax = plt.subplots(figsize=(WIDTH * 0.72, 3.0))
+    xs = np.arange(len(hz))
+    w = 0.38
+    series = [("ratio_next", "first post-emergence checkpoint", "#4c72b0", -w / 2),
+              ("ratio_truth", "true emergence point (interpolated)", "#a1c4e8", w / 2)]
+    top, bottom = 1.0, 1.0
+    for col, label, c, off in series:
+        v = pd.to_numeric(hz[col], errors="coerce").to_numpy(float)
+        ok = np.isfinite(v)
+        ax.bar(xs[ok] + off, v[ok] - 1.0, w, bottom=1.0, color=c, label=label, zorder=2)
+        for xi, vi in zip(xs[ok] + off, v[ok]):
+            ax.text(xi, max(vi, 1.0) * 1.03, f"{vi:.2g}×", ha="center", va="bottom", fontsize=7)
+        if ok.any():
+            top, bottom = max(top, float(np.nanmax(v))), min(bottom, float(np.nanmin(v)))
+    for xi, (_, r) in zip(xs, hz.iterrows()):
+        if r["failed"]:
+            hi = max([v for v in (_num(r["ratio_next"]), _num(r["ratio_truth"])) if v is not None] + [1.0])
+            ax.scatter([xi], [hi * 1.3], marker="X", s=70, color="tab:red", zorder=5)
+    ax.set_yscale("log")
+    ax.set_ylim(min(0.9, bottom * 0.9), top * 2.0)
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1, 1.5, 2, 3, 5, 7)))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}×"))
+    ax.axhline(1.0, color="0.3", lw=0.8)
+    ax.set_xticks(xs)
+    ax.set_xticklabels([a.replace(" Last Checkpoints", "\nlast ckpts") for a in hz["ablation"]])
+    ax.set_xlabel("most capable pre-emergence checkpoints held out (Table 2 rows)")
+    ax.set_ylabel("compute ahead of the last\ncheckpoint used (× FLOPs)")
+    ax.grid(axis="x", visible=False)
+    ax.set_title(title or f"{task}: how far ahead the prediction is ({hz['size'].iloc[0]} run)")
+    h, _ = ax.get_legend_handles_labels()
+    h.append(Line2D([], [], marker="X", color="tab:red", lw=0, ms=7, label=f"failed (> {FAIL_NATS:g} nats)"))
+    _legend_right(ax, h)
+    return fig
+
+
+
+def _fmt_params(n):
+    if not math.isfinite(n):
+        return "∞"
+    for v, u in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if n >= v:
+            return f"{n / v:.3g}{u}"
+    return f"{n:.3g}"
+
+
+@_styled
+def fig10(checkpoints: pd.DataFrame, fit: dict, series: str | None = None, min_power_points: int = 4,
+          title: str = ""):
+    """Loss-to-parameters conversion (the paper's Fig. 10).
+
+    checkpoints: checkpoints.csv (params, pretrain_loss per checkpoint); the final (min-loss)
+    checkpoint of each size of `series` (default: the series with most sizes) is fitted with
+    ``fit_loss_vs_params`` (power law from `min_power_points` sizes, else log-linear); the
+    predicted emergence loss (and the posterior's 5th-95th percentiles, else the bootstrap's)
+    is read off in parameters. None if fewer than 2 sizes or no prediction."""
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
+    fit = fit or {}
+    e0 = _num(fit.get("emergence_point_mle"))
+    fin = final_checkpoints(checkpoints, series)
+    if e0 is None or fin is None or fin["params"].nunique() < 2:
+        return None
+    lf = fit_loss_vs_params(fin["params"], fin["pretrain_loss"], min_power_points)
+    p = fit.get("percentiles") or fit.get("bootstrap_percentiles") or {}
+    src = "posterior" if fit.get("percentiles") else "bootstrap"
+    lo_hi = [_num(p.get("p5")), _num(p.get("p95"))]
+    n_pred = float(params_of_loss(lf, e0))
+    n_band = sorted(float(params_of_loss(lf, v)) for v in lo_hi) if None not in lo_hi else None
+    fig, ax = plt.subplots(figsize=(WIDTH * 0.72, 3.0))
+    Ns = fin["params"].to_numpy(float)
+    pts = [Ns.min(), Ns.max()] + [v for v in [n_pred] + (n_band or []) if math.isfinite(v)]
+    # an absurd inversion must not squash the data: at most 3 decades beyond the sizes
+    lo, hi = max(min(pts), Ns.min() / 1e3), min(max(pts), Ns.max() * 1e3)
+    grid = np.geomspace(lo / 1.6, hi * 1.6, 300)
+    form = (f"L(N) = {lf['a']:.3g}·N^(−{lf['b']:.3g}) + {lf['c']:.3g}" if lf["form"] == "power"
+            else f"L(N) = {lf['u']:.3g} {'−' if lf['v'] < 0 else '+'} {abs(lf['v']):.3g}·ln N\n"
+                 f"(log-linear: < {min_power_points} sizes)")
+    ax.plot(grid, loss_of_params(lf, grid), color="0.3", lw=1.3, label=form, zorder=2)
+    ax.scatter(fin["params"], fin["pretrain_loss"], color="black", s=28, zorder=4, label="final checkpoint per size")
+    for _, r in fin.iterrows():
+        ax.annotate(str(r["size"]), (r["params"], r["pretrain_loss"]), xytext=(-5, -5), ha="right", va="top",
+                    textcoords="offset points", fontsize=7, zorder=6,
+                    bbox=dict(fc="white", ec="none", alpha=0.8, pad=0.5))
+    ax.axhline(e0, **PRED, label=f"predicted emergence loss ({e0:.3f})", zorder=3)
+    if None not in lo_hi:
+        ax.axhspan(min(lo_hi), max(lo_hi), color="tab:red", alpha=0.1, lw=0, label=f"{src} 5th–95th pct.")
+    t = _num(fit.get("ground_truth"))
+    if t is not None:
+        ax.axhline(t, **TRUE, label=f"true emergence loss ({t:.3f})", zorder=3)
+    if math.isfinite(n_pred) and lo <= n_pred <= hi:
+        lab = f"predicted emergence ≈ {_fmt_params(n_pred)} params"
+        if n_band:
+            lab += f"\n(5th–95th: {_fmt_params(n_band[0])}–{_fmt_params(n_band[1])})"
+            ax.errorbar([n_pred], [e0], xerr=[[n_pred - max(n_band[0], lo)], [min(n_band[1], hi) - n_pred]],
+                        fmt="none", ecolor="tab:red", elinewidth=1.5, capsize=4, zorder=5)
+        ax.scatter([n_pred], [e0], marker="*", color="tab:red", s=110, zorder=6, label=lab)
+        ax.axvline(n_pred, color="tab:red", lw=0.6, ls=":", zorder=1)
+    elif not math.isfinite(n_pred):
+        ax.text(0.02, 0.04, "prediction below the fitted law's asymptote: no finite size reaches it",
+                transform=ax.transAxes, fontsize=7, color="tab:red")
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1, 2, 5) if hi / lo < 300 else (1,)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _fmt_params(v)))
+    ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+    ax.set_xlabel("parameters N")
+    ax.set_ylabel(LOSS_LABEL)
+    ax.set_title(title or f"{fit.get('task', '')}: emergence point in model size".strip(": "))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
+    return fig

@@ -1,0 +1,98 @@
+"""The neighbouring lenses' figures: metric chain (Schaeffer et al.) and PassUntil (Hu et al.)."""
+from __future__ import annotations
+
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from emergence.values import is_empty as _empty  # noqa: E402
+from emergence.figures.style import (  # noqa: E402
+    CHANCE, LOSS_LABEL, PRED, WIDTH, _styled,
+)
+
+
+# ---------------------------------------------------------------------------------------
+# The neighbouring lenses: metric chain (Schaeffer et al.) and PassUntil (Hu et al.)
+
+CHAIN_ORDER = ["logp_vocab_correct", "p_vocab_correct", "p_choices_correct", "accuracy", "brier"]
+
+
+@_styled
+def fig_chain_correlations(summary_corr: pd.DataFrame, method: str = "spearman", title: str = ""):
+    """Distribution over samples of each metric's correlation with log compute."""
+    if summary_corr is None or _empty(summary_corr):
+        return None
+    from emergence.metric_chain import SIGN
+
+    c = summary_corr[(summary_corr["method"] == method) & summary_corr["r"].notna()].copy()
+    c = c[c["metric"].isin(CHAIN_ORDER)]
+    if c.empty:
+        return None
+    c["oriented"] = c["r"] * c["metric"].map(SIGN).fillna(1)
+    order = [m for m in CHAIN_ORDER if m in set(c["metric"])]
+    fig, ax = plt.subplots(figsize=(WIDTH * 0.75, 3.2))
+    sns.boxplot(data=c, x="metric", y="oriented", order=order, ax=ax, color="lightsteelblue",
+                fliersize=1.5, linewidth=0.8)
+    ax.axhline(0.75, **CHANCE)
+    ax.set_xlabel("")
+    ax.set_ylabel(f"per-sample {method} correlation\nwith log compute (oriented)")
+    ax.set_xticks(range(len(order)), [m.replace("_", " ") for m in order], rotation=20, ha="right")
+    ax.set_title(title or "metric chain: predictability per sample")
+    return fig
+
+
+@_styled
+def fig_chain_mass(chain: pd.DataFrame, title: str = ""):
+    """Mean probability on the correct choice and on the incorrect ones, against compute."""
+    if chain is None or _empty(chain):
+        return None
+    keep = ["p_vocab_correct", "p_vocab_incorrect_mass", "p_choices_correct", "p_choices_incorrect_mass"]
+    m = chain[chain["metric"].isin(keep)].groupby(["metric", "compute"])["value"].mean().reset_index()
+    if m.empty:
+        return None
+    fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 2.8), sharex=True)
+    for ax, space in zip(axes, ("vocab", "choices")):
+        for kind, style in (("correct", dict(color="tab:green")), ("incorrect_mass", dict(color="tab:red"))):
+            g = m[m["metric"] == f"p_{space}_{kind}"].sort_values("compute")
+            ax.plot(g["compute"], g["value"], marker="o", ms=3, lw=1.1, label=kind.replace("_", " "), **style)
+        ax.set_xscale("log")
+        ax.set_xlabel("training compute (FLOPs)")
+        ax.set_title(f"p over the {'vocabulary' if space == 'vocab' else 'choices'}")
+    axes[0].set_ylabel("mean probability")
+    axes[1].legend(loc="best")
+    fig.suptitle(title or "mass on the correct vs incorrect choices", y=1.02)
+    return fig
+
+
+@_styled
+def fig_passuntil(table: pd.DataFrame, fit: dict, title: str = ""):
+    """Task-level PassUntil (with CI) against the fit's axis, and the fitted PU(N) law."""
+    if table is None or _empty(table):
+        return None
+    axis = fit.get("axis", "flops")
+    t = table.sort_values(axis)
+    fig, ax = plt.subplots(figsize=(WIDTH * 0.7, 3.0))
+    pos = t["pu"] > 0
+    ax.errorbar(t.loc[pos, axis], t.loc[pos, "pu"], yerr=[(t.pu - t.lo)[pos].clip(lower=0), (t.hi - t.pu)[pos].clip(lower=0)],
+                fmt="o", ms=4, color="black", lw=0.8, capsize=2, label="PassUntil (mean over instances)")
+    if (~pos).any():
+        ax.scatter(t.loc[~pos, axis], t.loc[~pos, "pu_upper"], marker="v", color="grey",
+                   label="all censored: upper bound")
+    law = fit.get("law")
+    if law:
+        x = np.geomspace(t[axis].min(), t[axis].max(), 100)
+        ax.plot(x, np.exp(-law["c"] * x ** -law["alpha"]), **PRED, label="fit exp(-c N^-α)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel({"flops": "training compute (FLOPs)", "params": "parameters",
+                   "pretrain_loss": LOSS_LABEL}.get(axis, axis))
+    ax.set_ylabel("pass probability per sample")
+    curv = (fit.get("curvature") or {}).get("label")
+    ax.set_title(title or "PassUntil" + (f" (F(N) {curv})" if curv else ""))
+    ax.legend(loc="best")
+    return fig

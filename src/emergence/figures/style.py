@@ -1,0 +1,217 @@
+"""Figure style and the helpers every figure shares: palettes, markers, axes, legends, rows."""
+from __future__ import annotations
+
+import functools
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+
+from emergence import observations as obs_mod  # noqa: E402
+from emergence.observations import task_rows  # noqa: E402
+from emergence.values import is_empty as _empty  # noqa: E402
+from emergence.values import num as _num  # noqa: E402
+
+
+STYLE = {"font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "legend.fontsize": 7.5,
+         "xtick.labelsize": 8, "ytick.labelsize": 8, "legend.title_fontsize": 8,
+         "figure.dpi": 150, "savefig.dpi": 200, "savefig.bbox": "tight",
+         "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
+         "grid.alpha": 0.25, "grid.linewidth": 0.5, "legend.frameon": False}
+
+LOSS_LABEL = "pretraining loss (nats/token)"
+PRED = dict(color="tab:red", ls="--", lw=1.2)
+TRUE = dict(color="black", ls="-.", lw=1.2)
+CHANCE = dict(color="grey", ls=":", lw=1.0)
+FEWSHOT_COLOR = "black"
+MARKERS = "osD^vP<>Xph*"
+WIDTH = 6.8  # inches: a full paper text width; panels are legible printed at this size
+
+
+def _styled(f):
+    """Draw inside the shared rc style without changing the caller's global rcParams."""
+    @functools.wraps(f)
+    def wrapper(*a, **kw):
+        with plt.rc_context(STYLE):
+            return f(*a, **kw)
+    return wrapper
+
+
+# ---------------------------------------------------------------------------------------------
+# shared helpers
+
+def d_palette(data_amounts) -> dict:
+    """One colour per D > 0, ordered by D (viridis without its pale yellow end).
+
+    Pass every D of the task (not a subset) so that all figures of a task agree."""
+    ds = sorted({int(d) for d in data_amounts if float(d) > 0})
+    if not ds:
+        return {}
+    cmap = plt.get_cmap("viridis")
+    pos = np.linspace(0.0, 0.85, len(ds)) if len(ds) > 1 else [0.45]
+    return {d: cmap(p) for d, p in zip(ds, pos)}
+
+
+def size_markers(sizes) -> dict:
+    """One marker per model size, ordered by the size's parameter count if it parses ('3B')."""
+    return {s: MARKERS[i % len(MARKERS)] for i, s in enumerate(_sort_sizes(sizes))}
+
+
+def _size_key(s):
+    m = re.fullmatch(r"\s*([0-9.]+)\s*([kKmMbBtT]?)\s*", str(s))
+    if not m:
+        return (1, str(s))
+    mult = {"": 1, "k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}[m.group(2).lower()]
+    return (0, float(m.group(1)) * mult)
+
+
+def _sort_sizes(sizes):
+    return sorted({str(s) for s in sizes}, key=_size_key)
+
+
+def _rank_key(method):
+    """Order finetuning recipes: LoRA by rank, then other recipes, full finetuning last."""
+    m = str(method)
+    if m == "full":
+        return (2, 0, m)
+    r = re.search(r"(\d+)$", m)
+    if m.startswith("lora"):
+        return (0, int(r.group(1)) if r else 10 ** 6, m)
+    return (1, 0, m)
+
+
+def _recipe_label(method):
+    m = str(method)
+    if m == "full":
+        return "full finetuning"
+    r = re.fullmatch(r"lora_?r?(\d+)", m)
+    if r:
+        return f"LoRA rank {r.group(1)}"
+    return "LoRA (default rank)" if m == "lora" else m
+
+
+def _fmt_D(d):
+    return f"D = {int(d):,}"
+
+
+
+
+def _task_rows(obs, task, metric=None):
+    """One task's rows for drawing (every method), typed; None when there are none."""
+    if _empty(obs) or task is None:
+        return None
+    return task_rows(obs, task, metric)
+
+
+def _default_metric(df, fit=None):
+    if fit and fit.get("metric"):
+        return fit["metric"]
+    ms = sorted(df["metric"].astype(str).unique())
+    return "acc" if "acc" in ms or len(ms) != 1 else ms[0]
+
+
+def _default_method(df, fit=None):
+    if fit and fit.get("method"):
+        return fit["method"]
+    return obs_mod.default_method(df)
+
+
+def _fewshot(df):
+    fs = df[(df["method"] == "fewshot") & (df["data_amount"] == 0)]
+    if fs.empty:
+        return fs
+    return fs[fs["num_fewshot"] == fs["num_fewshot"].max()]
+
+
+def _per_ckpt(g):
+    """Mean (and min/max over subset samples) per checkpoint, in loss order."""
+    return (g.groupby(["size", "ckpt"], as_index=False)
+             .agg(loss=("pretrain_loss", "mean"), mean=("value", "mean"), lo=("value", "min"), hi=("value", "max"))
+             .sort_values("loss"))
+
+
+def _plot_runs(ax, df, color, marker, ms=4, lw=1.1, band=True, hollow=None, zorder=2, **kw):
+    """One line per model size through the per-checkpoint means, band over subset samples."""
+    for size, g in _per_ckpt(df).groupby("size"):
+        mk = marker[size] if isinstance(marker, dict) else marker
+        ax.plot(g["loss"], g["mean"], color=color, marker=mk, ms=ms, lw=lw, zorder=zorder,
+                mfc="white" if hollow else color, **kw)
+        if band and (g["hi"] > g["lo"]).any():
+            ax.fill_between(g["loss"], g["lo"], g["hi"], color=color, alpha=0.15, lw=0, zorder=zorder - 1)
+
+
+def _mark_emergence(ax, fit, band=True):
+    """Predicted (with the posterior's 5th-95th band when known) and true emergence lines."""
+    handles = []
+    e = _num((fit or {}).get("emergence_point_mle"))
+    if e is not None:
+        ax.axvline(e, **PRED, zorder=4)
+        handles.append(Line2D([], [], **PRED, label=f"predicted emergence ({e:.3f})"))
+        p = (fit or {}).get("percentiles") or {}
+        if band and _num(p.get("p5")) is not None and _num(p.get("p95")) is not None:
+            ax.axvspan(p["p5"], p["p95"], color="tab:red", alpha=0.08, lw=0, zorder=0)
+            handles.append(Patch(color="tab:red", alpha=0.15, label="posterior 5th-95th pct."))
+    t = _num((fit or {}).get("ground_truth"))
+    if t is not None:
+        ax.axvline(t, **TRUE, zorder=4)
+        handles.append(Line2D([], [], **TRUE, label=f"true emergence ({t:.3f})"))
+    return handles
+
+
+def _chance_line(ax, chance, label="chance"):
+    c = _num(chance)
+    if c is None:
+        return []
+    ax.axhline(c, **CHANCE, zorder=1)
+    return [Line2D([], [], **CHANCE, label=label)]
+
+
+def _loss_axis(ax, xlabel=True):
+    if not ax.xaxis_inverted():
+        ax.invert_xaxis()  # more capable models to the right, as in the paper
+    if xlabel:
+        ax.set_xlabel(LOSS_LABEL)
+
+
+def _metric_label(metric, n_shot=None):
+    names = {"acc": "accuracy", "exact_match": "exact match",
+             "logprob_norm": "log p(correct | choices) (nats)", "mcc": "MCC"}
+    s = names.get(str(metric), str(metric))
+    return f"{s} ({n_shot}-shot format)" if n_shot is not None else s
+
+
+def _legend_right(ax, handles, title=None, y=1.0):
+    """Legend outside the axes, right of the data."""
+    return ax.legend(handles=handles, title=title, loc="upper left", bbox_to_anchor=(1.02, y),
+                     borderaxespad=0.0, alignment="left")
+
+
+def _legend_below(fig, handles, ncol=4):
+    """Legend under the panels, one centred legend per row, stacked downwards so every row
+    gets its own column widths. `handles` is a flat list (cut into rows of `ncol`) or a list
+    of rows (lists); long rows are cut at `ncol` = 6 at most."""
+    rows = handles if handles and isinstance(handles[0], (list, tuple)) else \
+        [handles[i:i + ncol] for i in range(0, len(handles), ncol)]
+    rows = [r[i:i + 6] for r in rows for i in range(0, len(r), 6) if r]
+    renderer = fig.canvas.get_renderer()
+    y, legs = 0.0, []
+    for row in rows:
+        leg = fig.legend(handles=row, loc="upper center", bbox_to_anchor=(0.5, y), ncol=len(row),
+                         frameon=False, columnspacing=1.4, handlelength=2.0, borderaxespad=0.1)
+        y = leg.get_window_extent(renderer).transformed(fig.transFigure.inverted()).y0
+        legs.append(leg)
+    return legs
+
+
+def _chance_of(fit, chance):
+    return chance if chance is not None else (fit or {}).get("chance")
+
+
+def _nshot(df):
+    fs = _fewshot(df)
+    return int(fs["num_fewshot"].max()) if len(fs) else None

@@ -1,0 +1,169 @@
+"""Statistics behind "how far ahead": compute ahead of the fitted checkpoints (Fig. 7) and the
+loss-vs-parameters law that converts an emergence loss into a model size (Fig. 10)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from emergence.fit import FAIL_NATS
+from emergence.values import is_empty as _empty
+from emergence.values import num as _num
+from emergence.values import truthy as _truthy
+
+
+# ---------------------------------------------------------------------------------------------
+# how far ahead in compute (Figure 7)
+
+def compute_horizon(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame, task: str | None = None,
+                    max_k: int = 4, size: str | None = None) -> pd.DataFrame | None:
+    """How much compute ahead each 'Full Data' / '-k Last Checkpoints' row of Table 2 predicts.
+
+    Measured along one training run (series, size): by default the run that crosses the
+    emergence point (it has both pre- and post-emergence checkpoints; the one with the most
+    checkpoints, then the smallest), since FLOPs ratios between model sizes do not say how far
+    ahead one run's prediction is. The pre-emergence set is the full-data fit's `fit_ckpts`;
+    row '-k' drops its k most capable checkpoints over all sizes (tables.holdout_rows). For
+    each row: the most capable checkpoint of the run still used, and the multiple of its FLOPs
+    that the run's first post-emergence checkpoint and the true emergence point (log-FLOPs
+    interpolated in loss along the run) need. None if fit_ckpts, FLOPs or such a run are
+    missing."""
+    fit = fit or {}
+    task = task or fit.get("task")
+    pre = [str(c) for c in fit.get("fit_ckpts") or []]
+    need = {"ckpt", "series", "size", "flops", "pretrain_loss"}
+    if not pre or _empty(checkpoints) or not need <= set(checkpoints.columns) or _empty(holdout):
+        return None
+    ck = checkpoints.drop_duplicates(["series", "ckpt"]).copy()
+    ck["flops"] = pd.to_numeric(ck["flops"], errors="coerce")
+    ck["pretrain_loss"] = pd.to_numeric(ck["pretrain_loss"], errors="coerce")
+    ck = ck.dropna(subset=["flops", "pretrain_loss"])
+    ck["series"], ck["size"] = ck["series"].astype(str), ck["size"].astype(str)
+    ck["pre"] = ck["ckpt"].astype(str).isin(pre) | (ck["series"] + "/" + ck["ckpt"].astype(str)).isin(pre)
+    runs = ck.groupby(["series", "size"]).agg(n=("ckpt", "size"), n_pre=("pre", "sum"), fmin=("flops", "min"))
+    runs = runs[(runs["n_pre"] > 0) & (runs["n_pre"] < runs["n"])]
+    if size is not None:
+        runs = runs[runs.index.get_level_values("size") == str(size)]
+    if runs.empty:
+        return None
+    series_, size_ = runs.sort_values(["n", "fmin"], ascending=[False, True], kind="stable").index[0]
+    run = ck[(ck["series"] == series_) & (ck["size"] == size_)].sort_values("flops")
+    order = ck[ck["pre"]].sort_values("pretrain_loss", kind="stable")["ckpt"].astype(str).tolist()  # most capable first
+    post = run[~run["pre"]]
+    truth = _num(fit.get("ground_truth"))
+    f_true = None
+    Ls, Fs = run["pretrain_loss"].to_numpy(float), np.log(run["flops"].to_numpy(float))
+    if truth is not None and len(run) >= 2 and Ls.min() <= truth <= Ls.max() and np.all(np.diff(Ls) < 0):
+        f_true = float(np.exp(np.interp(truth, Ls[::-1], Fs[::-1])))
+    h = holdout[holdout["task"].astype(str) == str(task)] if "task" in holdout.columns else holdout
+    rows = []
+    for k in range(0, max_k + 1):
+        name = "Full Data" if k == 0 else f"-{k} Last Checkpoints"
+        r = h[h["ablation"] == name]
+        used = run[run["pre"] & run["ckpt"].astype(str).isin(order[k:])]
+        if r.empty or used.empty:
+            continue
+        r = r.iloc[0]
+        last = used.sort_values("flops").iloc[-1]
+        nxt = post[post["flops"] > last["flops"]]
+        nxt = nxt.iloc[0] if len(nxt) else None
+        err = _num(r.get("error_nats"))
+        failed = r.get("failed")
+        failed = _truthy(failed) if failed is not None and not (isinstance(failed, float) and math.isnan(failed)) \
+            else (err is None or err > FAIL_NATS)
+        rows.append(dict(ablation=name, k=k, series=series_, size=size_, last_ckpt=last["ckpt"],
+                         last_loss=float(last["pretrain_loss"]), last_flops=float(last["flops"]),
+                         next_ckpt=None if nxt is None else nxt["ckpt"],
+                         next_flops=None if nxt is None else float(nxt["flops"]), truth_flops=f_true,
+                         ratio_next=None if nxt is None else float(nxt["flops"] / last["flops"]),
+                         ratio_truth=None if f_true is None else f_true / float(last["flops"]),
+                         error_nats=err, failed=failed, status=r.get("status")))
+    return pd.DataFrame(rows) if rows else None
+
+
+
+# ---------------------------------------------------------------------------------------------
+# the loss-vs-parameters law (Figure 10)
+
+def fit_loss_vs_params(N, L, min_power_points: int = 4) -> dict:
+    """Fit the final loss of each model size against its parameter count N.
+
+    'power' form L(N) = a * N^(-b) + c when there are at least `min_power_points` sizes
+    (3 parameters plus one degree of freedom), else 'loglinear' L(N) = u + v * ln N (exact
+    through 2 sizes; needs at least 2). The power law is fitted by profiling the
+    asymptote c over a grid below min(L) (for fixed c, ln(L - c) is linear in ln N) and
+    polishing with bounded least squares. Returns dict(form, a, b, c) or dict(form, u, v),
+    plus rss and n. Raises ValueError with fewer than 2 distinct sizes."""
+    from scipy.optimize import least_squares
+
+    N, L = np.asarray(N, float), np.asarray(L, float)
+    ok = np.isfinite(N) & np.isfinite(L) & (N > 0)
+    N, L = N[ok], L[ok]
+    if len(np.unique(N)) < 2:
+        raise ValueError("need at least 2 model sizes to fit L(N)")
+    x = np.log(N)
+    if len(np.unique(N)) < min_power_points:
+        v, u = np.polyfit(x, L, 1)
+        return dict(form="loglinear", u=float(u), v=float(v), rss=float(((u + v * x - L) ** 2).sum()), n=len(N))
+    xr = x.mean()  # work with (N / Nref) so a is O(1)
+    span = np.ptp(L) or 1.0
+    best = None
+    for c in L.min() - span * np.geomspace(1e-3, 50, 120):
+        s, la = np.polyfit(x - xr, np.log(L - c), 1)
+        if s >= 0:
+            continue
+        rss = float(((c + np.exp(la + s * (x - xr)) - L) ** 2).sum())
+        if best is None or rss < best[0]:
+            best = (rss, la, -s, c)
+    if best is None:  # loss does not fall with size: no power law
+        v, u = np.polyfit(x, L, 1)
+        return dict(form="loglinear", u=float(u), v=float(v), rss=float(((u + v * x - L) ** 2).sum()), n=len(N))
+    _, la, b, c = best
+
+    def res(p):
+        return p[2] + np.exp(p[0] - p[1] * (x - xr)) - L
+
+    r = least_squares(res, [la, b, c], bounds=([-np.inf, 1e-6, -np.inf], [np.inf, 10.0, L.min() - 1e-9]),
+                      x_scale=[1.0, max(b, 0.05), span], xtol=1e-14, ftol=1e-14, gtol=1e-14)
+    la, b, c = r.x
+    a = float(np.exp(la + b * xr))  # a * N^-b = exp(la) * (N/Nref)^-b
+    return dict(form="power", a=a, b=float(b), c=float(c), rss=float((res(r.x) ** 2).sum()), n=len(N))
+
+
+def loss_of_params(law_fit: dict, N):
+    N = np.asarray(N, float)
+    if law_fit["form"] == "power":
+        return law_fit["c"] + law_fit["a"] * N ** (-law_fit["b"])
+    return law_fit["u"] + law_fit["v"] * np.log(N)
+
+
+def params_of_loss(law_fit: dict, L):
+    """Inverse of L(N): the parameter count reaching loss L (inf when L is at or below the
+    power law's asymptote c, or the log-linear slope is not negative)."""
+    L = np.asarray(L, float)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if law_fit["form"] == "power":
+            out = np.where(L > law_fit["c"], ((L - law_fit["c"]) / law_fit["a"]) ** (-1.0 / law_fit["b"]), np.inf)
+        elif law_fit["v"] < 0:
+            out = np.exp((L - law_fit["u"]) / law_fit["v"])
+        else:
+            out = np.full_like(L, np.inf)
+    return out
+
+
+def final_checkpoints(checkpoints: pd.DataFrame, series: str | None = None) -> pd.DataFrame | None:
+    """The min-loss checkpoint of each size of one series (the series with the most sizes
+    when not given), with numeric params and pretrain_loss."""
+    if _empty(checkpoints) or "params" not in checkpoints.columns:
+        return None
+    ck = checkpoints.copy()
+    ck["params"] = pd.to_numeric(ck["params"], errors="coerce")
+    ck["pretrain_loss"] = pd.to_numeric(ck["pretrain_loss"], errors="coerce")
+    ck = ck.dropna(subset=["params", "pretrain_loss"])
+    if series is None and len(ck):
+        series = ck.groupby("series")["size"].nunique().sort_values(ascending=False, kind="stable").index[0]
+    ck = ck[ck["series"].astype(str) == str(series)]
+    if ck.empty:
+        return None
+    return ck.loc[ck.groupby("size")["pretrain_loss"].idxmin()].sort_values("params").reset_index(drop=True)

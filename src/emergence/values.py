@@ -1,0 +1,26 @@
+"""Small value helpers shared by the tables, statistics and figures: tolerant of None/NaN."""
+from __future__ import annotations
+
+import math
+
+
+def num(x):
+    """A finite float, or None."""
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+def is_empty(df) -> bool:
+    return df is None or len(df) == 0
+
+
+def truthy(v) -> bool:
+    """A table cell read as a boolean (True, "yes", "1", ...); missing is False."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return False
+    if isinstance(v, str):
+        return v.strip().lower() in ("true", "yes", "1")
+    return bool(v)
