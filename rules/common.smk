@@ -11,6 +11,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from emergence import config as cfg
+from emergence.plan import Plan
 from emergence.tasks import GENERATOR_VERSION
 
 # Planning allocates millions of small, long-lived objects (jobs, files, wildcards): with
@@ -44,24 +45,15 @@ OUT = f"results/{config['name']}"
 _claim = cfg.claim_results(OUT, workflow.configfiles)
 if _claim:
     raise cfg.ConfigError(_claim)
-CKPTS = {c["ckpt"]: c for c in cfg.checkpoints(config, OUT)}
-TASKS = {t["name"]: t for t in config["tasks"]}
-FT = config.get("finetune")
-FT_TASKS = FT["tasks"] if FT else []
-FT_CKPTS = cfg.finetuned_ckpts(config)
-FT_GRID = cfg.finetune_grid(config)  # the same (task, method, D, draw) runs for every grid checkpoint
-PU = config.get("passuntil")
-PU_CKPTS = cfg.passuntil_ckpts(config)
-# Per-checkpoint stages run one job per checkpoint or per step window (step_window): job id ->
-# checkpoint ids. A window shares one process start and import (~5 s) among its checkpoints.
-EVAL_JOBS = cfg.step_jobs(list(CKPTS.values()), config["evaluate"]["step_window"])
-EVAL_JOB_OF = {c: job for job, cs in EVAL_JOBS.items() for c in cs}
-FT_JOBS = cfg.step_jobs([CKPTS[c] for c in FT_CKPTS], FT["step_window"]) if FT else {}
-FT_JOB_OF = {c: job for job, cs in FT_JOBS.items() for c in cs}
-PU_JOBS = cfg.step_jobs([CKPTS[c] for c in PU_CKPTS], PU["step_window"]) if PU else {}
-JOBS = {"evaluate": EVAL_JOBS, "finetune": FT_JOBS, "passuntil": PU_JOBS}
-# multiple-choice tasks have per-choice log-likelihoods: the metric chain runs on them
-MC_TASKS = [t for t, s in TASKS.items() if "multiple_choice" in s.get("template", "")]
+PLAN = Plan(config, OUT)  # the job plan (emergence.plan); every input function asks it
+LAYOUT = PLAN.layout  # every shared results path (emergence.layout)
+CKPTS = PLAN.ckpts
+TASKS = PLAN.tasks
+FT = PLAN.ft
+FT_TASKS = PLAN.ft_tasks
+PU = PLAN.pu
+JOBS = PLAN.jobs
+MC_TASKS = PLAN.mc_tasks
 
 
 def per_job(func):
@@ -81,14 +73,12 @@ wildcard_constraints:
 
 
 def series_spec(name):
-    return next(s for s in config["series"] if s["name"] == name)
+    return PLAN.series[name]
 
 
 def size_manifest(series, size):
     """The job output that makes a checkpoint exist: the toy manifest, or nothing for hf."""
-    if series_spec(series)["source"] == "toy":
-        return [f"{OUT}/series/{series}/{size}.csv"]
-    return []
+    return [LAYOUT.size_manifest(series, size)] if series_spec(series)["source"] == "toy" else []
 
 
 @per_job
@@ -102,26 +92,21 @@ def pretrain_loss_inputs(wildcards):
     if isinstance(heldout, dict):  # a datasets spec, read at run time
         corpus = []
     else:
-        corpus = f"{OUT}/corpus/heldout.jsonl" if heldout == "toy" else heldout
+        corpus = LAYOUT.heldout() if heldout == "toy" else heldout
     return {"manifest": size_manifest(wildcards.series, wildcards.size), "corpus": corpus}
 
 
 @per_job
 def pretrain_loss_tables(wildcards):
-    return sorted({f"{OUT}/pretrain_loss/{c['series']}/{c['size']}.csv" for c in CKPTS.values()})
+    return sorted({LAYOUT.pretrain_loss_table(c["series"], c["size"]) for c in CKPTS.values()})
 
 
 def task_files(task, *names):
-    if TASKS[task]["source"] == "lm_eval":
-        return []
-    return [f"{OUT}/tasks/{task}/{n}" for n in names]
+    return [] if TASKS[task]["source"] == "lm_eval" else [LAYOUT.task_file(task, n) for n in names]
 
 
 def pool_file(task):
-    """The finetuning pool: generated with a toy task, or exported from an lm-eval task."""
-    if TASKS[task]["source"] != "lm_eval":
-        return f"{OUT}/tasks/{task}/pool.jsonl"
-    return f"{OUT}/tasks/{task}/train_pool.jsonl"
+    return LAYOUT.pool(task, TASKS[task]["source"] == "lm_eval")
 
 
 @per_job
@@ -135,58 +120,43 @@ def job_manifests(ckpts):
 
 @per_job
 def finetune_ckpts(wildcards):
-    return [{**CKPTS[c], **load_options(CKPTS[c]["series"])} for c in FT_JOBS[wildcards.job]]
+    return [PLAN.loadable(c) for c in JOBS["finetune"][wildcards.job]]
 
 
 @per_job
 def passuntil_ckpts(wildcards):
-    return [{**CKPTS[c], **load_options(CKPTS[c]["series"])} for c in PU_JOBS[wildcards.job]]
+    return [PLAN.loadable(c) for c in JOBS["passuntil"][wildcards.job]]
 
 
 @per_job
 def finetune_inputs(wildcards):
-    files = {"manifest": job_manifests(finetune_ckpts(wildcards))}
-    files["subsets"] = [f"{OUT}/subsets/{t}.json" for t in FT_TASKS]
-    files["pools"] = [pool_file(t) for t in FT_TASKS]
-    return files
+    return {"manifest": job_manifests(finetune_ckpts(wildcards)),
+            "subsets": [LAYOUT.subsets(t) for t in FT_TASKS], "pools": [pool_file(t) for t in FT_TASKS]}
 
 
 @per_job
 def evaluate_inputs(wildcards):
-    ckpts = EVAL_JOBS[wildcards.job]
-    files = {"manifest": job_manifests(CKPTS[c] for c in ckpts)}
-    files["tasks"] = [f for t in TASKS for f in task_files(t, f"{t}.yaml", "test.jsonl", "fewshot.jsonl")]
-    files["finetuned"] = sorted({f"{OUT}/finetune/{FT_JOB_OF[c]}" for c in ckpts if c in FT_JOB_OF})
-    return files
+    return {"manifest": job_manifests(CKPTS[c] for c in JOBS["evaluate"][wildcards.job]),
+            "tasks": [f for t in TASKS for f in task_files(t, f"{t}.yaml", "test.jsonl", "fewshot.jsonl")],
+            "finetuned": PLAN.finetuned_dirs(wildcards.job)}
 
 
 @per_job
 def eval_ckpts(wildcards):
-    """The evaluate job's checkpoints, each with what it runs: few-shot on every task, plus
-    its finetunes (in the folder `finetuned`, inside one of input.finetuned)."""
-    fewshot = [{"task": t, "method": "fewshot", "data_amount": 0, "subset_sample": 0} for t in TASKS]
-    out = []
-    for c in EVAL_JOBS[wildcards.job]:
-        ft = (
-            {"runs": fewshot + FT_GRID, "finetuned": f"{OUT}/finetune/{FT_JOB_OF[c]}/{c}"}
-            if c in FT_JOB_OF
-            else {"runs": fewshot}
-        )
-        out.append({**CKPTS[c], **load_options(CKPTS[c]["series"]), **ft})
-    return out
+    return PLAN.eval_ckpts(wildcards.job)
 
 
 def final_outputs():
-    out = [f"{OUT}/observations.csv", f"{OUT}/checkpoints.csv"]
-    out += [f"{OUT}/fits/{t}.json" for t in FT_TASKS]
+    out = [LAYOUT.observations(), LAYOUT.checkpoints()]
+    out += [LAYOUT.fit(t) for t in FT_TASKS]
     figs = ["fig3", "fig4", "fig5", "fig6", "fig7", "fig10", "fig12", "fig13"]
-    out += [f"{OUT}/figures/{t}/{f}.png" for t in FT_TASKS for f in figs]
-    out += [f"{OUT}/tables/{t}.html" for t in ("predictions", "holdout_ablation", "uncertainty") if FT_TASKS]
+    out += [LAYOUT.figure(t, f) for t in FT_TASKS for f in figs]
+    out += [LAYOUT.table(t, "html") for t in ("predictions", "holdout_ablation", "uncertainty") if FT_TASKS]
     if FT_TASKS:
-        out += [f"{OUT}/tables/{t}.csv" for t in ("predictions", "holdout_ablation", "uncertainty")]
-    out += [f"{OUT}/figures/{t}/metric_chain.png" for t in MC_TASKS]
+        out += [LAYOUT.table(t) for t in ("predictions", "holdout_ablation", "uncertainty")]
+    out += [LAYOUT.figure(t, "metric_chain") for t in MC_TASKS]
     if PU:
-        out += [f"{OUT}/figures/{PU['task']}/passuntil.png"]
+        out += [LAYOUT.figure(PU["task"], "passuntil")]
     return out
 
 
@@ -195,15 +165,9 @@ def toy_model(wildcards):
     return series_spec(wildcards.series)["sizes"][wildcards.size]["model"]
 
 
-def load_options(series):
-    """How a series' checkpoints are loaded (per series in the config)."""
-    s = series_spec(series)
-    return {"trust_remote_code": s.get("trust_remote_code", False), "tokenizer_use_fast": s.get("tokenizer_use_fast", True)}
-
-
 @per_job
 def size_spec(wildcards):
-    return {**series_spec(wildcards.series)["sizes"][wildcards.size], **load_options(wildcards.series)}
+    return {**series_spec(wildcards.series)["sizes"][wildcards.size], **PLAN.load_options(wildcards.series)}
 
 
 @per_job
@@ -213,18 +177,18 @@ def task_spec(wildcards):
 
 @per_job
 def config_finetune_runs(wildcards):
-    return list(FT_GRID)
+    return list(PLAN.ft_grid)
 
 
 @per_job
 def evaluate_tables(wildcards):
-    return [f"{OUT}/evaluate/{job}.csv" for job in EVAL_JOBS]
+    return [LAYOUT.evaluate_table(job) for job in JOBS["evaluate"]]
 
 
 @per_job
 def eval_dirs(wildcards):
     """checkpoint id -> the folder of its lm-eval runs."""
-    return {c: f"{OUT}/evaluate/{job}/{c}" for c, job in EVAL_JOB_OF.items()}
+    return {c: LAYOUT.evaluate_dir(job, c) for c, job in PLAN.eval_job_of.items()}
 
 
 @per_job
@@ -237,7 +201,7 @@ def passuntil_inputs(wildcards):
 
 @per_job
 def passuntil_tables(wildcards):
-    return [f"{OUT}/passuntil/runs/{job}.csv" for job in PU_JOBS]
+    return [LAYOUT.passuntil_runs(job) for job in JOBS["passuntil"]]
 
 
 # Resources scaled by model size. The numbers are machine facts and live in the profile, as
@@ -248,31 +212,6 @@ def passuntil_tables(wildcards):
 # PassUntil sampling). The rules compute their requests from the checkpoint's size. Without
 # the per-gparam numbers (profiles/default, profiles/slurm) they set nothing, and the
 # profile's own mem_mb and runtime stand.
-_SIZE_LABEL = re.compile(r"(\d+(?:\.\d+)?)([mb])", re.I)
-
-
-def size_gparams(series, size):
-    """Billions of parameters of a size: its `params` in the config; else read from the size
-    label, a number and m or b ('410m' -> 0.41, '1.4b' -> 1.4, '13b' -> 13); else 0 (toy
-    sizes such as 's' are tiny: the base values alone)."""
-    spec = series_spec(series)["sizes"][size]
-    if spec.get("params"):
-        return spec["params"] / 1e9
-    m = _SIZE_LABEL.fullmatch(size)
-    if m:
-        return float(m.group(1)) * (1e-3 if m.group(2).lower() == "m" else 1.0)
-    return 0.0
-
-
-def job_runs(rule_name, ckpt):
-    """How many runs one job of the rule does on a checkpoint (what its runtime scales with)."""
-    if rule_name == "finetune":
-        return len(FT_GRID)
-    if rule_name == "evaluate":
-        return len(TASKS) + (len(FT_GRID) if ckpt in FT_CKPTS else 0)
-    return 1
-
-
 def profile_number(rule_name, name):
     """A number the profile gives for the rule (set-resources) or for all rules
     (default-resources); None when it gives none."""
@@ -308,9 +247,7 @@ def _scaled_request(rule_name, res, base, per):
 
     @per_job
     def request(wildcards):
-        ckpts = JOBS[rule_name][wildcards.job]  # one checkpoint, or a step window's
-        sizes = [size_gparams(CKPTS[c]["series"], CKPTS[c]["size"]) for c in ckpts]
-        n = sum(g * job_runs(rule_name, c) for g, c in zip(sizes, ckpts)) if per_run else max(sizes)
+        n = PLAN.job_work(rule_name, wildcards.job, per_run)  # one checkpoint, or a step window's
         return math.ceil(round(base + per * n, 6))  # no float noise: 16000 + 4000 * 3.43 -> 29720
 
     request.__name__ = request.__qualname__ = f"{rule_name}_{res}"

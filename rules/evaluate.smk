@@ -20,7 +20,7 @@ rule evaluate:
     params:
         ckpts=eval_ckpts,
         tasks=TASKS,
-        methods=cfg.recipes(config),
+        methods=PLAN.recipes,
         include_path=f"{OUT}/tasks",
         opts=config["evaluate"],
     script:

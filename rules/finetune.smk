@@ -19,7 +19,7 @@ rule finetune:
     params:
         ckpts=finetune_ckpts,
         runs=config_finetune_runs,
-        methods=cfg.recipes(config),
+        methods=PLAN.recipes,
         tasks=TASKS,
         ft_tasks=FT_TASKS,
         seed=config["seed"],

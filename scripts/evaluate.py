@@ -7,7 +7,7 @@ import pandas as pd
 from emergence import runtime
 
 log = runtime.setup(snakemake.log[0], snakemake.threads)
-from emergence import config, evaluate, tasks
+from emergence import evaluate, layout, tasks
 
 p = snakemake.params
 runtime.preload(peft=any("finetuned" in c for c in p.ckpts))
@@ -33,7 +33,7 @@ for c in p.ckpts:
         if m == "fewshot":
             name, adapter = "fewshot", None
         else:
-            name = config.run_dir(t, m, r["data_amount"], r["subset_sample"])
+            name = layout.run_dir(t, m, r["data_amount"], r["subset_sample"])
             adapter = os.path.join(c["finetuned"], name)
         del model  # one model in memory at a time (on a GPU, the next one may need the room)
         with runtime.span("load"):

@@ -8,6 +8,7 @@ import yaml
 
 from conftest import REPO, TEST_CONFIG, snakemake
 from emergence import config as cfg
+from emergence import plan
 
 SHIPPED = [os.path.join(REPO, "config.yaml"), TEST_CONFIG, *glob.glob(os.path.join(REPO, "configs", "*.yaml"))]
 
@@ -89,10 +90,11 @@ def test_workflow_refuses_bad_config_before_any_job(tmp_path):
 
 def test_checkpoint_ids_and_grid():
     c = cfg.validate(load())
-    ids = [x["ckpt"] for x in cfg.checkpoints(c, "results/test")]
+    p = plan.Plan(c, "results/test")
+    ids = list(p.ckpts)
     assert ids[:2] == ["toy-s-step20", "toy-s-step40"] and len(ids) == 5
-    assert cfg.finetuned_ckpts(c) == ["toy-m-step20", "toy-m-step40", "toy-m-step60"]
-    grid = cfg.finetune_grid(c)
+    assert p.ft_ckpts == ["toy-m-step20", "toy-m-step40", "toy-m-step60"]
+    grid = p.ft_grid
     assert len(grid) == 4 and {g["data_amount"] for g in grid} == {2, 8, 32}
     assert [g["method"] for g in grid] == ["lora"] * 3 + ["full"]
 
@@ -108,10 +110,10 @@ def test_per_checkpoint_jobs_are_step_windows_that_a_new_checkpoint_does_not_res
         return {"ckpt": f"toy-{size}-step{step}", "series": "toy", "size": size, "step": step}
 
     ckpts = [ck("s", 30), ck("s", 60), ck("s", 120), ck("m", 90), ck("m", 100)]
-    assert cfg.step_jobs(ckpts, 0) == {c["ckpt"]: [c["ckpt"]] for c in ckpts}
-    jobs = cfg.step_jobs(ckpts, 100)
+    assert plan.step_jobs(ckpts, 0) == {c["ckpt"]: [c["ckpt"]] for c in ckpts}
+    jobs = plan.step_jobs(ckpts, 100)
     assert jobs == {"toy-s-steps0": ["toy-s-step30", "toy-s-step60"], "toy-s-steps100": ["toy-s-step120"],
                     "toy-m-steps0": ["toy-m-step90"], "toy-m-steps100": ["toy-m-step100"]}
-    more = cfg.step_jobs(sorted(ckpts + [ck("s", 50)], key=lambda c: c["step"]), 100)
+    more = plan.step_jobs(sorted(ckpts + [ck("s", 50)], key=lambda c: c["step"]), 100)
     changed = {j for j in more if more[j] != jobs.get(j)}
     assert changed == {"toy-s-steps0"}  # only the new checkpoint's window

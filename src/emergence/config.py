@@ -1,8 +1,9 @@
-"""Experiment config: the checks a JSON schema cannot express, and what the workflow derives.
+"""Experiment config: load-time checks. It derives nothing (the job plan is emergence.plan).
 
 Snakemake validates the config against schemas/config.schema.yaml (types, unknown keys,
-empty lists) and fills defaults; `check` then cross-checks references between sections so
-that a bad config fails before any job runs, naming the field.
+empty lists) and fills defaults; `size_problem` refuses YAML that expands past a limit before
+that, and `check` cross-checks references between sections, so that a bad config fails
+before any job runs in one line naming the field.
 """
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import functools
 import os
 
 import yaml
+
+from emergence import plan
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -77,8 +80,6 @@ def lm_eval_task_names() -> frozenset:
     return frozenset(names)
 
 
-def checkpoint_id(series: str, size: str, step: int) -> str:
-    return f"{series}-{size}-step{step}"
 
 
 def load_schema(path: str | None = None) -> dict:
@@ -212,7 +213,7 @@ def check(config: dict) -> list[str]:
             elif tasks[t]["source"] != "lm_eval" and max(ft["data_amounts"]) > tasks[t].get("n_train_pool", 2048):
                 out.append(f"field 'finetune.data_amounts': {max(ft['data_amounts'])} exceeds "
                            f"tasks.{t}.n_train_pool = {tasks[t].get('n_train_pool', 2048)}")
-        for name, r in recipes(config).items():
+        for name, r in plan.recipes(config).items():
             if r.get("min_steps", 1) > r.get("max_steps", 10**7):
                 out.append(f"field 'finetune.methods.{name}.min_steps': {r['min_steps']} exceeds max_steps = "
                            f"{r['max_steps']}")
@@ -296,76 +297,3 @@ def planned_jobs(config: dict) -> int:
         per += len(ft.get("tasks", [])) * len((ft.get("compare") or {}).get("methods", {}))
         n_ft = len(ft.get("steps", [])) * per
     return n_ckpts * max(1, len(config["tasks"])) + n_ft
-
-
-def passuntil_ckpts(config: dict) -> list[str]:
-    pu = config.get("passuntil")
-    if not pu:
-        return []
-    s = next(x for x in config["series"] if x["name"] == pu["series"])
-    steps = pu.get("steps") or s["sizes"][pu["size"]]["steps"]
-    return [checkpoint_id(pu["series"], pu["size"], x) for x in sorted(steps)]
-
-
-def checkpoints(config: dict, out_dir: str) -> list[dict]:
-    """Every checkpoint of every series, with where to load it from."""
-    rows = []
-    for s in config["series"]:
-        for size, spec in s["sizes"].items():
-            for step in sorted(spec["steps"]):
-                if s["source"] == "toy":
-                    path, rev = os.path.join(out_dir, "series", s["name"], size, f"step{step}"), None
-                else:
-                    path = spec["repo"].format(step=step)
-                    rev = spec["revision"].format(step=step) if spec.get("revision") else None
-                rows.append({"ckpt": checkpoint_id(s["name"], size, step), "series": s["name"],
-                             "size": size, "step": step, "source": s["source"], "path": path,
-                             "revision": rev})
-    return rows
-
-
-def finetune_grid(config: dict) -> list[dict]:
-    """(task, method, D, sample) runs of the finetuning grid, for any one grid checkpoint."""
-    ft = config.get("finetune")
-    if not ft:
-        return []
-    runs = [{"task": t, "method": m, "data_amount": d, "subset_sample": s}
-            for t in ft["tasks"] for m in ft["methods"] for d in sorted(ft["data_amounts"])
-            for s in range(1, ft["subset_samples"] + 1)]
-    cmp = ft.get("compare")
-    if cmp:
-        runs += [{"task": t, "method": m, "data_amount": cmp["data_amount"], "subset_sample": 1}
-                 for t in ft["tasks"] for m in cmp["methods"] if m not in ft["methods"]]
-    return runs
-
-
-def recipes(config: dict) -> dict:
-    """Every finetuning recipe by name: the grid's and the comparison's."""
-    ft = config.get("finetune") or {}
-    return {**ft.get("compare", {}).get("methods", {}), **ft.get("methods", {})}
-
-
-def step_jobs(ckpts: list[dict], window: int) -> dict[str, list[str]]:
-    """Jobs of a per-checkpoint stage (evaluate, finetune, passuntil): job id -> its
-    checkpoint ids, in step order.
-
-    window = 0: one job per checkpoint, named by it. W > 0: one job per (series, size,
-    window of W steps), named <series>-<size>-steps<first step of window>, so cheap runs share
-    one process start and import. Windows are fixed by the step alone: adding a checkpoint
-    changes one job only."""
-    out = {}
-    for c in ckpts:
-        job = f"{c['series']}-{c['size']}-steps{c['step'] // window * window}" if window else c["ckpt"]
-        out.setdefault(job, []).append(c["ckpt"])
-    return out
-
-
-def finetuned_ckpts(config: dict) -> list[str]:
-    ft = config.get("finetune")
-    if not ft:
-        return []
-    return [checkpoint_id(ft["series"], ft["size"], s) for s in sorted(ft["steps"])]
-
-
-def run_dir(task: str, method: str, d: int, sample: int) -> str:
-    return os.path.join(task, method, f"D{d}_s{sample}")
