@@ -7,12 +7,12 @@ import pandas as pd
 from emergence import runtime
 
 log = runtime.setup(snakemake.log[0], snakemake.threads)
-from emergence import evaluate, layout, tasks
+from emergence import evaluate, layout, models, tasks
 
 p = snakemake.params
 runtime.preload(peft=any("finetuned" in c for c in p.ckpts))
 runtime.begin_work()
-device = evaluate.pick_device(p.opts["device"])
+device = models.pick_device(p.opts["device"])
 include = p.include_path if os.path.isdir(p.include_path) else None
 overrides = tempfile.TemporaryDirectory()  # override YAMLs of tasks with `dataset`, kept to the end
 extra = [d for t in p.tasks.values() for d in tasks.lm_eval_include(t, overrides.name)]
@@ -24,7 +24,7 @@ rows, model = [], None
 progress = runtime.Progress(sum(len(c["runs"]) for c in p.ckpts), log, "evaluations")
 for c in p.ckpts:
     with runtime.span("load"):
-        tok = evaluate.load_tokenizer(c["path"], c["revision"], c["tokenizer_use_fast"],
+        tok = models.load_tokenizer(c["path"], c["revision"], c["tokenizer_use_fast"],
                                       trust_remote_code=c["trust_remote_code"])
     out_dir = os.path.join(snakemake.output.runs, c["ckpt"])
     for r in c["runs"]:
@@ -38,9 +38,9 @@ for c in p.ckpts:
         del model  # one model in memory at a time (on a GPU, the next one may need the room)
         with runtime.span("load"):
             if m != "fewshot" and p.methods[m]["method"] == "full":  # full finetuning saved whole weights
-                model = evaluate.load_model(adapter, device=device)
+                model = models.load_model(adapter, device=device)
             else:
-                model = evaluate.load_model(c["path"], c["revision"], adapter=adapter, device=device,
+                model = models.load_model(c["path"], c["revision"], adapter=adapter, device=device,
                                             trust_remote_code=c["trust_remote_code"])
         res = ev.run(model, tok, t, spec["num_fewshot"], limit=spec.get("limit"))
         samples = res["samples"][t]

@@ -5,12 +5,12 @@ import os
 from emergence import runtime
 
 log = runtime.setup(snakemake.log[0], snakemake.threads)
-from emergence import config, evaluate, finetune, layout, prompt, subsets, tasks
+from emergence import config, finetune, layout, models, prompt, subsets, tasks
 
 runtime.preload(lm_eval=False)
 runtime.begin_work()
 p = snakemake.params
-device = evaluate.pick_device(p.device)
+device = models.pick_device(p.device)
 # inputs come in the order of params.ft_tasks (see finetune_inputs in rules/common.smk)
 pools = {t: tasks.read_jsonl(f) for t, f in zip(p.ft_tasks, snakemake.input.pools)}
 draws = {t: json.load(open(f))["subsets"] for t, f in zip(p.ft_tasks, snakemake.input.subsets)}

@@ -7,7 +7,7 @@ import pandas as pd
 from emergence import runtime
 
 log = runtime.setup(snakemake.log[0], snakemake.threads)
-from emergence import evaluate, passuntil
+from emergence import evaluate, models, passuntil
 
 runtime.preload(peft=False)
 runtime.begin_work()
@@ -16,13 +16,13 @@ o, t = p.opts, p.task
 tmp = tempfile.mkdtemp(prefix="passuntil-")
 name = passuntil.sampling_task(os.path.join(p.include_path, t["name"], f"{t['name']}.yaml"), t["name"],
                                o["batch"], o["temperature"], tmp)
-device = evaluate.pick_device(p.device)
+device = models.pick_device(p.device)
 ev = evaluate.Evaluator([p.include_path, tmp], batch_size=p.batch_size, device=device)
 tables = []
 for c in p.ckpts:
     with runtime.span("load"):
-        model = evaluate.load_model(c["path"], c["revision"], device=device, trust_remote_code=c["trust_remote_code"])
-        tok = evaluate.load_tokenizer(c["path"], c["revision"], c["tokenizer_use_fast"],
+        model = models.load_model(c["path"], c["revision"], device=device, trust_remote_code=c["trust_remote_code"])
+        tok = models.load_tokenizer(c["path"], c["revision"], c["tokenizer_use_fast"],
                                       trust_remote_code=c["trust_remote_code"])
 
     # run_round is called only within this iteration, before `del model` (hence the noqa)

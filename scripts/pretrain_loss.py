@@ -4,12 +4,12 @@ import pandas as pd
 from emergence import runtime
 
 log = runtime.setup(snakemake.log[0], snakemake.threads)
-from emergence import evaluate, pretrain_loss
+from emergence import models, pretrain_loss
 
 runtime.preload(lm_eval=False, peft=False)
 runtime.begin_work()
 p = snakemake.params
-device = evaluate.pick_device(p.device)
+device = models.pick_device(p.device)
 corpus = p.opts["corpus"]
 source = corpus if isinstance(corpus, dict) else snakemake.input.corpus
 texts = pretrain_loss.read_texts(source, p.opts["max_sequences"])
@@ -18,9 +18,9 @@ rows = []
 progress = runtime.Progress(len(p.ckpts), log, "checkpoints")
 for c in p.ckpts:
     with runtime.span("load"):
-        model = evaluate.load_model(c["path"], c["revision"], device=device,
+        model = models.load_model(c["path"], c["revision"], device=device,
                                     trust_remote_code=p.spec["trust_remote_code"])
-        tok = evaluate.load_tokenizer(c["path"], c["revision"], p.spec["tokenizer_use_fast"],
+        tok = models.load_tokenizer(c["path"], c["revision"], p.spec["tokenizer_use_fast"],
                                       p.spec["trust_remote_code"])
     loss = pretrain_loss.heldout_loss(model, tok, texts, p.opts["seq_len"], device=device)
     if manifest is not None:

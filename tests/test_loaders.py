@@ -256,16 +256,35 @@ def task_manager(offline, specs, tmp_path_factory):
     return TaskManager(include_path=paths, include_defaults=True)
 
 
-def pool(specs, task_manager, name, limit=100_000, seed=0):
+FORMAT_KEYS = ("target_delimiter", "fewshot_delimiter", "description")
+
+
+def pool(specs, task_manager, name, limit=100_000, seed=0, keep_format=False):
+    """The task's finetuning pool; its content only unless keep_format (every record also
+    carries the task's k-shot format: emergence.prompt)."""
     t = specs[name]
-    return tasks.lm_eval_pool(name, t["finetune_split"], limit, seed=seed, task_manager=task_manager)
+    recs = tasks.lm_eval_pool(name, t["finetune_split"], limit, seed=seed, task_manager=task_manager)
+    assert all(set(FORMAT_KEYS) <= set(r) for r in recs)
+    return recs if keep_format else [{k: v for k, v in r.items() if k not in FORMAT_KEYS} for r in recs]
 
 
 # ---------------------------------------------------------------- finetuning pools
 
 @pytest.fixture(scope="module")
-def mmlu_pool(specs, task_manager):
-    return pool(specs, task_manager, "mmlu")  # 57 subtasks: ~5 s, so once
+def mmlu_pool_raw(specs, task_manager):
+    return pool(specs, task_manager, "mmlu", keep_format=True)  # 57 subtasks: ~5 s, so once
+
+
+@pytest.fixture(scope="module")
+def mmlu_pool(mmlu_pool_raw):
+    return [{k: v for k, v in r.items() if k not in FORMAT_KEYS} for r in mmlu_pool_raw]
+
+
+def test_mmlu_pool_carries_each_subjects_prompt_format(mmlu_pool_raw):
+    first = mmlu_pool_raw[0]
+    assert first["description"] == "The following are multiple choice questions (with answers) about abstract algebra.\n\n"
+    assert (first["target_delimiter"], first["fewshot_delimiter"]) == (" ", "\n\n")
+    assert len({r["description"] for r in mmlu_pool_raw}) == 57
 
 
 def test_mmlu_pool_is_the_validation_split_of_every_subject(specs, mmlu_pool):

@@ -7,14 +7,14 @@ before any job runs in one line naming the field.
 """
 from __future__ import annotations
 
-import functools
 import os
 
 import yaml
 
 from emergence import plan
+from emergence import tasks as tasks_mod
+from emergence.repo import REPO, resolve  # noqa: F401  (REPO: the scripts' import point)
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 class ConfigError(ValueError):
@@ -34,11 +34,6 @@ def canonical(x):
     return x
 
 
-def resolve(path: str) -> str:
-    """A config path as given (relative to the working directory), else relative to the repo."""
-    if os.path.isabs(path) or os.path.exists(path):
-        return path
-    return os.path.join(REPO, path) if os.path.exists(os.path.join(REPO, path)) else path
 
 
 def claim_results(out_dir: str, configfiles) -> str | None:
@@ -56,30 +51,6 @@ def claim_results(out_dir: str, configfiles) -> str | None:
     with open(claim, "w") as f:
         f.write(src + "\n")
     return None
-
-
-@functools.lru_cache(maxsize=1)
-def lm_eval_task_names() -> frozenset:
-    """Task, group and tag names of lm-eval's built-in YAMLs, by a text scan (TaskManager's
-    full index costs 6-12 s; this check runs on every Snakemake start). Scanned once per
-    process (~0.4 s), not once per lm-eval task of the config."""
-    import glob
-    import re
-
-    try:
-        import lm_eval
-    except ImportError:
-        return frozenset()
-    root = os.path.join(os.path.dirname(lm_eval.__file__), "tasks")
-    names = set()
-    pat = re.compile(r"^(?:task|group|tag):\s*['\"]?([\w.\-]+)", re.M)
-    for path in glob.glob(os.path.join(root, "**", "*.yaml"), recursive=True):
-        with open(path, errors="ignore") as f:
-            names.update(pat.findall(f.read()))
-        names.add(os.path.splitext(os.path.basename(path))[0])
-    return frozenset(names)
-
-
 
 
 def load_schema(path: str | None = None) -> dict:
@@ -160,10 +131,8 @@ def check(config: dict) -> list[str]:
             if not os.path.isfile(resolve(path)):
                 out.append(f"field 'tasks.{i}.files.{split}': no file {path}")
                 continue
-            from .tasks import validate_records  # a malformed record fails here, before any job
-
-            try:
-                validate_records(resolve(path), "multiple_choice" in t.get("template", ""))
+            try:  # a malformed record fails here, before any job
+                tasks_mod.validate_records(resolve(path), "multiple_choice" in t.get("template", ""))
             except ValueError as e:
                 out.append(f"field 'tasks.{i}.files.{split}': {e}")
         tpl = os.path.join(REPO, "tasks", t.get("template", ""))
@@ -173,7 +142,7 @@ def check(config: dict) -> list[str]:
             out.append(f"field 'tasks.{i}.dataset': only for lm_eval tasks (a {t['source']} task reads its own files)")
         if t["source"] == "lm_eval" and t.get("include_path") and not os.path.isdir(resolve(t["include_path"])):
             out.append(f"field 'tasks.{i}.include_path': no folder {t['include_path']}")
-        elif t["source"] == "lm_eval" and not t.get("include_path") and t["name"] not in lm_eval_task_names():
+        elif t["source"] == "lm_eval" and not t.get("include_path") and t["name"] not in tasks_mod.lm_eval_task_names():
             out.append(f"field 'tasks.{i}.name': lm-eval has no task or group {t['name']!r}")
     for s in config["series"]:
         for size, spec in s["sizes"].items():

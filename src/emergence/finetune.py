@@ -88,15 +88,14 @@ def finetune(base_path: str, subset: list[dict], out_dir: str, hp: dict, seed: i
     """Finetune one model on `subset` and save it (adapter or full weights) to out_dir.
     fmt: the task's PromptFormat (records may carry their own; emergence.prompt)."""
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM
+
+    from emergence.models import load_tokenizer
 
     hp = {**DEFAULTS, **hp, "lora": {**DEFAULTS["lora"], **hp.get("lora", {})}}
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    tok = AutoTokenizer.from_pretrained(base_path, revision=revision, use_fast=tokenizer_use_fast,
-                                        trust_remote_code=trust_remote_code)
-    if tok.pad_token is None:
-        tok.pad_token = tok.eos_token
+    tok = load_tokenizer(base_path, revision, tokenizer_use_fast, trust_remote_code=trust_remote_code)
     model = AutoModelForCausalLM.from_pretrained(base_path, revision=revision,
                                                  trust_remote_code=trust_remote_code).to(device)
     if hp["gradient_checkpointing"]:

@@ -17,6 +17,7 @@ import re
 
 import numpy as np
 
+from .repo import resolve
 from .toy import Corpus, CorpusConfig
 
 GENERATORS = {}
@@ -190,7 +191,7 @@ def lm_eval_record(t, doc) -> dict:
             "fewshot_delimiter": fmt.fewshot_delimiter, "description": fmt.description}
 
 
-_NAMED = re.compile(r"^['\"]?(?:task|group)['\"]?:\s*['\"]?([\w.\-]+)['\"]?\s*(?:#.*)?$", re.M)
+_NAMED = re.compile(r"^['\"]?(?:task|group|tag)['\"]?:\s*['\"]?([\w.\-]+)['\"]?\s*(?:#.*)?$", re.M)
 
 
 def _yamls_naming(root: str) -> dict[str, list[str]]:
@@ -204,6 +205,21 @@ def _yamls_naming(root: str) -> dict[str, list[str]]:
 
 
 _builtin_yamls = functools.lru_cache(maxsize=1)(_yamls_naming)  # lm-eval's own tasks never change
+
+
+@functools.lru_cache(maxsize=1)
+def lm_eval_task_names() -> frozenset:
+    """Task, group and tag names of lm-eval's built-in YAMLs, by a text scan (TaskManager's
+    full index costs 6-12 s; the config check runs on every Snakemake start), plus each YAML's
+    file name. One scanner serves the check and the dataset overrides."""
+    try:
+        import lm_eval
+    except ImportError:
+        return frozenset()
+    root = os.path.join(os.path.dirname(lm_eval.__file__), "tasks")
+    files = {os.path.splitext(os.path.basename(p))[0] for ps in _builtin_yamls(root).values() for p in ps}
+    all_yaml = {os.path.splitext(os.path.basename(p))[0] for p in glob.glob(os.path.join(root, "**", "*.yaml"), recursive=True)}
+    return frozenset(_builtin_yamls(root)) | files | all_yaml
 
 
 def lm_eval_yaml(name: str, include_paths=()) -> str:
@@ -262,8 +278,6 @@ def lm_eval_include(spec: dict, work_dir: str) -> list[str]:
     """The include paths lm-eval needs for config task `spec`: its include_path, then, where
     the config sets `dataset`, a folder under work_dir with the override dataset_override
     writes (it has to outlive every TaskManager built from these paths)."""
-    from .config import resolve
-
     paths = [resolve(spec["include_path"])] if spec.get("include_path") else []
     if spec.get("dataset"):
         paths.append(dataset_override(spec["name"], spec["dataset"], os.path.join(work_dir, spec["name"]), paths))
