@@ -1,8 +1,6 @@
 # Config validation, derived names and input functions shared by the rule files.
 import gc
 import math
-import os
-import re
 
 # Internal, not public API: Snakemake has no public way to record an input function's
 # parameters once (see per_job). tests/test_resources.py fails loudly if these move.
@@ -130,15 +128,20 @@ def passuntil_ckpts(wildcards):
 
 @per_job
 def finetune_inputs(wildcards):
-    return {"manifest": job_manifests(finetune_ckpts(wildcards)),
-            "subsets": [LAYOUT.subsets(t) for t in FT_TASKS], "pools": [pool_file(t) for t in FT_TASKS]}
+    return {
+        "manifest": job_manifests(finetune_ckpts(wildcards)),
+        "subsets": [LAYOUT.subsets(t) for t in FT_TASKS],
+        "pools": [pool_file(t) for t in FT_TASKS],
+    }
 
 
 @per_job
 def evaluate_inputs(wildcards):
-    return {"manifest": job_manifests(CKPTS[c] for c in JOBS["evaluate"][wildcards.job]),
-            "tasks": [f for t in TASKS for f in task_files(t, f"{t}.yaml", "test.jsonl", "fewshot.jsonl")],
-            "finetuned": PLAN.finetuned_dirs(wildcards.job)}
+    return {
+        "manifest": job_manifests(CKPTS[c] for c in JOBS["evaluate"][wildcards.job]),
+        "tasks": [f for t in TASKS for f in task_files(t, f"{t}.yaml", "test.jsonl", "fewshot.jsonl")],
+        "finetuned": PLAN.finetuned_dirs(wildcards.job),
+    }
 
 
 @per_job

@@ -4,10 +4,10 @@ import pandas as pd
 from emergence import runtime
 
 log = runtime.setup(snakemake.log[0])
-from emergence import collect
+from emergence import collect, io
 runtime.begin_work()
 
 obs = collect.observations(pd.read_csv(snakemake.input.checkpoints),
                            [pd.read_csv(f) for f in snakemake.input.evals])
-runtime.atomic_write_csv(obs, snakemake.output[0])
+io.write_csv(obs, snakemake.output[0])
 log.info(f"{len(obs)} observations")

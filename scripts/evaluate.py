@@ -7,7 +7,7 @@ import pandas as pd
 from emergence import runtime
 
 log = runtime.setup(snakemake.log[0], snakemake.threads)
-from emergence import evaluate, layout, models, tasks
+from emergence import evaluate, io, layout, models, tasks
 
 p = snakemake.params
 runtime.preload(peft=any("finetuned" in c for c in p.ckpts))
@@ -54,4 +54,4 @@ for c in p.ckpts:
                          "subset_sample": r["subset_sample"], "num_fewshot": spec["num_fewshot"],
                          "metric": metric, "value": value, "stderr": se})
         progress.step(f"{c['ckpt']} {t} {name}: {values}")
-runtime.atomic_write_csv(pd.DataFrame(rows), snakemake.output.table)
+io.write_csv(pd.DataFrame(rows), snakemake.output.table)

@@ -4,7 +4,7 @@ import pandas as pd
 from emergence import runtime
 
 log = runtime.setup(snakemake.log[0])
-from emergence import fit
+from emergence import fit, io
 runtime.begin_work()
 
 p = snakemake.params
@@ -14,6 +14,6 @@ res = fit.fit_task(obs, p.task["name"], metric=o["metric"] or p.task["metric"], 
                    variant=o["variant"], chance=p.task.get("chance"), method=o["method"] or p.method,
                    mcmc=o["mcmc"], bootstrap=o["bootstrap"] if o["bootstrap"]["n"] else None, seed=p.seed,
                    **fit.config_options(o))
-fit.write_json(res, snakemake.output[0])
+io.write_json(res, snakemake.output[0])
 log.info(f"{p.task['name']}: status {res['status']}, E_mle {res['emergence_point_mle']}, "
          f"truth {res['ground_truth']}, error {res['error_nats']}, ess {res['ess']} ({res['reason']})")

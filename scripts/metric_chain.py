@@ -4,7 +4,7 @@ import pandas as pd
 from emergence import runtime
 
 log = runtime.setup(snakemake.log[0])
-from emergence import metric_chain
+from emergence import io, metric_chain
 runtime.begin_work()
 
 out = snakemake.output
@@ -13,6 +13,6 @@ chain = metric_chain.chain_from_eval_dirs(pd.read_csv(snakemake.input.checkpoint
 corr = metric_chain.correlations(chain)
 summary = metric_chain.summarise(corr)
 chain.to_csv(out.samples, index=False, float_format="%.6g", compression={"method": "gzip", "mtime": 0})
-runtime.atomic_write_csv(corr, out.correlations)
-runtime.atomic_write_csv(summary, out.summary)
+io.write_csv(corr, out.correlations)
+io.write_csv(summary, out.summary)
 log.info("\n" + summary.to_string())

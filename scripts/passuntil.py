@@ -7,7 +7,7 @@ import pandas as pd
 from emergence import runtime
 
 log = runtime.setup(snakemake.log[0], snakemake.threads)
-from emergence import evaluate, models, passuntil
+from emergence import evaluate, io, models, passuntil
 
 runtime.preload(peft=False)
 runtime.begin_work()
@@ -39,4 +39,4 @@ for c in p.ckpts:
     tables.append(out)
     log.info(f"{c['ckpt']}: mean PU {out['pu'].mean():.3g}, {int(out['censored'].sum())} censored")
     del model
-runtime.atomic_write_csv(pd.concat(tables, ignore_index=True), snakemake.output[0])
+io.write_csv(pd.concat(tables, ignore_index=True), snakemake.output[0])

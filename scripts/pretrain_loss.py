@@ -4,7 +4,7 @@ import pandas as pd
 from emergence import runtime
 
 log = runtime.setup(snakemake.log[0], snakemake.threads)
-from emergence import models, pretrain_loss
+from emergence import io, models, pretrain_loss
 
 runtime.preload(lm_eval=False, peft=False)
 runtime.begin_work()
@@ -33,4 +33,4 @@ for c in p.ckpts:
                  "flops": pretrain_loss.flops(params, tokens), "pretrain_loss": loss,
                  "path": c["path"], "revision": c["revision"]})
     progress.step(f"{c['ckpt']} loss {loss:.4f}")
-runtime.atomic_write_csv(pd.DataFrame(rows), snakemake.output[0])
+io.write_csv(pd.DataFrame(rows), snakemake.output[0])

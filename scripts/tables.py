@@ -6,7 +6,7 @@ import pandas as pd
 from emergence import runtime
 
 log = runtime.setup(snakemake.log[0])
-from emergence import fit, tables
+from emergence import fit, io, tables
 runtime.begin_work()
 
 p, out = snakemake.params, snakemake.output
@@ -24,12 +24,10 @@ for task in p.tasks:
     log.info(f"{task['name']}: Tables 2, 3 and the ablations done")
 frames = {k: pd.concat(v, ignore_index=True) for k, v in parts.items()}
 pred = tables.predictions_table(fits)
-runtime.atomic_write_csv(pred, out.predictions)
-runtime.atomic_write_csv(frames["holdout"], out.holdout)
-runtime.atomic_write_csv(frames["uncertainty"], out.uncertainty)
-runtime.atomic_write_csv(frames["functional_form"], out.functional_form)
-runtime.atomic_write_csv(frames["d0_sweep"], out.d0_sweep)
-with open(out.predictions_md, "w") as f:
-    f.write(tables.to_markdown(pred))
-with open(out.holdout_md, "w") as f:
-    f.write(tables.to_markdown(frames["holdout"]))
+io.write_csv(pred, out.predictions)
+io.write_csv(frames["holdout"], out.holdout)
+io.write_csv(frames["uncertainty"], out.uncertainty)
+io.write_csv(frames["functional_form"], out.functional_form)
+io.write_csv(frames["d0_sweep"], out.d0_sweep)
+io.write_text(tables.to_markdown(pred), out.predictions_md)
+io.write_text(tables.to_markdown(frames["holdout"]), out.holdout_md)

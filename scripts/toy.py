@@ -4,7 +4,7 @@ import pandas as pd
 from emergence import runtime
 
 log = runtime.setup(snakemake.log[0], snakemake.threads)
-from emergence import toy
+from emergence import io, toy
 
 runtime.preload(lm_eval=False, peft=False)
 runtime.begin_work()
@@ -15,4 +15,4 @@ tc = toy.TrainConfig(**train, seed=p.seed)
 tc.save_steps = list(range(every, tc.steps + 1, every))
 records = toy.pretrain(toy.CorpusConfig(**p.corpus), toy.ModelConfig(**p.model), tc,
                        snakemake.output.ckpts, log=log.info)
-runtime.atomic_write_csv(pd.DataFrame(records), snakemake.output.manifest)
+io.write_csv(pd.DataFrame(records), snakemake.output.manifest)

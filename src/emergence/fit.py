@@ -11,34 +11,17 @@ emergence.priors), three views of the uncertainty and a status (emergence.uncert
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import sys
-import tempfile
 
 import numpy as np
 import pandas as pd
 
 from emergence import law, priors as priors_mod, selection as selection_mod, uncertainty
+from emergence.io import json_safe, write_json  # noqa: F401  (write_json: the CLI's writer)
 from emergence.observations import (InputError, check_chance, check_obs, ckpt_ids, default_method,  # noqa: F401
                                     read_obs, simulate_obs, task_frame)
-
-
-def _nums(x):
-    """JSON-safe and stable: floats rounded to 6 decimals, NaN/inf -> None."""
-    if isinstance(x, dict):
-        return {str(k): _nums(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_nums(v) for v in x]
-    if isinstance(x, (bool, np.bool_)):
-        return bool(x)
-    if isinstance(x, (int, np.integer)):
-        return int(x)
-    if isinstance(x, (float, np.floating)):
-        x = float(x)
-        return round(x, 6) + 0.0 if math.isfinite(x) else None  # + 0.0 turns -0.0 into 0.0
-    return x
 
 
 FAIL_NATS = 0.1  # an MLE error above this is a failed prediction (SPEC section 1)
@@ -160,7 +143,7 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
         out["loglik"] = r["loglik"]
     if reason is not None:
         out["reason"] = reason
-        return _nums(out)
+        return json_safe(out)
 
     e0, truth = r["e0"], out["ground_truth"]
     views = {}
@@ -196,7 +179,7 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
     word, reasons = uncertainty.verdict(e0, views, pri, boot_fail=boot_fail, **verdict)
     if word == "unidentifiable":
         out["reason"] = "; ".join(reasons)
-        return _nums(out)
+        return json_safe(out)
     out["emergence_point_mle"] = e0
     if truth is not None:
         out["error_nats"] = abs(e0 - truth)
@@ -207,23 +190,8 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
     else:
         out["status"] = "ok" if truth is not None else "forecast"
         out["reason"] = None if truth is not None else f"prediction only: {out['ground_truth_reason']}"
-    return _nums(out)
+    return json_safe(out)
 
-
-
-def write_json(obj, path):
-    """Atomic (temp file + rename) and stable (sorted keys, rounded floats)."""
-    text = json.dumps(_nums(obj), sort_keys=True, indent=2, allow_nan=False) + "\n"
-    d = os.path.dirname(os.path.abspath(path))
-    os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp.", suffix=".json")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 class _Parser(argparse.ArgumentParser):

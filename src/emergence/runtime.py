@@ -118,11 +118,3 @@ class Progress:
             eta = el / self.done * (self.total - self.done)
             self.log.info(f"{self.what} {self.done}/{self.total} elapsed {el:.0f}s eta {eta:.0f}s {note}")
             self.last = now
-
-
-def atomic_write_csv(df, path: str) -> None:
-    """Write a table so that a killed job never leaves a complete-looking partial file."""
-    tmp = f"{path}.tmp{os.getpid()}"
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    df.to_csv(tmp, index=False, float_format="%.10g", lineterminator="\n")
-    os.replace(tmp, path)
