@@ -16,6 +16,6 @@ rule fit:
         task=task_spec,
         opts=config["fit"],
         seed=config["seed"],
-        method=next(iter(FT["methods"])) if FT else None,
+        method=PLAN.fit_method,
     script:
         "../scripts/fit.py"

@@ -23,7 +23,7 @@ rule tables:
     params:
         tasks=[TASKS[t] for t in FT_TASKS],
         opts=config["fit"],
-        method=next(iter(FT["methods"])) if FT else None,
+        method=PLAN.fit_method,
         seed=config["seed"],
     script:
         "../scripts/tables.py"

@@ -11,7 +11,7 @@ p = snakemake.params
 o = p.opts
 obs = pd.read_csv(snakemake.input[0])
 res = fit.fit_task(obs, p.task["name"], metric=o["metric"] or p.task["metric"], d0=o["d0"],
-                   variant=o["variant"], chance=p.task.get("chance"), method=o["method"] or p.method,
+                   variant=o["variant"], chance=p.task.get("chance"), method=p.method,
                    mcmc=o["mcmc"], bootstrap=o["bootstrap"] if o["bootstrap"]["n"] else None, seed=p.seed,
                    **fit.config_options(o))
 io.write_json(res, snakemake.output[0])

@@ -16,7 +16,7 @@ fits = [json.load(open(f)) for f in snakemake.input.fits]
 parts = {"holdout": [], "uncertainty": [], "functional_form": [], "d0_sweep": []}
 for task in p.tasks:
     kw = dict(task=task["name"], metric=o["metric"] or task["metric"], chance=task.get("chance"),
-              method=o["method"] or p.method, seed=p.seed, d0=o["d0"], variant=o["variant"], **fit.config_options(o))
+              method=p.method, seed=p.seed, d0=o["d0"], variant=o["variant"], **fit.config_options(o))
     # d0 is swept in the D0 table: the sweep sets it per row
     for name, df in tables.paper_tables(obs, mcmc=o["mcmc"], bootstrap={"n": max(o["bootstrap"]["n"], 10)},
                                         d0_multiples=o["d0_multiples"], processes=snakemake.threads, **kw).items():

@@ -138,6 +138,7 @@ CASES = {
     "fit width 0": (put(("fit", "max_interval_width"), 0), "fit.max_interval_width"),
     "fit old bounds key": (put(("fit", "bounds"), {"C": [0, 1]}), "fit"),
     "fit bootstrap huge": (put(("fit", "bootstrap", "n"), 10**9), "fit.bootstrap.n"),
+    "fit method unknown": (put(("fit", "method"), "prefix"), "fit.method"),
     # tasks
     "task shots -1": (put(("tasks", 0, "num_fewshot"), -1), "tasks.0.num_fewshot"),
     "task chance 2": (put(("tasks", 0, "chance"), 2), "tasks.0.chance"),

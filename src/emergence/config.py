@@ -186,6 +186,9 @@ def check(config: dict) -> list[str]:
             if r.get("min_steps", 1) > r.get("max_steps", 10**7):
                 out.append(f"field 'finetune.methods.{name}.min_steps': {r['min_steps']} exceeds max_steps = "
                            f"{r['max_steps']}")
+        fm = (config.get("fit") or {}).get("method")
+        if fm and fm not in plan.recipes(config):
+            out.append(f"field 'fit.method': unknown recipe {fm!r} (finetune recipes: {sorted(plan.recipes(config))})")
         cmp = ft.get("compare")
         if cmp and cmp["data_amount"] not in ft["data_amounts"]:
             out.append(f"field 'finetune.compare.data_amount': {cmp['data_amount']} is not one of finetune.data_amounts")

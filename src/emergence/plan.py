@@ -68,6 +68,9 @@ class Plan:
         self.ft_tasks = self.ft["tasks"] if self.ft else []
         self.ft_grid = finetune_grid(config)  # the same runs for every grid checkpoint
         self.recipes = recipes(config)
+        # the recipe the law is fitted to: fit.method, else the grid's first (one place decides)
+        fit_method = (config.get("fit") or {}).get("method")
+        self.fit_method = fit_method or (next(iter(self.ft["methods"])) if self.ft else None)
         # multiple-choice tasks have per-choice log-likelihoods: the metric chain runs on them
         self.mc_tasks = [t for t, s in self.tasks.items() if "multiple_choice" in s.get("template", "")]
 
