@@ -37,7 +37,7 @@ for c in p.ckpts:
             adapter = os.path.join(c["finetuned"], name)
         del model  # one model in memory at a time (on a GPU, the next one may need the room)
         with runtime.span("load"):
-            if m != "fewshot" and p.methods[m]["method"] == "full":  # full finetuning saved whole weights
+            if m != "fewshot" and p.methods[m]["kind"] == "full":  # full finetuning saved whole weights
                 model = models.load_model(adapter, device=device)
             else:
                 model = models.load_model(c["path"], c["revision"], adapter=adapter, device=device,

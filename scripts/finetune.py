@@ -5,7 +5,7 @@ import os
 from emergence import runtime
 
 log = runtime.setup(snakemake.log[0], snakemake.threads)
-from emergence import config, finetune, layout, models, prompt, subsets, tasks
+from emergence import config, finetune, layout, models, prompt, recipe, subsets, tasks
 
 runtime.preload(lm_eval=False)
 runtime.begin_work()
@@ -20,9 +20,9 @@ for c in p.ckpts:
     for r in p.runs:
         t, m, d, s = r["task"], r["method"], r["data_amount"], r["subset_sample"]
         subset = [pools[t][i] for i in draws[t][str(d)][str(s)]]
-        hp = {**p.methods[m], "num_fewshot": p.tasks[t]["num_fewshot"]}
+        rcp = recipe.Recipe.from_config(p.methods[m], f"finetune.methods.{m}")
         out = os.path.join(snakemake.output[0], c["ckpt"], layout.run_dir(t, m, d, s))
-        info = finetune.finetune(c["path"], subset, out, hp, subsets.stable_seed(p.seed, t, m, d, s),
+        info = finetune.finetune(c["path"], subset, out, rcp, p.tasks[t]["num_fewshot"], subsets.stable_seed(p.seed, t, m, d, s),
                                  revision=c["revision"], device=device, log=log.info,
                                  trust_remote_code=c["trust_remote_code"], tokenizer_use_fast=c["tokenizer_use_fast"],
                                  fmt=fmts[t])

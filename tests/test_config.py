@@ -55,7 +55,7 @@ BAD = [
     ("step not in the series", ("finetune", "steps"), [20, 50], "finetune.steps"),
     ("D larger than the pool", ("finetune", "data_amounts"), [2, 1000], "finetune.data_amounts"),
     ("missing template file", ("tasks", 0, "template"), "nope.yaml", "tasks.0.template"),
-    ("unknown method", ("finetune", "methods", "lora", "method"), "prefix", "finetune.methods.lora.method"),
+    ("unknown recipe kind", ("finetune", "methods", "lora", "kind"), "prefix", "finetune.methods.lora.kind"),
     ("unknown variant", ("fit", "variant"), "cubic", "fit.variant"),
 ]
 

@@ -59,7 +59,7 @@ def add_recipe(name, recipe, where=("finetune", "methods")):
 
 
 def recipe(**kw):
-    return add_recipe("lora", {"method": "lora", **kw})
+    return add_recipe("lora", {"kind": "lora", **kw})
 
 
 CASES = {
@@ -78,9 +78,9 @@ CASES = {
     "size with slash": (rename_size("x/y"), "series.0.sizes"),
     "task name ..": (put(("tasks", 0, "name"), ".."), "tasks.0.name"),
     "task name with slash": (put(("tasks", 0, "name"), "x/y"), "tasks.0.name"),
-    "recipe name ..": (add_recipe("..", {"method": "lora"}), "finetune.methods"),
-    "recipe name with slash": (add_recipe("a/b", {"method": "lora"}), "finetune.methods"),
-    "compare recipe name ..": (add_recipe("..", {"method": "full"}, ("finetune", "compare", "methods")),
+    "recipe name ..": (add_recipe("..", {"kind": "lora"}), "finetune.methods"),
+    "recipe name with slash": (add_recipe("a/b", {"kind": "lora"}), "finetune.methods"),
+    "compare recipe name ..": (add_recipe("..", {"kind": "full"}, ("finetune", "compare", "methods")),
                                "finetune.compare.methods"),
     # recipes: typed and closed
     "recipe learning_rate": (recipe(learning_rate=0.1), "learning_rate"),
@@ -94,7 +94,8 @@ CASES = {
     "recipe min > max steps": (recipe(min_steps=50, max_steps=10), "finetune.methods.lora.min_steps"),
     "recipe checkpointing text": (recipe(gradient_checkpointing="yes"),
                                   "finetune.methods.lora.gradient_checkpointing"),
-    "recipe method prefix": (recipe(method="prefix"), "finetune.methods.lora.method"),
+    "recipe kind prefix": (recipe(kind="prefix"), "finetune.methods.lora.kind"),
+    "recipe old method key": (add_recipe("lora", {"method": "lora"}), "finetune.methods.lora"),
     "recipe sets the prompt": (recipe(target_delimiter=" "), "target_delimiter"),
     "recipe sets N": (recipe(num_fewshot=5), "num_fewshot"),
     # seeds torch and numpy take

@@ -12,28 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import time
 
 import numpy as np
 
-DEFAULTS = {
-    "method": "lora",
-    "lora": {"r": 8, "alpha": 16, "dropout": 0.0, "target_modules": None},
-    "lr": 3e-3,
-    "batch_size": 16,
-    "epochs": 8,
-    "min_steps": 10,
-    "max_steps": 150,
-    "weight_decay": 0.0,
-    "gradient_checkpointing": False,  # trade compute for memory on large models
-    "num_fewshot": 2,  # the scripts set the task's own N
-}
+from emergence.recipe import Recipe
 
-
-def n_steps(d: int, hp: dict) -> int:
-    return int(min(hp["max_steps"], max(hp["min_steps"], math.ceil(hp["epochs"] * d / hp["batch_size"]))))
 
 
 def encode_examples(tok, examples: list[dict], fmt):
@@ -51,15 +36,15 @@ def encode_examples(tok, examples: list[dict], fmt):
     return enc, parts
 
 
-def make_batch(tok, subset: list[dict], rng, hp: dict, encoded):
-    """A batch of k-shot sequences (k = the task's num_fewshot demonstrations, then a query),
+def make_batch(tok, rng, num_fewshot: int, batch_size: int, encoded):
+    """A batch of k-shot sequences (the task's num_fewshot demonstrations, then a query),
     each in the query's format, loss on the answers only."""
     import torch
 
     enc, parts = encoded
-    k = hp["num_fewshot"] + 1
+    k = num_fewshot + 1
     seqs = []
-    for _ in range(hp["batch_size"]):
+    for _ in range(batch_size):
         # with replacement when the subset is smaller than one k-shot sequence
         idx = rng.choice(len(enc), k, replace=len(enc) < k)
         delim, desc = parts[enc[idx[-1]][2]]
@@ -82,45 +67,45 @@ def make_batch(tok, subset: list[dict], rng, hp: dict, encoded):
     return x, y, m
 
 
-def finetune(base_path: str, subset: list[dict], out_dir: str, hp: dict, seed: int,
+def finetune(base_path: str, subset: list[dict], out_dir: str, recipe: Recipe, num_fewshot: int, seed: int,
              revision: str | None = None, device: str = "cpu", log=print,
              trust_remote_code: bool = False, tokenizer_use_fast: bool = True, fmt=None) -> dict:
-    """Finetune one model on `subset` and save it (adapter or full weights) to out_dir.
-    fmt: the task's PromptFormat (records may carry their own; emergence.prompt)."""
+    """Finetune one model on `subset` with `recipe` and save it (adapter or full weights) to
+    out_dir, training on num_fewshot-shot sequences in the task's format `fmt` (a
+    PromptFormat; lm-eval pool records carry their own; emergence.prompt)."""
     import torch
     from transformers import AutoModelForCausalLM
 
     from emergence.models import load_tokenizer
 
-    hp = {**DEFAULTS, **hp, "lora": {**DEFAULTS["lora"], **hp.get("lora", {})}}
+    r = recipe
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     tok = load_tokenizer(base_path, revision, tokenizer_use_fast, trust_remote_code=trust_remote_code)
     model = AutoModelForCausalLM.from_pretrained(base_path, revision=revision,
                                                  trust_remote_code=trust_remote_code).to(device)
-    if hp["gradient_checkpointing"]:
+    if r.gradient_checkpointing:
         model.gradient_checkpointing_enable()
         model.config.use_cache = False
         model.enable_input_require_grads()  # frozen embeddings (LoRA) would cut the graph
     # bf16 autocast on GPUs that support it; weights and optimizer state stay fp32
     amp = torch.autocast("cuda", dtype=torch.bfloat16) if device.startswith("cuda") and torch.cuda.is_bf16_supported() \
         else contextlib.nullcontext()
-    if hp["method"] == "lora":
+    if r.kind == "lora":
         from peft import LoraConfig, get_peft_model
 
-        lc = hp["lora"]
-        model = get_peft_model(model, LoraConfig(r=lc["r"], lora_alpha=lc["alpha"], lora_dropout=lc["dropout"],
-                                                 target_modules=lc["target_modules"], task_type="CAUSAL_LM"))
-    elif hp["method"] != "full":
-        raise ValueError(f"finetune method must be 'lora' or 'full', got {hp['method']!r}")
+        lc = r.lora
+        model = get_peft_model(model, LoraConfig(
+            r=lc.r, lora_alpha=lc.alpha, lora_dropout=lc.dropout, task_type="CAUSAL_LM",
+            target_modules=list(lc.target_modules) if lc.target_modules is not None else None))
     params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=hp["lr"], weight_decay=hp["weight_decay"])
-    steps = n_steps(len(subset), hp)
+    opt = torch.optim.AdamW(params, lr=r.lr, weight_decay=r.weight_decay)
+    steps = r.n_steps(len(subset))
     model.train()
     t0, losses = time.time(), []
     encoded = encode_examples(tok, subset, fmt)
     for _ in range(steps):
-        x, y, m = make_batch(tok, subset, rng, hp, encoded)
+        x, y, m = make_batch(tok, rng, num_fewshot, r.batch_size, encoded)
         with amp:
             loss = model(input_ids=x.to(device), attention_mask=m.to(device), labels=y.to(device)).loss
         opt.zero_grad(set_to_none=True)
@@ -129,11 +114,11 @@ def finetune(base_path: str, subset: list[dict], out_dir: str, hp: dict, seed: i
         opt.step()
         losses.append(loss.item())
     model.save_pretrained(out_dir)
-    if hp["method"] == "full":
+    if r.kind == "full":
         tok.save_pretrained(out_dir)
-    info = {"base": base_path, "revision": revision, "method": hp["method"], "data_amount": len(subset),
+    info = {"base": base_path, "revision": revision, "kind": r.kind, "data_amount": len(subset),
             "steps": steps, "final_loss": float(np.mean(losses[-5:])), "seconds": time.time() - t0,
-            "hparams": hp, "seed": seed}
+            "recipe": r.as_dict(), "num_fewshot": num_fewshot, "seed": seed}
     with open(os.path.join(out_dir, "finetune_info.json"), "w") as f:
         json.dump(info, f, indent=1, sort_keys=True)
     return info
