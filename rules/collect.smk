@@ -3,10 +3,10 @@
 
 rule collect:
     input:
-        checkpoints=f"{OUT}/checkpoints.csv",
+        checkpoints=LAYOUT.checkpoints(),
         evals=evaluate_tables,
     output:
-        f"{OUT}/observations.csv",
+        LAYOUT.observations(),
     log:
         f"{OUT}/logs/collect.log",
     benchmark:

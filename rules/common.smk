@@ -1,4 +1,5 @@
-# Config validation, derived names and input functions shared by the rule files.
+# Config validation, the job plan (emergence.plan) and the layout of results (emergence.layout),
+# and the one-line input adapters that ask them.
 import gc
 import math
 

@@ -7,8 +7,8 @@ rule evaluate:
     input:
         unpack(evaluate_inputs),
     output:
-        runs=directory(f"{OUT}/evaluate/{{job}}"),
-        table=f"{OUT}/evaluate/{{job}}.csv",
+        runs=directory(LAYOUT.evaluate_job("{job}")),
+        table=LAYOUT.evaluate_table("{job}"),
     log:
         f"{OUT}/logs/evaluate/{{job}}.log",
     benchmark:
@@ -21,7 +21,7 @@ rule evaluate:
         ckpts=eval_ckpts,
         tasks=TASKS,
         methods=PLAN.recipes,
-        include_path=f"{OUT}/tasks",
+        include_path=LAYOUT.tasks_dir(),
         opts=config["evaluate"],
     script:
         "../scripts/evaluate.py"

@@ -5,12 +5,12 @@ FIGURES = ["fig3", "fig4", "fig5", "fig6", "fig7", "fig10", "fig12", "fig13"]
 
 rule figures:
     input:
-        observations=f"{OUT}/observations.csv",
-        checkpoints=f"{OUT}/checkpoints.csv",
-        fit=f"{OUT}/fits/{{task}}.json",
-        holdout=f"{OUT}/tables/holdout_ablation.csv",
-        functional_form=f"{OUT}/tables/functional_form.csv",
-        d0_sweep=f"{OUT}/tables/d0_sweep.csv",
+        observations=LAYOUT.observations(),
+        checkpoints=LAYOUT.checkpoints(),
+        fit=LAYOUT.fit("{task}"),
+        holdout=LAYOUT.table("holdout_ablation"),
+        functional_form=LAYOUT.table("functional_form"),
+        d0_sweep=LAYOUT.table("d0_sweep"),
     output:
         **{
             f: report(
@@ -37,13 +37,13 @@ rule figures:
 
 rule report_tables:
     input:
-        holdout=f"{OUT}/tables/holdout_ablation.csv",
-        uncertainty=f"{OUT}/tables/uncertainty.csv",
-        predictions=f"{OUT}/tables/predictions.csv",
+        holdout=LAYOUT.table("holdout_ablation"),
+        uncertainty=LAYOUT.table("uncertainty"),
+        predictions=LAYOUT.table("predictions"),
     output:
-        holdout=report(f"{OUT}/tables/holdout_ablation.html", caption="../report/table2.rst", category="Tables"),
-        uncertainty=report(f"{OUT}/tables/uncertainty.html", caption="../report/table3.rst", category="Tables"),
-        predictions=report(f"{OUT}/tables/predictions.html", caption="../report/predictions.rst", category="Tables"),
+        holdout=report(LAYOUT.table("holdout_ablation", "html"), caption="../report/table2.rst", category="Tables"),
+        uncertainty=report(LAYOUT.table("uncertainty", "html"), caption="../report/table3.rst", category="Tables"),
+        predictions=report(LAYOUT.table("predictions", "html"), caption="../report/predictions.rst", category="Tables"),
     log:
         f"{OUT}/logs/report_tables.log",
     localrule: True
@@ -57,24 +57,24 @@ rule all_figures:
     input:
         expand(f"{OUT}/figures/{{task}}/{{fig}}.png", task=FT_TASKS, fig=FIGURES),
         rules.report_tables.output if FT_TASKS else [],
-        expand(f"{OUT}/figures/{{task}}/metric_chain.png", task=MC_TASKS),
-        [f"{OUT}/figures/{PU['task']}/passuntil.png"] if PU else [],
+        expand(LAYOUT.figure("{task}", "metric_chain"), task=MC_TASKS),
+        [LAYOUT.figure(PU["task"], "passuntil")] if PU else [],
     localrule: True
 
 
 rule figures_metric_chain:
     input:
-        samples=f"{OUT}/tables/metric_chain_{{task}}.csv.gz",
-        correlations=f"{OUT}/tables/metric_chain_correlations_{{task}}.csv",
+        samples=LAYOUT.table("metric_chain_{task}", "csv.gz"),
+        correlations=LAYOUT.table("metric_chain_correlations_{task}"),
     output:
         correlations=report(
-            f"{OUT}/figures/{{task}}/metric_chain.png",
+            LAYOUT.figure("{task}", "metric_chain"),
             caption="../report/metric_chain.rst",
             category="Metric chain",
             subcategory="{task}",
         ),
         mass=report(
-            f"{OUT}/figures/{{task}}/metric_chain_mass.png",
+            LAYOUT.figure("{task}", "metric_chain_mass"),
             caption="../report/metric_chain_mass.rst",
             category="Metric chain",
             subcategory="{task}",
@@ -91,11 +91,11 @@ rule figures_metric_chain:
 
 rule figures_passuntil:
     input:
-        table=f"{OUT}/tables/passuntil_{{task}}.csv",
-        fit=f"{OUT}/passuntil/fit_{{task}}.json",
+        table=LAYOUT.table("passuntil_{task}"),
+        fit=LAYOUT.passuntil_fit("{task}"),
     output:
         report(
-            f"{OUT}/figures/{{task}}/passuntil.png",
+            LAYOUT.figure("{task}", "passuntil"),
             caption="../report/passuntil.rst",
             category="PassUntil",
             subcategory="{task}",

@@ -7,7 +7,7 @@ rule finetune:
     input:
         unpack(finetune_inputs),
     output:
-        directory(f"{OUT}/finetune/{{job}}"),
+        directory(LAYOUT.finetune_job("{job}")),
     log:
         f"{OUT}/logs/finetune/{{job}}.log",
     benchmark:

@@ -3,9 +3,9 @@
 
 rule fit:
     input:
-        f"{OUT}/observations.csv",
+        LAYOUT.observations(),
     output:
-        f"{OUT}/fits/{{task}}.json",
+        LAYOUT.fit("{task}"),
     log:
         f"{OUT}/logs/fit/{{task}}.log",
     benchmark:

@@ -5,12 +5,12 @@
 
 rule metric_chain:
     input:
-        checkpoints=f"{OUT}/checkpoints.csv",
+        checkpoints=LAYOUT.checkpoints(),
         evals=evaluate_tables,
     output:
-        samples=f"{OUT}/tables/metric_chain_{{task}}.csv.gz",
-        correlations=f"{OUT}/tables/metric_chain_correlations_{{task}}.csv",
-        summary=f"{OUT}/tables/metric_chain_summary_{{task}}.csv",
+        samples=LAYOUT.table("metric_chain_{task}", "csv.gz"),
+        correlations=LAYOUT.table("metric_chain_correlations_{task}"),
+        summary=LAYOUT.table("metric_chain_summary_{task}"),
     log:
         f"{OUT}/logs/metric_chain/{{task}}.log",
     benchmark:

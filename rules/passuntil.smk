@@ -7,7 +7,7 @@ rule passuntil:
     input:
         unpack(passuntil_inputs),
     output:
-        f"{OUT}/passuntil/runs/{{job}}.csv",
+        LAYOUT.passuntil_runs("{job}"),
     log:
         f"{OUT}/logs/passuntil/{{job}}.log",
     benchmark:
@@ -20,7 +20,7 @@ rule passuntil:
         ckpts=passuntil_ckpts,
         opts=PU,
         task=TASKS[PU["task"]] if PU else None,
-        include_path=f"{OUT}/tasks",
+        include_path=LAYOUT.tasks_dir(),
         seed=config["seed"],
         device=config["evaluate"]["device"],
         batch_size=config["evaluate"]["batch_size"],
@@ -31,10 +31,10 @@ rule passuntil:
 rule passuntil_fit:
     input:
         runs=passuntil_tables,
-        checkpoints=f"{OUT}/checkpoints.csv",
+        checkpoints=LAYOUT.checkpoints(),
     output:
-        fit=f"{OUT}/passuntil/fit_{{task}}.json",
-        table=f"{OUT}/tables/passuntil_{{task}}.csv",
+        fit=LAYOUT.passuntil_fit("{task}"),
+        table=LAYOUT.table("passuntil_{task}"),
     log:
         f"{OUT}/logs/passuntil_fit/{{task}}.log",
     benchmark:

@@ -5,7 +5,7 @@ rule pretrain_loss:
     input:
         unpack(pretrain_loss_inputs),
     output:
-        f"{OUT}/pretrain_loss/{{series}}/{{size}}.csv",
+        LAYOUT.pretrain_loss_table("{series}", "{size}"),
     log:
         f"{OUT}/logs/pretrain_loss/{{series}}-{{size}}.log",
     benchmark:
@@ -25,7 +25,7 @@ rule checkpoints:
     input:
         pretrain_loss_tables,
     output:
-        f"{OUT}/checkpoints.csv",
+        LAYOUT.checkpoints(),
     log:
         f"{OUT}/logs/checkpoints.log",
     localrule: True

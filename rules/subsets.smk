@@ -5,7 +5,7 @@ rule subsets:
     input:
         pool=subsets_pool,
     output:
-        f"{OUT}/subsets/{{task}}.json",
+        LAYOUT.subsets("{task}"),
     log:
         f"{OUT}/logs/subsets/{{task}}.log",
     benchmark:

@@ -4,16 +4,16 @@
 
 rule tables:
     input:
-        observations=f"{OUT}/observations.csv",
-        fits=expand(f"{OUT}/fits/{{task}}.json", task=FT_TASKS),
+        observations=LAYOUT.observations(),
+        fits=expand(LAYOUT.fit("{task}"), task=FT_TASKS),
     output:
-        predictions=f"{OUT}/tables/predictions.csv",
-        predictions_md=f"{OUT}/tables/predictions.md",
-        holdout=f"{OUT}/tables/holdout_ablation.csv",
-        holdout_md=f"{OUT}/tables/holdout_ablation.md",
-        uncertainty=f"{OUT}/tables/uncertainty.csv",
-        functional_form=f"{OUT}/tables/functional_form.csv",
-        d0_sweep=f"{OUT}/tables/d0_sweep.csv",
+        predictions=LAYOUT.table("predictions"),
+        predictions_md=LAYOUT.table("predictions", "md"),
+        holdout=LAYOUT.table("holdout_ablation"),
+        holdout_md=LAYOUT.table("holdout_ablation", "md"),
+        uncertainty=LAYOUT.table("uncertainty"),
+        functional_form=LAYOUT.table("functional_form"),
+        d0_sweep=LAYOUT.table("d0_sweep"),
     log:
         f"{OUT}/logs/tables.log",
     benchmark:

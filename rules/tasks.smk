@@ -3,10 +3,10 @@
 
 rule tasks:
     output:
-        yaml=f"{OUT}/tasks/{{task}}/{{task}}.yaml",
-        test=f"{OUT}/tasks/{{task}}/test.jsonl",
-        fewshot=f"{OUT}/tasks/{{task}}/fewshot.jsonl",
-        pool=f"{OUT}/tasks/{{task}}/pool.jsonl",
+        yaml=LAYOUT.task_file("{task}", "{task}.yaml"),
+        test=LAYOUT.task_file("{task}", "test.jsonl"),
+        fewshot=LAYOUT.task_file("{task}", "fewshot.jsonl"),
+        pool=LAYOUT.task_file("{task}", "pool.jsonl"),
     log:
         f"{OUT}/logs/tasks/{{task}}.log",
     benchmark:
@@ -27,7 +27,7 @@ rule tasks:
 # own documents and formatting; evaluation uses the task by name.
 rule task_pool:
     output:
-        f"{OUT}/tasks/{{task}}/train_pool.jsonl",
+        LAYOUT.task_file("{task}", "train_pool.jsonl"),
     log:
         f"{OUT}/logs/task_pool/{{task}}.log",
     benchmark:

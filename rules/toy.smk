@@ -3,7 +3,7 @@
 
 rule toy_corpus:
     output:
-        f"{OUT}/corpus/heldout.jsonl",
+        LAYOUT.heldout(),
     log:
         f"{OUT}/logs/toy_corpus.log",
     benchmark:
@@ -22,8 +22,8 @@ rule toy_corpus:
 # more of them in the config later never retrains (the params below omit the selection).
 rule toy:
     output:
-        ckpts=directory(f"{OUT}/series/{{series}}/{{size}}"),
-        manifest=f"{OUT}/series/{{series}}/{{size}}.csv",
+        ckpts=directory(LAYOUT.size_dir("{series}", "{size}")),
+        manifest=LAYOUT.size_manifest("{series}", "{size}"),
     log:
         f"{OUT}/logs/toy/{{series}}-{{size}}.log",
     benchmark:

@@ -22,6 +22,9 @@ class Layout:
     def size_manifest(self, series: str, size: str) -> str:
         return f"{self.out}/series/{series}/{size}.csv"
 
+    def size_dir(self, series: str, size: str) -> str:
+        return f"{self.out}/series/{series}/{size}"
+
     def toy_checkpoint(self, series: str, size: str, step: int) -> str:
         return os.path.join(self.out, "series", series, size, f"step{step}")
 
@@ -54,11 +57,17 @@ class Layout:
     def evaluate_table(self, job: str) -> str:
         return f"{self.out}/evaluate/{job}.csv"
 
+    def evaluate_job(self, job: str) -> str:
+        return f"{self.out}/evaluate/{job}"
+
     def evaluate_dir(self, job: str, ckpt: str) -> str:
-        return f"{self.out}/evaluate/{job}/{ckpt}"
+        return f"{self.evaluate_job(job)}/{ckpt}"
 
     def passuntil_runs(self, job: str) -> str:
         return f"{self.out}/passuntil/runs/{job}.csv"
+
+    def passuntil_fit(self, task: str) -> str:
+        return f"{self.out}/passuntil/fit_{task}.json"
 
     def fit(self, task: str) -> str:
         return f"{self.out}/fits/{task}.json"
