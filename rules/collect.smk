@@ -8,9 +8,9 @@ rule collect:
     output:
         LAYOUT.observations(),
     log:
-        f"{OUT}/logs/collect.log",
+        LAYOUT.log("collect"),
     benchmark:
-        f"{OUT}/benchmarks/collect.tsv"
+        LAYOUT.benchmark("collect")
     conda:
         "../envs/collect.yaml"
     script:

@@ -10,9 +10,9 @@ rule evaluate:
         runs=directory(LAYOUT.evaluate_job("{job}")),
         table=LAYOUT.evaluate_table("{job}"),
     log:
-        f"{OUT}/logs/evaluate/{{job}}.log",
+        LAYOUT.log("evaluate", "{job}"),
     benchmark:
-        f"{OUT}/benchmarks/evaluate/{{job}}.tsv"
+        LAYOUT.benchmark("evaluate", "{job}")
     conda:
         "../envs/evaluate.yaml"
     resources:

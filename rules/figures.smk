@@ -14,18 +14,18 @@ rule figures:
     output:
         **{
             f: report(
-                f"{OUT}/figures/{{task}}/{f}.png",
+                LAYOUT.figure("{task}", f),
                 caption=f"../report/{f}.rst",
                 category="Figures",
                 subcategory="{task}",
             )
             for f in FIGURES
         },
-        pdfs=expand(f"{OUT}/figures/{{{{task}}}}/{{fig}}.pdf", fig=FIGURES),
+        pdfs=expand(LAYOUT.figure("{{task}}", "{fig}", "pdf"), fig=FIGURES),
     log:
-        f"{OUT}/logs/figures/{{task}}.log",
+        LAYOUT.log("figures", "{task}"),
     benchmark:
-        f"{OUT}/benchmarks/figures/{{task}}.tsv"
+        LAYOUT.benchmark("figures", "{task}")
     conda:
         "../envs/figures.yaml"
     params:
@@ -45,7 +45,7 @@ rule report_tables:
         uncertainty=report(LAYOUT.table("uncertainty", "html"), caption="../report/table3.rst", category="Tables"),
         predictions=report(LAYOUT.table("predictions", "html"), caption="../report/predictions.rst", category="Tables"),
     log:
-        f"{OUT}/logs/report_tables.log",
+        LAYOUT.log("report_tables"),
     localrule: True
     conda:
         "../envs/figures.yaml"
@@ -55,7 +55,7 @@ rule report_tables:
 
 rule all_figures:
     input:
-        expand(f"{OUT}/figures/{{task}}/{{fig}}.png", task=FT_TASKS, fig=FIGURES),
+        expand(LAYOUT.figure("{task}", "{fig}"), task=FT_TASKS, fig=FIGURES),
         rules.report_tables.output if FT_TASKS else [],
         expand(LAYOUT.figure("{task}", "metric_chain"), task=MC_TASKS),
         [LAYOUT.figure(PU["task"], "passuntil")] if PU else [],
@@ -80,9 +80,9 @@ rule figures_metric_chain:
             subcategory="{task}",
         ),
     log:
-        f"{OUT}/logs/figures_metric_chain/{{task}}.log",
+        LAYOUT.log("figures_metric_chain", "{task}"),
     benchmark:
-        f"{OUT}/benchmarks/figures_metric_chain/{{task}}.tsv"
+        LAYOUT.benchmark("figures_metric_chain", "{task}")
     conda:
         "../envs/figures.yaml"
     script:
@@ -101,9 +101,9 @@ rule figures_passuntil:
             subcategory="{task}",
         ),
     log:
-        f"{OUT}/logs/figures_passuntil/{{task}}.log",
+        LAYOUT.log("figures_passuntil", "{task}"),
     benchmark:
-        f"{OUT}/benchmarks/figures_passuntil/{{task}}.tsv"
+        LAYOUT.benchmark("figures_passuntil", "{task}")
     conda:
         "../envs/figures.yaml"
     script:

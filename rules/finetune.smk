@@ -9,9 +9,9 @@ rule finetune:
     output:
         directory(LAYOUT.finetune_job("{job}")),
     log:
-        f"{OUT}/logs/finetune/{{job}}.log",
+        LAYOUT.log("finetune", "{job}"),
     benchmark:
-        f"{OUT}/benchmarks/finetune/{{job}}.tsv"
+        LAYOUT.benchmark("finetune", "{job}")
     conda:
         "../envs/finetune.yaml"
     resources:

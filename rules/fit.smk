@@ -7,9 +7,9 @@ rule fit:
     output:
         LAYOUT.fit("{task}"),
     log:
-        f"{OUT}/logs/fit/{{task}}.log",
+        LAYOUT.log("fit", "{task}"),
     benchmark:
-        f"{OUT}/benchmarks/fit/{{task}}.tsv"
+        LAYOUT.benchmark("fit", "{task}")
     conda:
         "../envs/fit.yaml"
     params:

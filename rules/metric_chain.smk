@@ -12,9 +12,9 @@ rule metric_chain:
         correlations=LAYOUT.table("metric_chain_correlations_{task}"),
         summary=LAYOUT.table("metric_chain_summary_{task}"),
     log:
-        f"{OUT}/logs/metric_chain/{{task}}.log",
+        LAYOUT.log("metric_chain", "{task}"),
     benchmark:
-        f"{OUT}/benchmarks/metric_chain/{{task}}.tsv"
+        LAYOUT.benchmark("metric_chain", "{task}")
     conda:
         "../envs/fit.yaml"
     params:

@@ -9,9 +9,9 @@ rule passuntil:
     output:
         LAYOUT.passuntil_runs("{job}"),
     log:
-        f"{OUT}/logs/passuntil/{{job}}.log",
+        LAYOUT.log("passuntil", "{job}"),
     benchmark:
-        f"{OUT}/benchmarks/passuntil/{{job}}.tsv"
+        LAYOUT.benchmark("passuntil", "{job}")
     conda:
         "../envs/evaluate.yaml"
     resources:
@@ -36,9 +36,9 @@ rule passuntil_fit:
         fit=LAYOUT.passuntil_fit("{task}"),
         table=LAYOUT.table("passuntil_{task}"),
     log:
-        f"{OUT}/logs/passuntil_fit/{{task}}.log",
+        LAYOUT.log("passuntil_fit", "{task}"),
     benchmark:
-        f"{OUT}/benchmarks/passuntil_fit/{{task}}.tsv"
+        LAYOUT.benchmark("passuntil_fit", "{task}")
     conda:
         "../envs/fit.yaml"
     params:

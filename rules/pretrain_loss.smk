@@ -7,9 +7,9 @@ rule pretrain_loss:
     output:
         LAYOUT.pretrain_loss_table("{series}", "{size}"),
     log:
-        f"{OUT}/logs/pretrain_loss/{{series}}-{{size}}.log",
+        LAYOUT.log("pretrain_loss", "{series}-{size}"),
     benchmark:
-        f"{OUT}/benchmarks/pretrain_loss/{{series}}-{{size}}.tsv"
+        LAYOUT.benchmark("pretrain_loss", "{series}-{size}")
     conda:
         "../envs/pretrain_loss.yaml"
     params:
@@ -27,7 +27,7 @@ rule checkpoints:
     output:
         LAYOUT.checkpoints(),
     log:
-        f"{OUT}/logs/checkpoints.log",
+        LAYOUT.log("checkpoints"),
     localrule: True
     conda:
         "../envs/collect.yaml"

@@ -7,9 +7,9 @@ rule subsets:
     output:
         LAYOUT.subsets("{task}"),
     log:
-        f"{OUT}/logs/subsets/{{task}}.log",
+        LAYOUT.log("subsets", "{task}"),
     benchmark:
-        f"{OUT}/benchmarks/subsets/{{task}}.tsv"
+        LAYOUT.benchmark("subsets", "{task}")
     conda:
         "../envs/subsets.yaml"
     params:

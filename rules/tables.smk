@@ -15,9 +15,9 @@ rule tables:
         functional_form=LAYOUT.table("functional_form"),
         d0_sweep=LAYOUT.table("d0_sweep"),
     log:
-        f"{OUT}/logs/tables.log",
+        LAYOUT.log("tables"),
     benchmark:
-        f"{OUT}/benchmarks/tables.tsv"
+        LAYOUT.benchmark("tables")
     conda:
         "../envs/tables.yaml"
     params:

@@ -8,9 +8,9 @@ rule tasks:
         fewshot=LAYOUT.task_file("{task}", "fewshot.jsonl"),
         pool=LAYOUT.task_file("{task}", "pool.jsonl"),
     log:
-        f"{OUT}/logs/tasks/{{task}}.log",
+        LAYOUT.log("tasks", "{task}"),
     benchmark:
-        f"{OUT}/benchmarks/tasks/{{task}}.tsv"
+        LAYOUT.benchmark("tasks", "{task}")
     conda:
         "../envs/tasks.yaml"
     params:
@@ -29,9 +29,9 @@ rule task_pool:
     output:
         LAYOUT.task_file("{task}", "train_pool.jsonl"),
     log:
-        f"{OUT}/logs/task_pool/{{task}}.log",
+        LAYOUT.log("task_pool", "{task}"),
     benchmark:
-        f"{OUT}/benchmarks/task_pool/{{task}}.tsv"
+        LAYOUT.benchmark("task_pool", "{task}")
     conda:
         "../envs/evaluate.yaml"
     params:

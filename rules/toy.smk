@@ -5,9 +5,9 @@ rule toy_corpus:
     output:
         LAYOUT.heldout(),
     log:
-        f"{OUT}/logs/toy_corpus.log",
+        LAYOUT.log("toy_corpus"),
     benchmark:
-        f"{OUT}/benchmarks/toy_corpus.tsv"
+        LAYOUT.benchmark("toy_corpus")
     conda:
         "../envs/toy.yaml"
     params:
@@ -25,9 +25,9 @@ rule toy:
         ckpts=directory(LAYOUT.size_dir("{series}", "{size}")),
         manifest=LAYOUT.size_manifest("{series}", "{size}"),
     log:
-        f"{OUT}/logs/toy/{{series}}-{{size}}.log",
+        LAYOUT.log("toy", "{series}-{size}"),
     benchmark:
-        f"{OUT}/benchmarks/toy/{{series}}-{{size}}.tsv"
+        LAYOUT.benchmark("toy", "{series}-{size}")
     conda:
         "../envs/toy.yaml"
     params:

@@ -72,8 +72,15 @@ class Layout:
     def fit(self, task: str) -> str:
         return f"{self.out}/fits/{task}.json"
 
-    def figure(self, task: str, name: str) -> str:
-        return f"{self.out}/figures/{task}/{name}.png"
+    def figure(self, task: str, name: str, ext: str = "png") -> str:
+        return f"{self.out}/figures/{task}/{name}.{ext}"
+
+    def log(self, rule: str, key: str | None = None) -> str:
+        """A job's log: one per rule, or per wildcard value(s) `key` of the rule."""
+        return f"{self.out}/logs/{rule}/{key}.log" if key else f"{self.out}/logs/{rule}.log"
+
+    def benchmark(self, rule: str, key: str | None = None) -> str:
+        return f"{self.out}/benchmarks/{rule}/{key}.tsv" if key else f"{self.out}/benchmarks/{rule}.tsv"
 
     def table(self, name: str, ext: str = "csv") -> str:
         return f"{self.out}/tables/{name}.{ext}"
