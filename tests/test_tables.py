@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from emergence import tables
-from emergence.fit import simulate_obs, task_frame
+from emergence.fit import fit_task, simulate_obs, task_frame
 
 SPEC_ROWS = ["Full Data", "-1 Smallest Subset", "-2 Smallest Subset", "-3 Smallest Subset",
              "-1 Largest Subset", "-2 Largest Subset", "-3 Largest Subset", "Only Subset Sample 1",
@@ -94,3 +94,16 @@ def test_other_tables(obs):
 def test_to_markdown_formats():
     df = pd.DataFrame({"a": ["x|y", "z"], "b": [0.12345, None], "c": [True, np.nan]})
     assert tables.to_markdown(df) == "| a | b | c |\n|---|---|---|\n| x\\|y | 0.123 | yes |\n| z | - | - |\n"
+
+
+def test_table2_scores_the_trivial_forecast_on_the_same_rows():
+    obs = simulate_obs(sigma=0.01, A_fs=1.0, seed=0, losses=np.linspace(2.5, 4.0, 12))
+    t = tables.holdout_ablation(obs, "sim", mcmc=None, chance=1 / 6)
+    full = t[t.ablation == "Full Data"].iloc[0]
+    r = fit_task(obs, "sim", chance=1 / 6)
+    fitted = obs[(obs.method == "fewshot") & obs.ckpt.isin(r["fit_ckpts"])]
+    assert full.trivial_error == pytest.approx(abs(fitted.pretrain_loss.min() - r["ground_truth"]), abs=1e-6)
+    assert bool(full.beats_trivial) == (full.error_nats < full.trivial_error)
+    # holding out the most capable checkpoints moves the trivial forecast back by as much
+    far = t[t.ablation == "-3 Last Checkpoints"].iloc[0]
+    assert far.trivial_error > full.trivial_error

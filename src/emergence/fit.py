@@ -108,7 +108,7 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
                percentiles_reason=None, bootstrap_percentiles=None, bootstrap_n_ok=None, profile_interval=None,
                ground_truth=None, ground_truth_reason=None, error_nats=None, error_percentiles=None, failed=None,
                params=None, priors=None, loglik=None, ess=None, tau=None, mcmc_converged=None, mcmc_steps=None,
-               mcmc_diagnostics=None, n_informative_D=None, status="unidentifiable", reason=None)
+               mcmc_diagnostics=None, n_informative_D=None, beats_trivial=None, status="unidentifiable", reason=None)
 
     # ground truth: elbow of the few-shot metric over all checkpoints
     if pre.all() and fit_ckpts is None and loss_cutoff is None:
@@ -126,6 +126,11 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
     out["n_ckpts"], out["n_rows"] = len(out["fit_ckpts"]), len(fit_df)
     if out["ground_truth"] is not None:  # rising checkpoints that the selection kept
         out["n_kept_past_truth"] = int((per_ckpt.loc[out["fit_ckpts"], "loss"] < out["ground_truth"]).sum())
+    # the simplest forecast, scored like the law (SPEC section 4): emergence at the most capable
+    # checkpoint fitted
+    out["baseline_trivial"] = float(per_ckpt.loc[out["fit_ckpts"], "loss"].min()) if out["fit_ckpts"] else None
+    out["baseline_trivial_error"] = (abs(out["baseline_trivial"] - out["ground_truth"])
+                                     if out["baseline_trivial"] is not None and out["ground_truth"] is not None else None)
     L, y, D = (fit_df[c].to_numpy(float) for c in ("pretrain_loss", "value", "data_amount"))
     model = law.Model(L, y, D, d0, variant, slope_per_D)
     out["n_rows"] = model.n
@@ -184,6 +189,7 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
     if truth is not None:
         out["error_nats"] = abs(e0 - truth)
         out["failed"] = out["error_nats"] > FAIL_NATS
+        out["beats_trivial"] = out["error_nats"] < out["baseline_trivial_error"]
     if word == "weak":
         out["status"] = "weak"
         out["reason"] = "; ".join(reasons + ([] if truth is not None else [f"no ground truth: {out['ground_truth_reason']}"]))

@@ -104,6 +104,7 @@ def _holdout_one(job):
     obs, t, name, mcmc, fit_kw = job
     r = fit_task(obs, t, mcmc=mcmc, select=holdout_rows()[name], **fit_kw)
     return dict(task=t, ablation=name, n_ckpts=r["n_ckpts"], n_rows=r["n_rows"], **_err_row(r),
+                trivial_error=r.get("baseline_trivial_error"), beats_trivial=r.get("beats_trivial"),
                 ess=r["ess"], mcmc_steps=r["mcmc_steps"], mcmc_converged=r["mcmc_converged"],
                 reason=r["reason"] or r["percentiles_reason"])
 
@@ -111,7 +112,9 @@ def _holdout_one(job):
 def holdout_ablation(obs, task=None, mcmc=DEFAULT_MCMC, rows=None, processes=1, **fit_kw) -> pd.DataFrame:
     """Table 2: one row per (task, hold-out). err_p5/err_p95 are percentiles of the MCMC
     posterior errors |E_sample - truth|; mcmc_p5/p95 and profile_lo/hi the 90 % intervals
-    of E(D0). fit_kw go to fit_task (metric, chance, seed, ...)."""
+    of E(D0); trivial_error is the error of the trivial forecast (emergence at the most
+    capable checkpoint the row fits), beats_trivial whether the law's MLE was closer. fit_kw
+    go to fit_task (metric, chance, seed, ...)."""
     names = list(rows or holdout_rows())
     return pd.DataFrame(_map(_holdout_one, [(obs, t, n, mcmc, fit_kw) for t in _tasks(obs, task) for n in names],
                              processes))
