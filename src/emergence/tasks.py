@@ -217,9 +217,8 @@ def lm_eval_task_names() -> frozenset:
     except ImportError:
         return frozenset()
     root = os.path.join(os.path.dirname(lm_eval.__file__), "tasks")
-    files = {os.path.splitext(os.path.basename(p))[0] for ps in _builtin_yamls(root).values() for p in ps}
-    all_yaml = {os.path.splitext(os.path.basename(p))[0] for p in glob.glob(os.path.join(root, "**", "*.yaml"), recursive=True)}
-    return frozenset(_builtin_yamls(root)) | files | all_yaml
+    files = {os.path.splitext(os.path.basename(p))[0] for p in glob.glob(os.path.join(root, "**", "*.yaml"), recursive=True)}
+    return frozenset(_builtin_yamls(root)) | files
 
 
 def lm_eval_yaml(name: str, include_paths=()) -> str:
