@@ -26,7 +26,8 @@ Rule (our choice; SPEC only says "few-shot at the floor"). Walk from the weakest
 - the set ends just before the first emerged checkpoint; if none emerges, every checkpoint
   is kept (forecast mode: nothing has emerged yet).
 
-Measured on 2,000 pure floors of 16 checkpoints (noise sd 0.015, not given): the set ends
+Measured (bench/bench_selection.py) on 2,000 pure floors of 16 checkpoints (noise sd 0.015,
+not given): the set ends
 early in 0.9 %. With the elbow at the 11th checkpoint (steps of 0.08 nats) the set ends
 after 11 (few-shot slope 3), 12 (slope 1) or 13 (slope 0.3) checkpoints in the median:
 a slow rise is seen one or two checkpoints late (rising checkpoints then sit in the fit;
