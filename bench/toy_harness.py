@@ -1,0 +1,160 @@
+"""Research harness for the embedded toy: does a corpus / model / recipe candidate give
+graded finetuning elbows (issue 15)? In-process and fast (no lm-eval, no Snakemake), so a
+candidate costs ~1-2 min on one core; the adopted candidate is then measured through the
+pipeline itself (`make run`, `configs/toy_*.yaml`).
+
+For one candidate it pretrains one model size, snapshots it every `--every` steps, and
+prints per snapshot: held-out loss, k-shot multiple-choice accuracy on each task, and the
+accuracy after LoRA finetuning on D examples (in the task's k-shot format, as the
+pipeline does) for each D. Multiple-choice answers are single words, so lm-eval's acc is
+the argmax over the choices' next-token logits, which is what is computed here.
+
+    python bench/toy_harness.py --corpus '{"rule_prob": 0.3}' --steps 400 --seed 0
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import time
+
+import numpy as np
+import torch
+
+from emergence import tasks as T
+from emergence.finetune import encode_examples, make_batch
+from emergence.prompt import PromptFormat
+from emergence.recipe import Recipe
+from emergence.toy import Corpus, CorpusConfig, ModelConfig, build_model, make_tokenizer
+
+FMT = PromptFormat(" ", " | ", "")
+
+
+def records(corpus, gen, n, seed, opts):
+    rng = np.random.default_rng([seed, n, 7])
+    return [T.GENERATORS[gen](corpus, rng, **opts) for _ in range(n)]
+
+
+@torch.no_grad()
+def mc_accuracy(model, tok, test, shots, k, seed=0):
+    rng = np.random.default_rng(seed)
+    prompts, choice_ids, labels = [], [], []
+    for r in test:
+        demo = [shots[i] for i in rng.choice(len(shots), k, replace=False)] if k else []
+        text = FMT.render(demo + [{"context": r["context"], "target": ""}]).rstrip()
+        prompts.append(tok(text, add_special_tokens=False).input_ids)
+        choice_ids.append([tok(c, add_special_tokens=False).input_ids[0] for c in r["choices"]])
+        labels.append(r["label"])
+    correct = 0
+    for i in range(0, len(prompts), 128):
+        chunk = prompts[i:i + 128]
+        w = max(map(len, chunk))
+        x = torch.zeros((len(chunk), w), dtype=torch.long)
+        m = torch.zeros_like(x)
+        for j, p in enumerate(chunk):  # left-pad so the last position is the query's end
+            x[j, w - len(p):], m[j, w - len(p):] = torch.tensor(p), 1
+        logits = model(input_ids=x, attention_mask=m).logits[:, -1]
+        for j in range(len(chunk)):
+            c = choice_ids[i + j]
+            correct += int(int(torch.argmax(logits[j, c])) == labels[i + j])
+    return correct / len(prompts)
+
+
+@torch.no_grad()
+def heldout_loss(model, batch):
+    return float(model(input_ids=batch, labels=batch).loss)
+
+
+def finetune(model, tok, subset, recipe: Recipe, k, seed):
+    from peft import LoraConfig, get_peft_model
+
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    m = copy.deepcopy(model)
+    lc = recipe.lora
+    if recipe.kind == "lora":
+        m = get_peft_model(m, LoraConfig(r=lc.r, lora_alpha=lc.alpha, task_type="CAUSAL_LM",
+                                         target_modules=list(lc.target_modules) if lc.target_modules else None))
+    params = [p for p in m.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=recipe.lr, weight_decay=0.0)
+    enc = encode_examples(tok, subset, FMT)
+    m.train()
+    for _ in range(recipe.n_steps(len(subset))):
+        x, y, mask = make_batch(tok, rng, k, recipe.batch_size, enc)
+        loss = m(input_ids=x, attention_mask=mask, labels=y).loss
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+    m.eval()
+    return m
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--corpus", default="{}")
+    ap.add_argument("--model", default='{"arch": "llama", "n_layer": 2, "n_embd": 64, "n_head": 4}')
+    ap.add_argument("--steps", type=int, default=400)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--every", type=int, default=25)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--tasks", default='{"rule": ["rule_mc", {"context": 4}]}')
+    ap.add_argument("--k", type=int, default=2)
+    ap.add_argument("--recipe", default='{"kind": "lora", "lora": {"r": 8, "alpha": 16}, "lr": 0.005, '
+                                        '"epochs": 8, "min_steps": 8, "max_steps": 256, "batch_size": 32}')
+    ap.add_argument("--data", default="32,128,512,2048")
+    ap.add_argument("--ft-from", type=float, default=0.3, help="finetune snapshots after this share of training")
+    ap.add_argument("--ft-every", type=int, default=2)
+    ap.add_argument("--n-test", type=int, default=400)
+    a = ap.parse_args(argv)
+    torch.set_num_threads(1)
+    cc = CorpusConfig(**{**dict(seq_len=96, doc_len=12, doc_min=3), **json.loads(a.corpus), "seed": a.seed})
+    mc = ModelConfig(**json.loads(a.model))
+    recipe = Recipe.from_config(json.loads(a.recipe))
+    corpus, tok = Corpus(cc), make_tokenizer(cc)
+    tasks = {n: (records(corpus, g, a.n_test, 1, o), records(corpus, g, 64, 2, o), records(corpus, g, 4096, 3, o))
+             for n, (g, o) in json.loads(a.tasks).items()}
+    data = [int(d) for d in a.data.split(",")]
+    model = build_model(cc, mc, a.seed)
+    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.98), weight_decay=0.01)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / a.warmup))
+    rng = np.random.default_rng([a.seed, 1])
+    held = torch.from_numpy(corpus.batch(np.random.default_rng([a.seed, 2]), 128))
+    t0 = time.time()
+    snaps = []
+    for step in range(1, a.steps + 1):
+        x = torch.from_numpy(corpus.batch(rng, 32))
+        loss = model(input_ids=x, labels=x).loss
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        if step % a.every == 0:
+            model.eval()
+            snaps.append((step, heldout_loss(model, held), copy.deepcopy(model)))
+            model.train()
+    print(f"# pretrain {time.time() - t0:.0f}s  corpus={a.corpus} model={a.model} recipe={a.recipe}", flush=True)
+    head = "step   loss  " + "  ".join(f"{n}:fs " + " ".join(f"D{d:<4}" for d in data) for n in tasks)
+    print(head, flush=True)
+    for i, (step, loss, m) in enumerate(snaps):
+        m.eval()
+        cols = []
+        ft_here = step >= a.ft_from * a.steps and i % a.ft_every == 0
+        for n, (test, shots, pool) in tasks.items():
+            accs = [mc_accuracy(m, tok, test, shots, a.k)]
+            for d in data:
+                if ft_here:
+                    sub = [pool[j] for j in np.random.default_rng([d, 5]).choice(len(pool), min(d, len(pool)),
+                                                                                   replace=False)]
+                    accs.append(mc_accuracy(finetune(m, tok, sub, recipe, a.k, d), tok, test, shots, a.k))
+                else:
+                    accs.append(float("nan"))
+            cols.append(" ".join(f"{v:5.2f}" for v in accs))
+        print(f"{step:5d} {loss:6.3f}  " + "   ".join(cols), flush=True)
+    print(f"# total {time.time() - t0:.0f}s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
