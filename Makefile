@@ -30,6 +30,7 @@ install: $(STAMP)
 # alive in the same folder is never unlocked (emergence.runlock says so and stops).
 run: $(STAMP)
 	$(BIN)/python -m emergence.runlock $(WORKDIR) -- --cores $(CORES) --configfile $(abspath $(CONFIG)) --rerun-incomplete
+	@$(BIN)/python -m emergence.card $(abspath $(CONFIG)) $(WORKDIR)
 
 test: $(STAMP)
 	$(BIN)/ruff check src scripts tests bench

@@ -142,7 +142,7 @@ def main(argv=None):
         m.eval()
         cols = []
         ft_here = step >= a.ft_from * a.steps and i % a.ft_every == 0
-        for n, (test, shots, pool) in tasks.items():
+        for test, shots, pool in tasks.values():
             accs = [mc_accuracy(m, tok, test, shots, a.k)]
             for d in data:
                 if ft_here:

@@ -153,11 +153,13 @@ def eval_ckpts(wildcards):
 def final_outputs():
     out = [LAYOUT.observations(), LAYOUT.checkpoints()]
     out += [LAYOUT.fit(t) for t in FT_TASKS]
+    out += [LAYOUT.card(t, e) for t in FT_TASKS for e in ("md", "json")]
+    out += [LAYOUT.cards_summary()] if FT_TASKS else []
     figs = ["fig3", "fig4", "fig5", "fig6", "fig7", "fig10", "fig12", "fig13"]
     out += [LAYOUT.figure(t, f) for t in FT_TASKS for f in figs]
     out += [LAYOUT.table(t, "html") for t in ("predictions", "holdout_ablation", "uncertainty") if FT_TASKS]
     if FT_TASKS:
-        out += [LAYOUT.table(t) for t in ("predictions", "holdout_ablation", "uncertainty")]
+        out += [LAYOUT.table(t) for t in ("predictions", "holdout_ablation", "uncertainty", "scorecard")]
     out += [LAYOUT.figure(t, "metric_chain") for t in MC_TASKS]
     if PU:
         out += [LAYOUT.figure(PU["task"], "passuntil")]

@@ -14,6 +14,8 @@ rule tables:
         uncertainty=LAYOUT.table("uncertainty"),
         functional_form=LAYOUT.table("functional_form"),
         d0_sweep=LAYOUT.table("d0_sweep"),
+        scorecard=LAYOUT.table("scorecard"),
+        scorecard_md=LAYOUT.table("scorecard", "md"),
     log:
         LAYOUT.log("tables"),
     benchmark:

@@ -20,13 +20,14 @@ extra = [d for t in p.tasks.values() for d in tasks.lm_eval_include(t, overrides
 ev = evaluate.Evaluator([d for d in [include, *extra] if d] or None,
                         include_defaults=any(t["source"] == "lm_eval" for t in p.tasks.values()),
                         batch_size=p.opts["batch_size"], device=device)
-rows, model = [], None
+rows = []
 progress = runtime.Progress(sum(len(c["runs"]) for c in p.ckpts), log, "evaluations")
 for c in p.ckpts:
     with runtime.span("load"):
         tok = models.load_tokenizer(c["path"], c["revision"], c["tokenizer_use_fast"],
                                       trust_remote_code=c["trust_remote_code"])
     out_dir = os.path.join(snakemake.output.runs, c["ckpt"])
+    host = None  # this checkpoint's base model, loaded on first use (emergence.models.AdapterHost)
     for r in c["runs"]:
         t, m = r["task"], r["method"]
         spec = p.tasks[t]
@@ -35,13 +36,15 @@ for c in p.ckpts:
         else:
             name = layout.run_dir(t, m, r["data_amount"], r["subset_sample"])
             adapter = os.path.join(c["finetuned"], name)
-        del model  # one model in memory at a time (on a GPU, the next one may need the room)
+        model = None  # at most the base and one finetuned model in memory
         with runtime.span("load"):
             if m != "fewshot" and p.methods[m]["kind"] == "full":  # full finetuning saved whole weights
                 model = models.load_model(adapter, device=device)
-            else:
-                model = models.load_model(c["path"], c["revision"], adapter=adapter, device=device,
-                                            trust_remote_code=c["trust_remote_code"])
+            else:  # the base is read once per checkpoint; each adapter is merged into it in turn
+                if host is None:
+                    host = models.AdapterHost(c["path"], c["revision"], device=device,
+                                              trust_remote_code=c["trust_remote_code"])
+                model = host.model(adapter)
         res = ev.run(model, tok, t, spec["num_fewshot"], limit=spec.get("limit"))
         samples = res["samples"][t]
         values = {spec["metric"]: (evaluate.metric_value(res, t, spec["metric"]),

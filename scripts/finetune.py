@@ -11,6 +11,9 @@ runtime.preload(lm_eval=False)
 runtime.begin_work()
 p = snakemake.params
 device = models.pick_device(p.device)
+# a machine fact: the profile sets it (set-resources: finetune: micro_batch: N) where a recipe's
+# batch does not fit in memory; the recipe's effective batch is unchanged
+micro_batch = getattr(snakemake.resources, "micro_batch", None)
 # inputs come in the order of params.ft_tasks (see finetune_inputs in rules/common.smk)
 pools = {t: tasks.read_jsonl(f) for t, f in zip(p.ft_tasks, snakemake.input.pools)}
 draws = {t: json.load(open(f))["subsets"] for t, f in zip(p.ft_tasks, snakemake.input.subsets)}
@@ -25,5 +28,5 @@ for c in p.ckpts:
         info = finetune.finetune(c["path"], subset, out, rcp, p.tasks[t]["num_fewshot"], subsets.stable_seed(p.seed, t, m, d, s),
                                  revision=c["revision"], device=device, log=log.info,
                                  trust_remote_code=c["trust_remote_code"], tokenizer_use_fast=c["tokenizer_use_fast"],
-                                 fmt=fmts[t])
+                                 fmt=fmts[t], micro_batch=micro_batch)
         progress.step(f"{c['ckpt']} {t} {m} D={d} s={s}: {info['steps']} steps, loss {info['final_loss']:.3f}")

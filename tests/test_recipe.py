@@ -35,3 +35,50 @@ def test_shipped_recipes_load():
         ft = yaml.safe_load(open(path)).get("finetune") or {}
         for name, spec in {**ft.get("methods", {}), **(ft.get("compare") or {}).get("methods", {})}.items():
             assert Recipe.from_config(spec, name).kind in ("lora", "full")
+
+
+def test_default_schedule_is_constant_and_warmup_linear_cosine_decay():
+    from emergence.recipe import Recipe
+
+    r = Recipe()
+    assert [r.lr_factor(s, 10) for s in range(10)] == [1.0] * 10
+    c = Recipe(lr_schedule="cosine", warmup_steps=2)
+    f = [c.lr_factor(s, 10) for s in range(10)]
+    assert f[:2] == [0.5, 1.0] and abs(f[2] - 1.0) < 1e-12 and f[-1] < 0.05
+    assert all(a >= b for a, b in zip(f[1:], f[2:]))
+    lin = Recipe(lr_schedule="linear")
+    assert lin.lr_factor(0, 4) == 1.0 and lin.lr_factor(2, 4) == 0.5
+
+
+def test_unknown_schedule_is_refused():
+    import pytest
+
+    from emergence.recipe import Recipe
+
+    with pytest.raises(ValueError, match="lr_schedule"):
+        Recipe.from_config({"kind": "lora", "lr_schedule": "step"})
+
+
+def test_micro_batches_give_the_single_pass_gradient():
+    import contextlib
+
+    import torch
+
+    from emergence.finetune import accumulate
+    from emergence.toy import CorpusConfig, ModelConfig, build_model
+
+    model = build_model(CorpusConfig(n_words=24, successors=4), ModelConfig(arch="llama", n_layer=1, n_embd=32,
+                                                                            n_head=2), seed=0)
+    g = torch.Generator().manual_seed(0)
+    x = torch.randint(3, 27, (8, 10), generator=g)
+    y = torch.full_like(x, -100)
+    for i in range(8):  # a different number of answer tokens per sequence, as k-shot batches have
+        y[i, 10 - 1 - i % 3:] = x[i, 10 - 1 - i % 3:]
+    m = torch.ones_like(x)
+    model.zero_grad()
+    model(input_ids=x, attention_mask=m, labels=y).loss.backward()
+    want = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad()
+    accumulate(model, x, y, m, 3, "cpu", contextlib.nullcontext())
+    for w, p in zip(want, model.parameters()):
+        assert torch.allclose(w, p.grad, atol=1e-6, rtol=1e-4)

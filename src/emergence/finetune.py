@@ -67,12 +67,38 @@ def make_batch(tok, rng, num_fewshot: int, batch_size: int, encoded):
     return x, y, m
 
 
+def accumulate(model, x, y, m, micro_batch: int, device: str, amp):
+    """One batch's gradient in chunks of micro_batch sequences. Each chunk's mean loss is
+    weighted by its share of the batch's trained (answer) tokens: the sum is the batch's
+    mean loss, whose gradient is the single pass's. Returns that loss (detached)."""
+    import torch
+
+    n_total = int((y[:, 1:] != -100).sum())  # the causal shift: labels from position 1 on count
+    total = torch.zeros(())
+    for i in range(0, len(x), micro_batch):
+        xs, ys, ms = x[i:i + micro_batch], y[i:i + micro_batch], m[i:i + micro_batch]
+        n = int((ys[:, 1:] != -100).sum())
+        if n == 0:
+            continue
+        with amp:
+            loss = model(input_ids=xs.to(device), attention_mask=ms.to(device), labels=ys.to(device)).loss
+        (loss * (n / n_total)).backward()
+        total += loss.detach().float().cpu() * (n / n_total)
+    return total
+
+
 def finetune(base_path: str, subset: list[dict], out_dir: str, recipe: Recipe, num_fewshot: int, seed: int,
              revision: str | None = None, device: str = "cpu", log=print,
-             trust_remote_code: bool = False, tokenizer_use_fast: bool = True, fmt=None) -> dict:
+             trust_remote_code: bool = False, tokenizer_use_fast: bool = True, fmt=None,
+             micro_batch: int | None = None) -> dict:
     """Finetune one model on `subset` with `recipe` and save it (adapter or full weights) to
     out_dir, training on num_fewshot-shot sequences in the task's format `fmt` (a
-    PromptFormat; lm-eval pool records carry their own; emergence.prompt)."""
+    PromptFormat; lm-eval pool records carry their own; emergence.prompt).
+
+    micro_batch (a machine fact, from the profile's resources): split each recipe batch into
+    forward/backward passes of this many sequences and accumulate, each weighted by its share
+    of the batch's answer tokens, so the step equals one pass over the whole batch (to float
+    rounding) in less memory. None or >= batch_size: one pass, as without it."""
     import torch
     from transformers import AutoModelForCausalLM
 
@@ -101,24 +127,33 @@ def finetune(base_path: str, subset: list[dict], out_dir: str, recipe: Recipe, n
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=r.lr, weight_decay=r.weight_decay)
     steps = r.n_steps(len(subset))
+    # constant with no warm-up (the default) runs without a scheduler: results stay bitwise as before
+    sched = None if r.lr_schedule == "constant" and not r.warmup_steps else \
+        torch.optim.lr_scheduler.LambdaLR(opt, lambda s: r.lr_factor(s, steps))
+    mb = micro_batch if micro_batch and micro_batch < r.batch_size else None
     model.train()
     t0, losses = time.time(), []
     encoded = encode_examples(tok, subset, fmt)
     for _ in range(steps):
         x, y, m = make_batch(tok, rng, num_fewshot, r.batch_size, encoded)
-        with amp:
-            loss = model(input_ids=x.to(device), attention_mask=m.to(device), labels=y.to(device)).loss
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        if mb is None:
+            with amp:
+                loss = model(input_ids=x.to(device), attention_mask=m.to(device), labels=y.to(device)).loss
+            loss.backward()
+        else:
+            loss = accumulate(model, x, y, m, mb, device, amp)
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
+        if sched is not None:
+            sched.step()
         losses.append(loss.item())
     model.save_pretrained(out_dir)
     if r.kind == "full":
         tok.save_pretrained(out_dir)
     info = {"base": base_path, "revision": revision, "kind": r.kind, "data_amount": len(subset),
             "steps": steps, "final_loss": float(np.mean(losses[-5:])), "seconds": time.time() - t0,
-            "recipe": r.as_dict(), "num_fewshot": num_fewshot, "seed": seed}
+            "recipe": r.as_dict(), "num_fewshot": num_fewshot, "seed": seed, "micro_batch": mb}
     with open(os.path.join(out_dir, "finetune_info.json"), "w") as f:
         json.dump(info, f, indent=1, sort_keys=True)
     return info

@@ -2,7 +2,10 @@
 
     python -m emergence.fit OBSERVATIONS.csv --task T --out FIT.json [--metric M] [--method M]
         [--d0 X] [--variant V] [--chance C] [--mcmc-steps N] [--mcmc-max-steps N] [--no-mcmc]
-        [--bootstrap N] [--seed S]
+        [--bootstrap N] [--seed S] [--card]
+
+--card also writes a forecast card (emergence.card) beside --out: FIT.card.md and
+FIT.card.json, with the next finetuning run to buy, and prints its one-line summary.
 
 The table's format and checks: emergence.observations. The pipeline: pre-emergence
 checkpoints (emergence.selection), MLE within data-implied priors (emergence.law,
@@ -18,7 +21,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from emergence import law, priors as priors_mod, selection as selection_mod, uncertainty
+from emergence import baselines, card, law, nextrun, priors as priors_mod, selection as selection_mod, uncertainty
 from emergence.io import json_safe, write_json  # noqa: F401  (write_json: the CLI's writer)
 from emergence.observations import (InputError, check_chance, check_obs, ckpt_ids, default_method,  # noqa: F401
                                     read_obs, simulate_obs, task_frame)
@@ -66,7 +69,7 @@ def _check_options(d0, mcmc, bootstrap, seed, verdict):
 def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power", chance=None,
              mcmc=None, bootstrap=None, priors=None, seed=0, method=None, num_fewshot=None,
              slope_per_D=False, fit_ckpts=None, loss_cutoff=None, select=None, selection=None,
-             profile=True, **verdict) -> dict:
+             profile=True, next_run=False, **verdict) -> dict:
     """Predict the few-shot emergence point of one task from its pre-emergence checkpoints.
 
     mcmc / bootstrap: None to skip, else dicts of options ({} for defaults; mcmc: see
@@ -77,7 +80,8 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
     applied to the pre-emergence rows before fitting (hold-out ablations); the ground truth
     always uses every few-shot row. d0 defaults to the few-shot N; N = 0 falls back to D0 = 1
     (log 1 = 0, so E(D0) = C under the log power law). verdict: max_width (0.5 nats),
-    max_disagreement (0.1 nats) for the status below.
+    max_disagreement (0.1 nats) for the status below. next_run: also suggest the finetuning
+    run that would narrow the interval most (emergence.nextrun; ~0.5 s per candidate).
 
     status: 'ok' (prediction pinned by the data, ground truth known), 'forecast' (pinned;
     nothing has emerged yet, so no ground truth), 'weak' (a prediction the data do not pin:
@@ -108,7 +112,8 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
                percentiles_reason=None, bootstrap_percentiles=None, bootstrap_n_ok=None, profile_interval=None,
                ground_truth=None, ground_truth_reason=None, error_nats=None, error_percentiles=None, failed=None,
                params=None, priors=None, loglik=None, ess=None, tau=None, mcmc_converged=None, mcmc_steps=None,
-               mcmc_diagnostics=None, n_informative_D=None, beats_trivial=None, status="unidentifiable", reason=None)
+               mcmc_diagnostics=None, n_informative_D=None, beats_trivial=None, next_run=None,
+               status="unidentifiable", reason=None)
 
     # ground truth: elbow of the few-shot metric over all checkpoints
     if pre.all() and fit_ckpts is None and loss_cutoff is None:
@@ -126,11 +131,12 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
     out["n_ckpts"], out["n_rows"] = len(out["fit_ckpts"]), len(fit_df)
     if out["ground_truth"] is not None:  # rising checkpoints that the selection kept
         out["n_kept_past_truth"] = int((per_ckpt.loc[out["fit_ckpts"], "loss"] < out["ground_truth"]).sum())
-    # the simplest forecast, scored like the law (SPEC section 4): emergence at the most capable
-    # checkpoint fitted
-    out["baseline_trivial"] = float(per_ckpt.loc[out["fit_ckpts"], "loss"].min()) if out["fit_ckpts"] else None
-    out["baseline_trivial_error"] = (abs(out["baseline_trivial"] - out["ground_truth"])
-                                     if out["baseline_trivial"] is not None and out["ground_truth"] is not None else None)
+    # simpler forecasts from the same rows, scored like the law (SPEC section 4; emergence.baselines)
+    out["baselines"] = _baselines(obs, task, method, N, fit_df, per_ckpt, out["fit_ckpts"],
+                                  chance if chance is not None else sel.floor, df.loc[fs, "pretrain_loss"],
+                                  out["ground_truth"])
+    out["baseline_trivial"] = out["baselines"]["trivial"]["E"]
+    out["baseline_trivial_error"] = out["baselines"]["trivial"]["error"]
     L, y, D = (fit_df[c].to_numpy(float) for c in ("pretrain_loss", "value", "data_amount"))
     model = law.Model(L, y, D, d0, variant, slope_per_D)
     out["n_rows"] = model.n
@@ -181,6 +187,10 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
             views["bootstrap"] = dict(lo=b["p5"], mid=b["p50"], hi=b["p95"])
     out["intervals"] = {n: v if isinstance(v, str) else {k: v[k] for k in ("lo", "mid", "hi")} for n, v in views.items()}
 
+    if next_run:
+        names = {round(float(v), 9): c for c, v in per_ckpt["loss"].items()}
+        out["next_run"] = nextrun.suggest(model, pri, r, n_draws=int(fit_df["subset_sample"].max() or 1),
+                                          ckpt_names=names)
     word, reasons = uncertainty.verdict(e0, views, pri, boot_fail=boot_fail, **verdict)
     if word == "unidentifiable":
         out["reason"] = "; ".join(reasons)
@@ -198,6 +208,21 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
         out["reason"] = None if truth is not None else f"prediction only: {out['ground_truth_reason']}"
     return json_safe(out)
 
+
+
+def _baselines(obs, task, method, N, fit_df, per_ckpt, fit_ckpts, chance, all_losses, truth) -> dict:
+    fs = fit_df["data_amount"] == 0
+    rows = fit_df
+    has_cont = (obs["task"].astype(str) == str(task)) & (obs["metric"].astype(str) == baselines.CONTINUOUS)
+    if has_cont.any():
+        cont, *_ = task_frame(obs, task, baselines.CONTINUOUS, method, N)
+        keys = ["ckpt_id", "method", "data_amount", "subset_sample"]
+        cont = cont.groupby(keys, as_index=False)["value"].mean().rename(columns={"value": baselines.CONTINUOUS})
+        rows = fit_df.merge(cont, on=keys, how="left")
+    b = dict(trivial=baselines.trivial(per_ckpt.loc[fit_ckpts, "loss"]),
+             fewshot_only=baselines.fewshot_only(fit_df.loc[fs, "pretrain_loss"], fit_df.loc[fs, "value"]),
+             two_step=baselines.two_step(rows, chance, all_losses=np.unique(all_losses)))
+    return baselines.score(b, truth)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -230,6 +255,7 @@ def main(argv=None):
     p.add_argument("--no-mcmc", action="store_true")
     p.add_argument("--bootstrap", type=int, default=0, help="bootstrap refits (0: none)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--card", action="store_true", help="also write a forecast card beside --out")
     try:
         a = p.parse_args(argv)
         _check_out(a.out, a.observations)
@@ -238,9 +264,14 @@ def main(argv=None):
                        chance=a.chance, seed=a.seed,
                        mcmc=None if a.no_mcmc else dict(nsteps=a.mcmc_steps, nwalkers=a.mcmc_walkers,
                                                         max_steps=max(a.mcmc_max_steps, a.mcmc_steps)),
-                       bootstrap=dict(n=a.bootstrap) if a.bootstrap else None)
+                       bootstrap=dict(n=a.bootstrap) if a.bootstrap else None, next_run=a.card)
         res["observations"] = os.path.basename(a.observations)
         write_json(res, a.out)
+        if a.card:
+            stem = os.path.splitext(a.out)[0]
+            c = card.build(res)
+            card.write(c, f"{stem}.card.md", f"{stem}.card.json")
+            print(card.one_line(c))
     except (InputError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -72,6 +72,12 @@ class Layout:
     def fit(self, task: str) -> str:
         return f"{self.out}/fits/{task}.json"
 
+    def card(self, task: str, ext: str = "md") -> str:
+        return f"{self.out}/cards/{task}.{ext}"
+
+    def cards_summary(self) -> str:
+        return f"{self.out}/cards/summary.txt"
+
     def figure(self, task: str, name: str, ext: str = "png") -> str:
         return f"{self.out}/figures/{task}/{name}.{ext}"
 

@@ -47,3 +47,41 @@ def load_tokenizer(path: str, revision: str | None = None, use_fast: bool = True
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     return tok
+
+
+class AdapterHost:
+    """One base checkpoint in memory, its LoRA adapters merged into it in turn (issue 17).
+
+    Loading the base per adapter re-reads the checkpoint for every finetuned model (~48 per
+    checkpoint at the paper's grid; a 7B base is 14 GB in bf16). Here the base is loaded
+    once; `model(adapter)` first puts back the weights the previous adapter changed (exact
+    copies kept aside, only of the layers an adapter touches), then merges the new one with
+    peft exactly as the load-per-adapter path does (merge_and_unload). Numbers are therefore
+    bitwise those of that path, not merely close (tests/test_evaluate_adapters.py), and
+    inference costs no extra matmuls. `model(None)` is the base itself."""
+
+    def __init__(self, path: str, revision: str | None = None, device: str = "cpu",
+                 trust_remote_code: bool = False):
+        self.base = load_model(path, revision, device=device, trust_remote_code=trust_remote_code)
+        self.saved = {}  # module name -> its original weight (and bias), for every merged layer
+
+    def _restore(self):
+        for name, tensors in self.saved.items():
+            mod = self.base.get_submodule(name)
+            for attr, t in tensors.items():
+                getattr(mod, attr).data.copy_(t)
+
+    def model(self, adapter: str | None = None):
+        self._restore()
+        if adapter is None:
+            return self.base
+        from peft import PeftModel
+
+        peft = PeftModel.from_pretrained(self.base, adapter)
+        for name, mod in peft.base_model.model.named_modules():
+            if hasattr(mod, "base_layer") and name not in self.saved:
+                layer = mod.base_layer
+                self.saved[name] = {a: getattr(layer, a).detach().clone()
+                                    for a in ("weight", "bias") if getattr(layer, a, None) is not None}
+        self.base = peft.merge_and_unload()
+        return self.base.eval()

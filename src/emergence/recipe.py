@@ -12,6 +12,7 @@ import math
 from dataclasses import asdict, dataclass, field, fields
 
 KINDS = ("lora", "full")
+SCHEDULES = ("constant", "linear", "cosine")
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class Recipe:
     max_steps: int = 150
     weight_decay: float = 0.0
     gradient_checkpointing: bool = False  # trade compute for memory on large models
+    lr_schedule: str = "constant"  # after warm-up: constant, linear or cosine decay to 0
+    warmup_steps: int = 0
 
     @classmethod
     def from_config(cls, spec: dict, name: str = "recipe") -> Recipe:
@@ -49,6 +52,8 @@ class Recipe:
         r = cls(**{**spec, "lora": Lora(**lora)})
         if r.kind not in KINDS:
             raise ValueError(f"{name}.kind: {r.kind!r} is not one of {', '.join(KINDS)}")
+        if r.lr_schedule not in SCHEDULES:
+            raise ValueError(f"{name}.lr_schedule: {r.lr_schedule!r} is not one of {', '.join(SCHEDULES)}")
         if r.min_steps > r.max_steps:
             raise ValueError(f"{name}.min_steps: {r.min_steps} exceeds max_steps = {r.max_steps}")
         return r
@@ -56,6 +61,15 @@ class Recipe:
     def n_steps(self, d: int) -> int:
         """Optimizer steps for D examples: epochs x D / batch_size, within min..max_steps."""
         return int(min(self.max_steps, max(self.min_steps, math.ceil(self.epochs * d / self.batch_size))))
+
+    def lr_factor(self, step: int, steps: int) -> float:
+        """Multiplier of lr at optimizer step `step` (0-based) of `steps`."""
+        if step < self.warmup_steps:
+            return (step + 1) / self.warmup_steps
+        if self.lr_schedule == "constant":
+            return 1.0
+        frac = (step - self.warmup_steps) / max(1, steps - self.warmup_steps)
+        return 1.0 - frac if self.lr_schedule == "linear" else 0.5 * (1 + math.cos(math.pi * frac))
 
     def as_dict(self) -> dict:
         out = asdict(self)

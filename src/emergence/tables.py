@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from emergence import uncertainty
-from emergence.fit import fit_task
+from emergence.baselines import NAMES as BASELINES
+from emergence.fit import FAIL_NATS, fit_task
 
 DEFAULT_MCMC = {}  # uncertainty.MCMC_DEFAULTS: chains grow until converged
 
@@ -105,6 +106,7 @@ def _holdout_one(job):
     r = fit_task(obs, t, mcmc=mcmc, select=holdout_rows()[name], **fit_kw)
     return dict(task=t, ablation=name, n_ckpts=r["n_ckpts"], n_rows=r["n_rows"], **_err_row(r),
                 trivial_error=r.get("baseline_trivial_error"), beats_trivial=r.get("beats_trivial"),
+                **{f"{b}_error": (r.get("baselines") or {}).get(b, {}).get("error") for b in BASELINES[1:]},
                 ess=r["ess"], mcmc_steps=r["mcmc_steps"], mcmc_converged=r["mcmc_converged"],
                 reason=r["reason"] or r["percentiles_reason"])
 
@@ -118,6 +120,39 @@ def holdout_ablation(obs, task=None, mcmc=DEFAULT_MCMC, rows=None, processes=1, 
     names = list(rows or holdout_rows())
     return pd.DataFrame(_map(_holdout_one, [(obs, t, n, mcmc, fit_kw) for t in _tasks(obs, task) for n in names],
                              processes))
+
+
+def scorecard(holdout: pd.DataFrame) -> pd.DataFrame:
+    """The law beside each baseline on every Table 2 row: one row per (task, ablation,
+    forecast) with its error, whether it is within FAIL_NATS and whether it is the closest."""
+    cols = {"law": "error_nats", **{b: f"{b}_error" for b in BASELINES}}
+    long = []
+    for _, r in holdout.iterrows():
+        errs = {m: r.get(c) for m, c in cols.items()}
+        errs = {m: (float(v) if v is not None and not pd.isna(v) else None) for m, v in errs.items()}
+        known = [v for v in errs.values() if v is not None]
+        for m, v in errs.items():
+            long.append(dict(task=r["task"], ablation=r["ablation"], forecast=m, error_nats=v,
+                             within=None if v is None else v <= FAIL_NATS,
+                             best=None if v is None else v == min(known)))
+    return pd.DataFrame(long, columns=["task", "ablation", "forecast", "error_nats", "within", "best"])
+
+
+HORIZON_ROWS = ["Full Data"] + [f"-{j} Last Checkpoints" for j in (1, 2, 3, 4)]
+
+
+def scorecard_summary(long: pd.DataFrame) -> pd.DataFrame:
+    """Per (task, forecast): rows scored, rows within FAIL_NATS, rows it is the closest
+    forecast on, median error, and its horizon: the largest k such that 'Full Data' and
+    '-1'..'-k Last Checkpoints' all stay within FAIL_NATS (-1: not even 'Full Data')."""
+    out = []
+    for (t, m), g in long.groupby(["task", "forecast"], sort=False):
+        ok = set(g.loc[g["within"] == True, "ablation"])  # noqa: E712  (None/NaN count as not within)
+        k = next((i - 1 for i, name in enumerate(HORIZON_ROWS) if name not in ok), len(HORIZON_ROWS) - 1)
+        out.append(dict(task=t, forecast=m, rows=len(g), rows_scored=int(g["error_nats"].notna().sum()),
+                        within=len(ok), closest=int((g["best"] == True).sum()),  # noqa: E712
+                        median_error=g["error_nats"].median(), horizon_k=k))
+    return pd.DataFrame(out)
 
 
 def _uncertainty_one(job):

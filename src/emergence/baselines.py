@@ -1,0 +1,113 @@
+"""Simpler forecasts of the few-shot emergence point, scored exactly like the law.
+
+Each baseline sees what the law's fit sees (the pre-emergence checkpoints it keeps, after
+any hold-out filter) and returns dict(E, reason): E the predicted emergence point in
+pretraining loss (None when the baseline cannot say), reason why not or its caveat.
+Errors are |E - ground truth| with the truth of emergence.fit (a ReLU elbow over every
+few-shot checkpoint).
+
+- trivial: emergence at the most capable checkpoint fitted. A law that cannot beat it
+  has not predicted anything beyond the data it was given.
+- fewshot_only: a ReLU fitted to the fitted checkpoints' few-shot rows alone (what a
+  user without finetuning would extrapolate). Pre-emergence rows are mostly flat, so this
+  often has no elbow to give.
+- two_step: in the spirit of OLMo's model ladders (pretraining loss -> task loss ->
+  accuracy), adapted to data that has not emerged yet. Step 1: the continuous metric
+  `logprob_norm` (log p(correct | choices)) of the few-shot rows, linear in pretraining
+  loss. Step 2: accuracy as chance + (top - chance) * sigmoid((x - x0) / s) of that metric,
+  fitted to every fitted row, finetuned ones included: finetuned pre-emergence models are
+  what leave the floor, so they supply the map's rising part that few-shot rows lack.
+  The predicted few-shot curve is step 2 after step 1, and its emergence point is the ReLU
+  elbow of that curve at the checkpoints' losses (the truth's own definition), or on a
+  grid one fitted span past the most capable checkpoint when no loss lies beyond it.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import least_squares
+
+from emergence import law
+
+NAMES = ("trivial", "fewshot_only", "two_step")
+CONTINUOUS = "logprob_norm"
+
+
+def trivial(fit_loss) -> dict:
+    fit_loss = np.asarray(fit_loss, float)
+    if not len(fit_loss):
+        return dict(E=None, reason="no checkpoints fitted")
+    return dict(E=float(fit_loss.min()), reason=None)
+
+
+def fewshot_only(loss, y) -> dict:
+    """ReLU elbow of the few-shot rows of the fitted checkpoints."""
+    loss, y = np.asarray(loss, float), np.asarray(y, float)
+    if len(np.unique(loss)) < 3:
+        return dict(E=None, reason="fewer than 3 few-shot checkpoints")
+    r = law.fit_relu(loss, y)
+    if r["A"] <= 0:
+        return dict(E=None, reason="the few-shot rows never rise above their floor")
+    return dict(E=r["E"], reason=r["reason"])
+
+
+def _sigmoid_map(x, y, chance):
+    """Least squares acc = chance + (top - chance) * sigmoid((x - x0) / s); None when the
+    rows do not rise (nothing to pin x0)."""
+    if np.ptp(y) < 1e-9 or np.ptp(x) < 1e-9:
+        return None
+    lo, hi = float(x.min()), float(x.max())
+    span = hi - lo
+
+    def f(p, xx):
+        return chance + (p[2] - chance) / (1 + np.exp(-(xx - p[0]) / p[1]))
+
+    best = None
+    for x0 in np.linspace(lo, hi + span, 7):  # a few starts: the fit is not convex
+        r = least_squares(lambda p: f(p, x) - y, x0=[x0, span / 4, min(1.0, max(y.max(), chance + 0.05))],
+                          bounds=([lo - 3 * span, span / 200, chance + 1e-3], [hi + 3 * span, 4 * span, 1.0]))
+        if best is None or r.cost < best.cost:
+            best = r
+    return (lambda xx: f(best.x, xx)), best.x
+
+
+def two_step(rows: pd.DataFrame, chance: float, all_losses=None) -> dict:
+    """rows: the fitted rows with columns pretrain_loss, data_amount, ckpt_id, value (the
+    accuracy) and `logprob_norm` (the continuous metric of the same evaluation).
+    all_losses: the losses at which the truth's elbow is fitted (x-values only)."""
+    if CONTINUOUS not in rows or rows[CONTINUOUS].isna().all():
+        return dict(E=None, reason=f"no continuous metric ({CONTINUOUS}) in the observations")
+    r = rows.dropna(subset=[CONTINUOUS, "value"])
+    fs = r[r["data_amount"] == 0].groupby("ckpt_id").agg(L=("pretrain_loss", "mean"), x=(CONTINUOUS, "mean"))
+    if len(fs) < 3:
+        return dict(E=None, reason="fewer than 3 few-shot checkpoints with the continuous metric")
+    b, a = np.polyfit(fs["L"], fs["x"], 1)
+    if b >= 0:
+        return dict(E=None, reason=f"step 1: {CONTINUOUS} does not improve as the loss falls over the fitted "
+                                   f"checkpoints (slope {b:+.4f} per nat)")
+    m = _sigmoid_map(r[CONTINUOUS].to_numpy(float), r["value"].to_numpy(float), chance)
+    if m is None:
+        return dict(E=None, reason="accuracy does not vary over the fitted rows: no map from the metric")
+    acc_of_x, (x0, s, top) = m
+    if top - chance < 0.05:
+        return dict(E=None, reason="the fitted map never rises 0.05 above chance")
+    Lfit = fs["L"].to_numpy(float)
+    grid = np.asarray(all_losses if all_losses is not None else [], float)
+    if not (grid < Lfit.min()).any():
+        span = max(np.ptp(Lfit), 1e-3)
+        grid = np.linspace(Lfit.max(), Lfit.min() - span, 60)
+    pred = acc_of_x(a + b * grid)
+    rr = law.fit_relu(grid, pred)
+    if rr["A"] <= 0:
+        return dict(E=None, reason="the extrapolated few-shot curve does not rise")
+    return dict(E=rr["E"], reason=rr["reason"], step1=dict(intercept=float(a), slope=float(b)),
+                step2=dict(x0=float(x0), scale=float(s), top=float(top)))
+
+
+def score(baselines: dict, truth) -> dict:
+    """Add `error` (|E - truth|) to each baseline where both exist."""
+    out = {}
+    for name, b in baselines.items():
+        err = abs(b["E"] - truth) if b.get("E") is not None and truth is not None else None
+        out[name] = dict(b, error=err)
+    return out

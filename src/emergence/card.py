@@ -1,0 +1,154 @@
+"""A forecast card per task: the prediction, its three 90 % intervals, status and reason,
+the baselines scored beside it, how far ahead it held, the next run to buy, and a verdict
+in words. Built from a fit JSON (emergence.fit) alone, so it works on observations made
+elsewhere too (`python -m emergence.fit ... --card`); the workflow adds Table 2's
+scorecard and horizon where it has them.
+
+Verdicts:
+- `unidentifiable`: no prediction (reason says why);
+- `weak`: a prediction the data do not pin (wide or disagreeing intervals, ...);
+- `no better than trivial`: the law is not closer to the truth than "emergence at the
+  most capable fitted checkpoint", or, with no truth yet, its 90 % interval still includes
+  that checkpoint (the data do not say emergence is any further off);
+- `trust`: pinned, and better than the trivial forecast.
+"""
+from __future__ import annotations
+
+import math
+
+VERDICTS = ("trust", "weak", "no better than trivial", "unidentifiable")
+NAMES = {"trivial": "trivial (emergence at the most capable fitted checkpoint)",
+         "fewshot_only": "few-shot rows only (ReLU)",
+         "two_step": "two-step (loss -> logprob_norm -> accuracy)"}
+
+
+def _f(v, d=3):
+    return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{d}f}"
+
+
+def verdict(fit: dict) -> tuple[str, str]:
+    st = fit.get("status")
+    if st == "unidentifiable" or fit.get("emergence_point_mle") is None:
+        return "unidentifiable", fit.get("reason") or "no prediction"
+    triv = (fit.get("baselines") or {}).get("trivial") or {}
+    if st == "weak":
+        why = fit.get("reason") or "the data do not pin the prediction"
+        if fit.get("error_nats") is not None and triv.get("error") is not None and fit["error_nats"] >= triv["error"]:
+            why += f"; and the trivial forecast was closer ({triv['error']:.3f} vs {fit['error_nats']:.3f} nats)"
+        return "weak", why
+    if fit.get("ground_truth") is not None:
+        if triv.get("error") is not None and fit["error_nats"] >= triv["error"]:
+            return "no better than trivial", (f"the law is off by {fit['error_nats']:.3f} nats, the trivial forecast "
+                                              f"by {triv['error']:.3f}")
+        return "trust", f"off by {fit['error_nats']:.3f} nats; the trivial forecast by {_f(triv.get('error'))}"
+    pi = fit.get("profile_interval") or {}
+    if triv.get("E") is not None and pi and pi["lo"] <= triv["E"] <= pi["hi"]:
+        return "no better than trivial", ("the 90 % interval includes emergence at the most capable fitted "
+                                          f"checkpoint ({triv['E']:.3f} nats)")
+    return "trust", "pinned by the data and beyond the most capable fitted checkpoint"
+
+
+def build(fit: dict, scorecard=None, horizon=None) -> dict:
+    """scorecard: rows of tables.scorecard's summary for this task (dicts); horizon: rows of
+    horizon.compute_horizon (dicts)."""
+    word, why = verdict(fit)
+    nr = fit.get("next_run") or {}
+    held = None
+    if horizon:
+        ok = [h for h in horizon if h.get("error_nats") is not None and not h.get("failed")]
+        if ok:
+            best = max(ok, key=lambda h: h["k"])
+            held = dict(ablation=best["ablation"], flops_ratio_to_truth=best.get("ratio_truth"))
+    return dict(task=fit.get("task"), metric=fit.get("metric"), prediction=fit.get("emergence_point_mle"),
+                intervals=fit.get("intervals"), status=fit.get("status"), reason=fit.get("reason"),
+                ground_truth=fit.get("ground_truth"), error_nats=fit.get("error_nats"),
+                baselines=fit.get("baselines"), scorecard=scorecard, horizon=held,
+                next_run=dict(best=nr.get("best"), width_before=nr.get("width_before"), method=nr.get("method"))
+                if nr else None,
+                verdict=word, verdict_reason=why, n_ckpts=fit.get("n_ckpts"))
+
+
+def one_line(card: dict) -> str:
+    p = card["prediction"]
+    head = f"{card['task']}: {card['verdict'].upper()}"
+    if p is None:
+        return f"{head} - no prediction ({card['verdict_reason']})"
+    iv = (card.get("intervals") or {}).get("MCMC") or (card.get("intervals") or {}).get("profile")
+    band = f" (90 % {iv['lo']:.3f}-{iv['hi']:.3f})" if isinstance(iv, dict) else ""
+    truth = f", truth {card['ground_truth']:.3f}" if card.get("ground_truth") is not None else ""
+    return f"{head} - emergence at loss {p:.3f}{band}{truth}; {card['verdict_reason']}"
+
+
+def to_markdown(card: dict) -> str:
+    out = [f"# Forecast card: {card['task']}", "", f"**Verdict: {card['verdict']}** - {card['verdict_reason']}", ""]
+    out += [f"- prediction (MLE of E(D0)): {_f(card['prediction'])} nats of pretraining loss, "
+            f"from {card.get('n_ckpts')} pre-emergence checkpoints",
+            f"- status: {card['status']}" + (f" ({card['reason']})" if card.get("reason") else ""),
+            f"- ground truth (few-shot elbow over every checkpoint): {_f(card.get('ground_truth'))}"
+            + (f"; error {_f(card.get('error_nats'))}" if card.get("error_nats") is not None else "")]
+    ivs = card.get("intervals") or {}
+    if ivs:
+        out += ["", "| 90 % interval | low | mid | high |", "|---|---|---|---|"]
+        for k, v in ivs.items():
+            out.append(f"| {k} | {_f(v['lo'])} | {_f(v['mid'])} | {_f(v['hi'])} |" if isinstance(v, dict)
+                       else f"| {k} | {v} | | |")
+    b = card.get("baselines") or {}
+    if b:
+        out += ["", "| forecast | emergence point | error (nats) | note |", "|---|---|---|---|",
+                f"| emergence law | {_f(card['prediction'])} | {_f(card.get('error_nats'))} | |"]
+        for k, v in sorted(b.items(), key=lambda kv: list(NAMES).index(kv[0]) if kv[0] in NAMES else 99):
+            out.append(f"| {NAMES.get(k, k)} | {_f(v.get('E'))} | {_f(v.get('error'))} | {v.get('reason') or ''} |")
+    if card.get("scorecard"):
+        out += ["", "Table 2 scorecard (rows within 0.1 nats; horizon_k: '-k Last Checkpoints' still within):", "",
+                "| forecast | rows scored | within 0.1 | closest | median error | horizon_k |", "|---|---|---|---|---|---|"]
+        for r in card["scorecard"]:
+            out.append(f"| {r['forecast']} | {r['rows_scored']} | {r['within']} | {r['closest']} | "
+                       f"{_f(r.get('median_error'))} | {r['horizon_k']} |")
+    h = card.get("horizon")
+    if h:
+        ratio = h.get("flops_ratio_to_truth")
+        out += ["", f"- held within 0.1 nats up to '{h['ablation']}'"
+                + (f": {ratio:.2f}x the FLOPs of the last checkpoint used" if ratio else "")]
+    nr = card.get("next_run")
+    if nr and nr.get("best"):
+        best = nr["best"]
+        where = best.get("ckpt") or f"the checkpoint at loss {best['loss']:.3f}"
+        out += ["", f"- next run to buy: D = {best['data_amount']:g} on {where}"
+                f" ({best['n_runs']} draws): 90 % profile width {nr['width_before']:.3f} -> {best['width_after']:.3f} nats"
+                f" ({nr['method']})"]
+    return "\n".join(out) + "\n"
+
+
+def write(card: dict, md_path: str, json_path: str):
+    from emergence.io import write_json, write_text
+
+    write_text(to_markdown(card), md_path)
+    write_json(card, json_path)
+
+
+def main(argv=None) -> int:
+    """`python -m emergence.card CONFIG [WORKDIR]`: print the one-line summaries of a finished
+    run's cards (what `make run` shows when it ends)."""
+    import os
+    import sys
+
+    import yaml
+
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        print("usage: python -m emergence.card CONFIG [WORKDIR]", file=sys.stderr)
+        return 2
+    with open(argv[0]) as f:
+        name = (yaml.safe_load(f) or {}).get("name")
+    path = os.path.join(argv[1] if len(argv) > 1 else ".", "results", str(name), "cards", "summary.txt")
+    if not os.path.exists(path):
+        print(f"no forecast cards at {path} (no fitted task, or the run did not finish)", file=sys.stderr)
+        return 0
+    print(f"Forecast cards ({os.path.dirname(path)}/<task>.md):")
+    with open(path) as f:
+        print(f.read().rstrip())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,52 @@
+"""Forecast cards (emergence.card): the verdict in words, and the CLI path for observations
+made elsewhere."""
+import json
+import subprocess
+import sys
+
+from emergence import card
+from emergence.observations import simulate_obs
+
+
+def _fit(**kw):
+    base = dict(task="t", metric="acc", status="ok", reason=None, emergence_point_mle=3.0, ground_truth=3.02,
+                error_nats=0.02, intervals={"profile": {"lo": 2.9, "mid": 3.0, "hi": 3.1}},
+                profile_interval={"lo": 2.9, "hi": 3.1}, n_ckpts=8,
+                baselines={"trivial": {"E": 3.1, "error": 0.08, "reason": None}})
+    return {**base, **kw}
+
+
+def test_a_law_that_loses_to_the_trivial_forecast_says_so():
+    c = card.build(_fit(error_nats=0.05, baselines={"trivial": {"E": 3.03, "error": 0.01, "reason": None}}))
+    assert c["verdict"] == "no better than trivial"
+    assert "no better than trivial" in card.to_markdown(c) and "NO BETTER THAN TRIVIAL" in card.one_line(c)
+
+
+def test_a_closer_pinned_law_is_trusted():
+    assert card.build(_fit())["verdict"] == "trust"
+
+
+def test_weak_and_unidentifiable_fits_keep_their_status_as_the_verdict():
+    assert card.build(_fit(status="weak", reason="wide"))["verdict"] == "weak"
+    c = card.build(_fit(status="unidentifiable", emergence_point_mle=None, reason="flat"))
+    assert c["verdict"] == "unidentifiable" and "no prediction" in card.one_line(c)
+
+
+def test_a_forecast_whose_interval_reaches_the_last_checkpoint_is_no_better_than_trivial():
+    f = _fit(status="forecast", ground_truth=None, error_nats=None,
+             baselines={"trivial": {"E": 3.05, "error": None, "reason": None}})
+    assert card.build(f)["verdict"] == "no better than trivial"
+    assert card.build({**f, "profile_interval": {"lo": 3.06, "hi": 3.2}})["verdict"] == "trust"
+
+
+def test_cli_writes_a_card_for_a_users_own_table(tmp_path):
+    obs = tmp_path / "obs.csv"
+    simulate_obs(seed=1).to_csv(obs, index=False)
+    out = tmp_path / "fit.json"
+    r = subprocess.run([sys.executable, "-m", "emergence.fit", str(obs), "--task", "sim", "--out", str(out),
+                        "--no-mcmc", "--chance", "0.1666667", "--card"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    c = json.loads((tmp_path / "fit.card.json").read_text())
+    assert c["verdict"] in card.VERDICTS and c["next_run"]["best"]["data_amount"] > 0
+    assert (tmp_path / "fit.card.md").read_text().startswith("# Forecast card: sim")
+    assert r.stdout.startswith("sim: ")
