@@ -19,7 +19,8 @@ for task in p.tasks:
               method=p.method, seed=p.seed, d0=o["d0"], variant=o["variant"], **fit.config_options(o))
     # d0 is swept in the D0 table: the sweep sets it per row
     for name, df in tables.paper_tables(obs, mcmc=o["mcmc"], bootstrap={"n": max(o["bootstrap"]["n"], 10)},
-                                        d0_multiples=o["d0_multiples"], processes=snakemake.threads, **kw).items():
+                                        d0_multiples=o["d0_multiples"], processes=snakemake.threads, log=log,
+                                        **kw).items():
         parts[name].append(df)
     log.info(f"{task['name']}: Tables 2, 3 and the ablations done")
 frames = {k: pd.concat(v, ignore_index=True) for k, v in parts.items()}

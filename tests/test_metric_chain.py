@@ -73,3 +73,30 @@ def test_dataframe_input_matches_records():
                        for k, c, s in recs])
     a, b = mc.chain_from_samples(recs), mc.chain_from_samples(df)
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_vectorised_correlations_equal_scipy_per_sample_with_ties_and_gaps():
+    import numpy as np
+    import pandas as pd
+    from scipy import stats
+
+    from emergence import metric_chain as mc
+
+    rng = np.random.default_rng(0)
+    comp = np.geomspace(1e10, 1e12, 9)
+    rows = []
+    for doc in range(30):
+        v = rng.integers(0, 3, len(comp)).astype(float) if doc % 3 else rng.random(len(comp))  # ties / none
+        if doc == 7:
+            v[:] = 1.0  # constant: NaN
+        for i, (c, val) in enumerate(zip(comp, v)):
+            if doc == 11 and i == 4:
+                continue  # a sample missing one checkpoint goes the one-at-a-time way
+            rows.append(dict(task="t", metric="accuracy", doc_id=doc, compute=c, value=val))
+    got = mc.correlations(pd.DataFrame(rows))
+    for (doc, method), r in got.set_index(["doc_id", "method"])["r"].items():
+        g = [x for x in rows if x["doc_id"] == doc]
+        xs, v = np.log([x["compute"] for x in g]), np.array([x["value"] for x in g])
+        want = np.nan if np.ptp(v) == 0 else mc.METHODS[method](xs, v)[0]
+        assert (np.isnan(want) and np.isnan(r)) or abs(want - r) < 1e-12, (doc, method, r, want)
+    assert list(got["method"][:3]) == list(mc.METHODS)

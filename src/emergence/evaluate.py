@@ -10,6 +10,7 @@ lm-eval's own results (config, task hashes) and its per-sample logs are kept per
 from __future__ import annotations
 
 import array
+import contextlib
 import hashlib
 import json
 import logging
@@ -111,15 +112,20 @@ class Evaluator:
         from lm_eval import simple_evaluate
 
         cache = self._encode_cache(tokenizer)
+        logging.getLogger("lm-eval").setLevel(logging.ERROR)  # see below
         lm = self.lm_class(pretrained=model, tokenizer=tokenizer, batch_size=self.batch_size,
                            device=self.device, max_length=getattr(model.config, "n_positions", None),
                            encode_cache=cache)
         t0 = time.time()
-        res = simple_evaluate(model=lm, tasks=[task], num_fewshot=num_fewshot, limit=limit,
-                              samples=samples, task_manager=self.tm, log_samples=True,
-                              bootstrap_iters=0, gen_kwargs=gen_kwargs, random_seed=self.seed,
-                              numpy_random_seed=self.seed, torch_random_seed=self.seed,
-                              fewshot_random_seed=self.seed, verbosity="WARNING")
+        # lm-eval's per-run warnings (a model object passed in, num_fewshot overridden: by design
+        # here) and its progress bars (explicitly enabled, so TQDM_DISABLE does not reach them)
+        # would bury the job's own lines: errors still raise, the job logs one line per run
+        with open(os.devnull, "w") as null, contextlib.redirect_stderr(null):
+            res = simple_evaluate(model=lm, tasks=[task], num_fewshot=num_fewshot, limit=limit,
+                                  samples=samples, task_manager=self.tm, log_samples=True,
+                                  bootstrap_iters=0, gen_kwargs=gen_kwargs, random_seed=self.seed,
+                                  numpy_random_seed=self.seed, torch_random_seed=self.seed,
+                                  fewshot_random_seed=self.seed, verbosity="ERROR")
         res["emergence_eval_seconds"] = time.time() - t0
         return res
 

@@ -93,28 +93,95 @@ def chain_from_samples(records):
     return out.sort_values(["metric", "ckpt", "doc_id"], kind="stable").reset_index(drop=True)
 
 
+def _rank(a):
+    """Average ranks along the last axis (ties share their mean rank), as scipy.stats.rankdata."""
+    order = np.argsort(a, axis=-1, kind="stable")
+    s = np.take_along_axis(a, order, -1)
+    n = a.shape[-1]
+    ranks = np.empty_like(a, dtype=float)
+    for row in range(a.shape[0]):  # tie groups differ per row; this loop is over tie runs, cheap
+        v = s[row]
+        new = np.r_[True, v[1:] != v[:-1]]
+        idx = np.flatnonzero(new)
+        cnt = np.diff(np.r_[idx, n])
+        avg = idx + (cnt - 1) / 2.0 + 1
+        ranks[row, order[row]] = np.repeat(avg, cnt)
+    return ranks
+
+
+def _pearson_rows(x, V):
+    """Pearson r of the vector x with every row of V."""
+    xc = x - x.mean()
+    Vc = V - V.mean(1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = Vc @ xc / np.sqrt((Vc * Vc).sum(1) * (xc @ xc))
+    return np.clip(r, -1.0, 1.0)
+
+
+def _kendall_rows(x, V):
+    """Kendall's tau-b (scipy's default) of x with every row of V, over all pairs."""
+    i, j = np.triu_indices(len(x), 1)
+    sx = np.sign(x[j] - x[i])
+    sv = np.sign(V[:, j] - V[:, i])
+    n0 = len(i)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (sv @ sx) / np.sqrt((n0 - (sx == 0).sum()) * (n0 - (sv == 0).sum(1)))
+
+
+ROWS = {"pearson": lambda x, V: _pearson_rows(x, V),
+        "spearman": lambda x, V: _pearson_rows(_rank(x[None])[0], _rank(V)),
+        "kendall": _kendall_rows}
+
+
 def correlations(chain, x="compute", log=True, min_ckpts=3):
     """Per-sample correlation of each metric with (log) compute across a series' checkpoints.
 
     Groups by any of series/task present, then metric and doc_id. A sample whose metric is
     constant across checkpoints (or that has fewer than min_ckpts) gets NaN and
     constant=True. Returns tidy rows: [series, task,] metric, doc_id, method, r, n, constant.
+    Samples seen at the same checkpoints are computed together (vectorised: Pearson, Pearson
+    on average ranks = Spearman, tau-b from pair signs = Kendall; equal to scipy's to float
+    rounding); any other sample goes through scipy one at a time.
     """
     keys = [c for c in ("series", "task") if c in chain.columns] + ["metric", "doc_id"]
+    outer = keys[:-1]
     rows = []
-    for key, g in chain.groupby(keys, sort=True):
-        xs = g[x].to_numpy(float)
+    for okey, g in chain.groupby(outer, sort=True):
+        okey = okey if isinstance(okey, tuple) else (okey,)
+        M = g.pivot_table(index="doc_id", columns=x, values="value", aggfunc="first").sort_index()
+        full = M.notna().all(1).to_numpy()
+        xs = M.columns.to_numpy(float)
         xs = np.log(xs) if log else xs
-        v = g["value"].to_numpy(float)
-        constant = len(v) < min_ckpts or np.ptp(v) == 0 or np.ptp(xs) == 0
-        for name, f in METHODS.items():
-            r = np.nan
-            if not constant:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")  # near-constant inputs; NaN is the answer
-                    r = float(f(xs, v)[0])
-            rows.append(dict(zip(keys, key)) | {"method": name, "r": r, "n": len(v), "constant": constant})
-    return pd.DataFrame(rows)
+        V = M.to_numpy(float)[full]
+        docs = M.index[full]
+        constant = (len(xs) < min_ckpts) | (np.ptp(V, 1) == 0) | (np.ptp(xs) == 0) if len(V) else np.zeros(0, bool)
+        res = {name: np.where(constant, np.nan, f(xs, V)) if len(V) else np.zeros(0) for name, f in ROWS.items()}
+        for k, d in enumerate(docs):
+            for name in METHODS:
+                rows.append(dict(zip(keys, (*okey, d))) | {"method": name, "r": float(res[name][k]),
+                                                           "n": len(xs), "constant": bool(constant[k])})
+        for d in M.index[~full]:
+            gg = g[g["doc_id"] == d]
+            rows += _one(gg, x, log, min_ckpts, dict(zip(keys, (*okey, d))))
+    out = pd.DataFrame(rows)
+    return out.sort_values(keys + ["method"], kind="stable", key=lambda c: c.map(list(METHODS).index)
+                           if c.name == "method" else c).reset_index(drop=True) if len(out) else out
+
+
+def _one(g, x, log, min_ckpts, key):
+    xs = g[x].to_numpy(float)
+    xs = np.log(xs) if log else xs
+    v = g["value"].to_numpy(float)
+    constant = len(v) < min_ckpts or np.ptp(v) == 0 or np.ptp(xs) == 0
+    out = []
+    for name, f in METHODS.items():
+        r = np.nan
+        if not constant:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # near-constant inputs; NaN is the answer
+                r = float(f(xs, v)[0])
+        out.append(key | {"method": name, "r": r, "n": len(v), "constant": constant})
+    return out
 
 
 def summarise(corr, threshold=0.75):

@@ -21,14 +21,32 @@ from emergence.fit import FAIL_NATS, fit_task
 DEFAULT_MCMC = {}  # uncertainty.MCMC_DEFAULTS: chains grow until converged
 
 
-def _map(fn, jobs, processes=1):
+def _map(fn, jobs, processes=1, log=None):
     """fn over jobs, in order; in `processes` forked workers when > 1 (each fit is
-    single-threaded, so rows of a table run side by side)."""
+    single-threaded, so rows of a table run side by side). log: a logger for progress lines
+    with an ETA (emergence.runtime.Progress)."""
+    progress = None
+    if log is not None:
+        from emergence.runtime import Progress
+
+        progress = Progress(len(jobs), log, "fits")
     if processes <= 1 or len(jobs) < 2:
-        return [fn(j) for j in jobs]
-    uncertainty.import_arviz()
-    with ProcessPoolExecutor(min(processes, len(jobs)), mp_context=multiprocessing.get_context("fork")) as ex:
-        return list(ex.map(fn, jobs))
+        results = (fn(j) for j in jobs)
+        ex = None
+    else:
+        uncertainty.import_arviz()
+        ex = ProcessPoolExecutor(min(processes, len(jobs)), mp_context=multiprocessing.get_context("fork"))
+        results = ex.map(fn, jobs)
+    try:
+        out = []
+        for r in results:
+            out.append(r)
+            if progress is not None:
+                progress.step()
+        return out
+    finally:
+        if ex is not None:
+            ex.shutdown()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -205,7 +223,8 @@ def d0_sweep_table(obs, task=None, multiples=(1, 2, 5, 10, 20, 50), mcmc=DEFAULT
 
 def paper_tables(obs, task=None, mcmc=DEFAULT_MCMC, bootstrap=None, d0_multiples=(1, 2, 5, 10, 20, 50),
                  variants=("log_power", "power", "no_fewshot"), which=("uncertainty", "holdout", "functional_form",
-                                                                       "d0_sweep"), processes=1, **fit_kw) -> dict:
+                                                                       "d0_sweep"), processes=1, log=None,
+                 **fit_kw) -> dict:
     """Every table at once, all fits in one pool so that no worker idles while another runs
     a long chain: Table 3 (its bootstrap is the longest single fit) is dealt out first.
     `variant` in fit_kw applies to every table but the functional-form one. Returns
@@ -224,7 +243,7 @@ def paper_tables(obs, task=None, mcmc=DEFAULT_MCMC, bootstrap=None, d0_multiples
         if "d0_sweep" in which:
             N = int(obs.loc[(obs["task"].astype(str) == t) & (obs["method"] == "fewshot"), "num_fewshot"].max())
             jobs += [("d0_sweep", _d0_one, (obs, t, m, m * max(N, 1), mcmc, fit_kw)) for m in d0_multiples]
-    rows = _map(_call, [(fn, args) for _, fn, args in jobs], processes)
+    rows = _map(_call, [(fn, args) for _, fn, args in jobs], processes, log=log)
     return {name: pd.DataFrame([r for (n, _, _), r in zip(jobs, rows) if n == name]) for name in which}
 
 

@@ -93,6 +93,6 @@ def fig_passuntil(table: pd.DataFrame, fit: dict, title: str = ""):
                    "pretrain_loss": LOSS_LABEL}.get(axis, axis))
     ax.set_ylabel("pass probability per sample")
     curv = (fit.get("curvature") or {}).get("label")
-    ax.set_title(title or "PassUntil" + (f" (F(N) {curv})" if curv else ""))
+    ax.set_title((title or "PassUntil") + (f" (F(N) {curv})" if curv else ""))
     ax.legend(loc="best")
     return fig
