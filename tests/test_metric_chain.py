@@ -78,7 +78,6 @@ def test_dataframe_input_matches_records():
 def test_vectorised_correlations_equal_scipy_per_sample_with_ties_and_gaps():
     import numpy as np
     import pandas as pd
-    from scipy import stats
 
     from emergence import metric_chain as mc
 
