@@ -169,6 +169,8 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
                    mcmc_diagnostics=m["diagnostics"], percentiles_reason=m["reason"])
         if m["converged"]:
             out["percentiles"] = p = uncertainty.percentiles(m["e0"])
+            # the whole posterior of E(D0) for figures (Fig. 5's CDF), compactly: 199 quantiles
+            out["posterior_e0_quantiles"] = np.quantile(m["e0"], np.linspace(0.005, 0.995, 199)).tolist()
             views["MCMC"] = dict(lo=p["p5"], mid=p["p50"], hi=p["p95"])
             if truth is not None:
                 err = np.abs(m["e0"] - truth)
@@ -184,6 +186,7 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
         out["bootstrap_n_ok"], boot_fail = len(e0s), (n_bad, n_boot)
         if len(e0s) >= 10:
             out["bootstrap_percentiles"] = b = uncertainty.percentiles(e0s)
+            out["bootstrap_e0"] = np.sort(np.asarray(e0s, float)).tolist()
             views["bootstrap"] = dict(lo=b["p5"], mid=b["p50"], hi=b["p95"])
     out["intervals"] = {n: v if isinstance(v, str) else {k: v[k] for k in ("lo", "mid", "hi")} for n, v in views.items()}
 

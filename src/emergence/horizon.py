@@ -153,8 +153,9 @@ def params_of_loss(law_fit: dict, L):
 
 
 def final_checkpoints(checkpoints: pd.DataFrame, series: str | None = None) -> pd.DataFrame | None:
-    """The min-loss checkpoint of each size of one series (the series with the most sizes
-    when not given), with numeric params and pretrain_loss."""
+    """One checkpoint per size of one series (the series with the most sizes when not
+    given), with numeric params and pretrain_loss: each size's last checkpoint at or before
+    the largest token count every size reached (with a tokens column), else its min-loss one."""
     if _empty(checkpoints) or "params" not in checkpoints.columns:
         return None
     ck = checkpoints.copy()
@@ -166,4 +167,14 @@ def final_checkpoints(checkpoints: pd.DataFrame, series: str | None = None) -> p
     ck = ck[ck["series"].astype(str) == str(series)]
     if ck.empty:
         return None
-    return ck.loc[ck.groupby("size")["pretrain_loss"].idxmin()].sort_values("params").reset_index(drop=True)
+    if "tokens" in ck.columns and pd.to_numeric(ck["tokens"], errors="coerce").notna().all():
+        # sizes compared at the same training tokens: the most any size's run and every other
+        # size reached. Their own final checkpoints can have different step counts (the toy's s
+        # trains 240 steps, m 180), which made L(N) rise with N.
+        ck["tokens"] = pd.to_numeric(ck["tokens"])
+        t_common = ck.groupby("size")["tokens"].max().min()
+        ck = ck[ck["tokens"] <= t_common]
+        ck = ck.loc[ck.groupby("size")["tokens"].idxmax()]
+    else:
+        ck = ck.loc[ck.groupby("size")["pretrain_loss"].idxmin()]
+    return ck.sort_values("params").reset_index(drop=True)

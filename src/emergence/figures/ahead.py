@@ -119,7 +119,9 @@ def fig10(checkpoints: pd.DataFrame, fit: dict, series: str | None = None, min_p
             else f"L(N) = {lf['u']:.3g} {'−' if lf['v'] < 0 else '+'} {abs(lf['v']):.3g}·ln N\n"
                  f"(log-linear: < {min_power_points} sizes)")
     ax.plot(grid, loss_of_params(lf, grid), color="0.3", lw=1.3, label=form, zorder=2)
-    ax.scatter(fin["params"], fin["pretrain_loss"], color="black", s=28, zorder=4, label="final checkpoint per size")
+    same_t = "tokens" in fin.columns and fin["tokens"].nunique() == 1
+    ax.scatter(fin["params"], fin["pretrain_loss"], color="black", s=28, zorder=4,
+               label=f"each size at {fin['tokens'].iloc[0]:,.0f} tokens" if same_t else "final checkpoint per size")
     for _, r in fin.iterrows():
         ax.annotate(str(r["size"]), (r["params"], r["pretrain_loss"]), xytext=(-5, -5), ha="right", va="top",
                     textcoords="offset points", fontsize=7, zorder=6,
@@ -139,8 +141,8 @@ def fig10(checkpoints: pd.DataFrame, fit: dict, series: str | None = None, min_p
         ax.scatter([n_pred], [e0], marker="*", color="tab:red", s=110, zorder=6, label=lab)
         ax.axvline(n_pred, color="tab:red", lw=0.6, ls=":", zorder=1)
     elif not math.isfinite(n_pred):
-        ax.text(0.02, 0.04, "prediction below the fitted law's asymptote: no finite size reaches it",
-                transform=ax.transAxes, fontsize=7, color="tab:red")
+        ax.text(0.02, 0.96, "prediction below the fitted law's asymptote:\nno finite size reaches it",
+                transform=ax.transAxes, fontsize=7, color="tab:red", va="top")
     ax.set_xscale("log")
     ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1, 2, 5) if hi / lo < 300 else (1,)))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _fmt_params(v)))

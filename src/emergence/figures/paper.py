@@ -207,69 +207,75 @@ def fig5(fit: dict, obs: pd.DataFrame | None = None, task: str | None = None, sa
     Drawn along training progress: since the loss axis is inverted (more capable to the
     right), the curve is P(E >= L), the probability that the capability has emerged by the
     time a model reaches loss L. From `samples` (posterior draws of E(D0)) when given, else
-    piecewise-linearly through the fit's MCMC percentiles (p5..p95); the bootstrap
-    percentiles are overlaid when present. Few-shot data (stars, right axis) from obs. The
-    loss axis zooms on the posterior (and the MLE and truth), widened to show the nearest
-    few-shot checkpoint on either side.
+    the fit's stored posterior quantiles (`posterior_e0_quantiles`), else piecewise-linearly
+    through its MCMC percentiles; the bootstrap refits (`bootstrap_e0`, else its
+    percentiles) are overlaid. The few-shot data sit in a panel below on the same loss axis
+    (a twin y axis would make the CDF seem to trace them). The loss axis zooms on the
+    posterior (and the MLE and truth), widened to the nearest few-shot checkpoint either side.
     None if there is neither samples nor percentiles."""
     fit = fit or {}
     task = task or fit.get("task")
     curves = []
+    q = fit.get("posterior_e0_quantiles")
     if samples is not None and len(samples) > 1:
         s = np.sort(np.asarray(samples, float))
         curves.append(("MCMC posterior", s, np.arange(1, len(s) + 1) / len(s), "tab:red", "-"))
+    elif q and len(q) > 10:
+        curves.append(("MCMC posterior", np.maximum.accumulate(np.asarray(q, float)),
+                       np.linspace(0.005, 0.995, len(q)), "tab:red", "-"))
     elif _pct_cdf(fit.get("percentiles")):
         x, F = _pct_cdf(fit["percentiles"])
         curves.append(("MCMC posterior (5th-95th pct.)", x, F, "tab:red", "-"))
-    if _pct_cdf(fit.get("bootstrap_percentiles")):
+    b = fit.get("bootstrap_e0")
+    if b and len(b) >= 10:
+        s = np.sort(np.asarray(b, float))
+        curves.append((f"bootstrap ({len(s)} refits)", s, np.arange(1, len(s) + 1) / len(s), "tab:blue", "--"))
+    elif _pct_cdf(fit.get("bootstrap_percentiles")):
         x, F = _pct_cdf(fit["bootstrap_percentiles"])
         curves.append(("bootstrap (5th-95th pct.)", x, F, "tab:blue", "--"))
     if not curves:
         return None
-    fig, ax = plt.subplots(figsize=(WIDTH * 0.72, 3.0))
+    df = _task_rows(obs, task, fit.get("metric")) if obs is not None and task else None
+    fs = _fewshot(df) if df is not None else None
+    two = fs is not None and len(fs) > 0
+    if two:
+        fig, (ax, ax2) = plt.subplots(2, 1, figsize=(WIDTH * 0.72, 4.2), sharex=True,
+                                      gridspec_kw=dict(height_ratios=[2.2, 1]))
+    else:
+        fig, ax = plt.subplots(figsize=(WIDTH * 0.72, 3.0))
     for label, x, F, c, ls in curves:
-        ax.plot(x, 1.0 - F, color=c, ls=ls, lw=1.6, label=label, zorder=3)  # P(E >= L) = 1 - CDF(L)
+        ax.step(x, 1.0 - F, where="post", color=c, ls=ls, lw=1.6, label=label, zorder=3)  # P(E >= L)
     handles = [Line2D([], [], color=c, ls=ls, lw=1.6, label=label) for label, _, _, c, ls in curves]
     handles += _mark_emergence(ax, fit, band=False)
     ax.set_ylim(-0.02, 1.02)
-    ax.set_ylabel("P(emerged by loss L) = P(E ≥ L)")
-    df = _task_rows(obs, task, fit.get("metric")) if obs is not None and task else None
-    fs = _fewshot(df) if df is not None else None
-    # zoom on the posterior (the interesting part); wide enough to show the truth and the
-    # few-shot checkpoints around the elbow
+    ax.set_ylabel("P(emerged by loss L)")
     lo, hi = min(x.min() for _, x, *_ in curves), max(x.max() for _, x, *_ in curves)
     mid = 0.5 * (lo + hi)
-    half = max(1.5 * (hi - lo), 0.15)
+    half = max(0.6 * (hi - lo), 0.15)
     for v in (_num(fit.get("ground_truth")), _num(fit.get("emergence_point_mle"))):
         if v is not None:
             half = max(half, 1.3 * abs(v - mid))
     lims = [mid - half, mid + half]
-    if fs is not None and len(fs):
-        ax2 = ax.twinx()
+    if two:
         m = fs.groupby("ckpt", as_index=False).agg(loss=("pretrain_loss", "mean"), y=("value", "mean"))
         below, above = m.loc[m["loss"] < lims[0], "loss"], m.loc[m["loss"] > lims[1], "loss"]
         if len(below):
             lims[0] = below.max() - 0.08 * half
         if len(above):
             lims[1] = above.min() + 0.08 * half
-        yr = [min(m["y"].min(), _num(_chance_of(fit, chance)) or np.inf), m["y"].max()]
-        pad = 0.06 * ((yr[1] - yr[0]) or 1.0)
-        ax2.set_ylim(yr[0] - pad, yr[1] + pad)
         m = m[(m["loss"] >= lims[0]) & (m["loss"] <= lims[1])]
-        ax2.scatter(m["loss"], m["y"], marker="*", color="0.35", s=45, zorder=2, lw=0)
-        ax2.set_ylabel(f"few-shot {_metric_label(fit.get('metric') or 'acc')}", color="0.35")
-        ax2.tick_params(axis="y", colors="0.35")
-        ax2.spines["right"].set_visible(True)
-        ax2.grid(False)
-        handles += [Line2D([], [], marker="*", color="0.35", lw=0, ms=7, label="few-shot data (right axis)")]
-        c = _chance_of(fit, chance)
-        if _num(c) is not None:
-            ax2.axhline(float(c), **CHANCE)
-            handles += [Line2D([], [], **CHANCE, label="chance (right axis)")]
+        ax2.scatter(m["loss"], m["y"], marker="*", color=FEWSHOT_COLOR, s=45, zorder=2, lw=0)
+        ax2.set_ylabel(f"few-shot\n{_metric_label(fit.get('metric') or 'acc')}")
+        _chance_line(ax2, _chance_of(fit, chance))
+        _mark_emergence(ax2, fit, band=False)
+        ax2.set_xlabel(LOSS_LABEL)
+        handles += [Line2D([], [], marker="*", color=FEWSHOT_COLOR, lw=0, ms=7, label="few-shot data (lower panel)")]
+    else:
+        ax.set_xlabel(LOSS_LABEL)
     ax.set_xlim(lims[1], lims[0])  # inverted: more capable to the right
-    ax.set_xlabel(LOSS_LABEL)
     ax.set_title(title or f"{task}: uncertainty of the predicted emergence point")
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.16, 1.0), borderaxespad=0.0)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
+    fig.tight_layout()
     return fig
 
 
@@ -296,6 +302,9 @@ def _err_bars(ax, df, xcol, labels, tasks, pal):
             failed = e > FAIL_NATS
             ax.bar(xi, e, w * 0.9, color=pal[t], edgecolor="tab:red" if failed else "none",
                    lw=1.0 if failed else 0, zorder=2)
+            # the value, since a 0.004-nat bar is invisible next to a 0.2-nat whisker
+            ax.annotate(f"{e:.3f}", (xi, e), xytext=(w * 0 + 2, 2), textcoords="offset points", ha="left",
+                        va="bottom", fontsize=6.5, color="0.1", zorder=5)
             p5, p95 = _num(r.get("err_p5")), _num(r.get("err_p95"))
             if p5 is not None and p95 is not None:
                 ax.vlines(xi, p5, p95, color="0.15", lw=1.0, zorder=3)
@@ -349,7 +358,8 @@ def fig6(functional_form: pd.DataFrame | None, d0_sweep: pd.DataFrame | None, ti
         ax.set_ylim(0, top * 1.08)  # own scale per panel: every bar, whisker and the threshold in view
         ax.set_ylabel("|predicted − true emergence| (nats)")
     h = [Patch(color=pal[t], label=t) for t in tasks] if len(tasks) > 1 else []
-    h += [Line2D([], [], color="0.15", lw=1, label="5th–95th pct. error")]
+    h = [Patch(color=cols[0] if len(tasks) == 1 else "0.6", label="MLE error (value above the bar)")] + h
+    h += [Line2D([], [], color="0.15", lw=1, label="5th–95th pct. of the posterior's errors")]
     if any("err_p50" in d.columns for _, d in panels):
         h += [Line2D([], [], marker="o", mfc="white", mec="0.15", lw=0, label="median error")]
     h += [Line2D([], [], color="tab:red", ls="--", lw=1, label=f"failure threshold ({FAIL_NATS:g} nats)"),
