@@ -18,7 +18,8 @@ import os
 import tempfile
 import time
 
-import torch
+os.environ.setdefault("TQDM_DISABLE", "1")  # before transformers imports tqdm
+import torch  # noqa: E402
 
 
 def drop_cache(folder):

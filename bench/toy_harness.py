@@ -97,6 +97,7 @@ def main(argv=None):
     ap.add_argument("--steps", type=int, default=400)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--schedule", default="constant", help="constant | drop:STEP:FACTOR | cosine")
     ap.add_argument("--every", type=int, default=25)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--tasks", default='{"rule": ["rule_mc", {"context": 4}]}')
@@ -118,7 +119,16 @@ def main(argv=None):
     data = [int(d) for d in a.data.split(",")]
     model = build_model(cc, mc, a.seed)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.98), weight_decay=0.01)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / a.warmup))
+    def lr_at(s):
+        f = min(1.0, (s + 1) / a.warmup)
+        if a.schedule.startswith("drop:"):
+            _, at, by = a.schedule.split(":")
+            f *= float(by) if s >= int(at) else 1.0
+        elif a.schedule == "cosine":
+            f *= 0.5 * (1 + np.cos(np.pi * min(s, a.steps) / a.steps))
+        return f
+
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
     rng = np.random.default_rng([a.seed, 1])
     held = torch.from_numpy(corpus.batch(np.random.default_rng([a.seed, 2]), 128))
     t0 = time.time()

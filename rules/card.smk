@@ -11,6 +11,15 @@ rule card:
     output:
         md=expand(LAYOUT.card("{task}", "md"), task=FT_TASKS),
         json=expand(LAYOUT.card("{task}", "json"), task=FT_TASKS),
+        html=[
+            report(
+                LAYOUT.card(t, "html"),
+                caption="../report/card.rst",
+                category="1 Forecast cards",
+                labels={"task": t},
+            )
+            for t in FT_TASKS
+        ],
         summary=LAYOUT.cards_summary(),
     log:
         LAYOUT.log("card"),

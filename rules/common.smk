@@ -153,9 +153,9 @@ def eval_ckpts(wildcards):
 def final_outputs():
     out = [LAYOUT.observations(), LAYOUT.checkpoints()]
     out += [LAYOUT.fit(t) for t in FT_TASKS]
-    out += [LAYOUT.card(t, e) for t in FT_TASKS for e in ("md", "json")]
+    out += [LAYOUT.card(t, e) for t in FT_TASKS for e in ("md", "json", "html")]
     out += [LAYOUT.cards_summary()] if FT_TASKS else []
-    figs = ["fig3", "fig4", "fig5", "fig6", "fig7", "fig10", "fig12", "fig13"]
+    figs = ["fig3", "fig4", "fig5", "fig6", "fig7", "fig10", "fig12", "fig13", "scorecard"]
     out += [LAYOUT.figure(t, f) for t in FT_TASKS for f in figs]
     out += [LAYOUT.table(t, "html") for t in ("predictions", "holdout_ablation", "uncertainty") if FT_TASKS]
     if FT_TASKS:

@@ -1,6 +1,18 @@
 # Stage 9b: paper-style figures and report tables, drawn from the tables and fits alone
 # (restyle and redraw with `make figures` without rerunning anything upstream).
-FIGURES = ["fig3", "fig4", "fig5", "fig6", "fig7", "fig10", "fig12", "fig13"]
+FIGURES = ["fig3", "fig4", "fig5", "fig6", "fig7", "fig10", "fig12", "fig13", "scorecard"]
+# report categories in the paper's order (Snakemake sorts categories by name)
+FIGURE_TITLES = {
+    "fig3": "2.1 Fig. 3: few-shot and finetuned accuracy against loss",
+    "fig4": "2.2 Fig. 4: the emergence-law fit",
+    "fig5": "2.3 Fig. 5: uncertainty of the emergence point",
+    "fig6": "2.4 Fig. 6: functional form and D0",
+    "fig7": "2.5 Fig. 7: how far ahead",
+    "fig10": "2.6 Fig. 10: emergence in model size",
+    "fig12": "2.7 Fig. 12: finetuning recipes",
+    "fig13": "2.8 Fig. 13: a continuous metric",
+    "scorecard": "2.9 Scorecard: the law beside simpler forecasts",
+}
 
 
 rule figures:
@@ -16,8 +28,8 @@ rule figures:
             f: report(
                 LAYOUT.figure("{task}", f),
                 caption=f"../report/{f}.rst",
-                category="Figures",
-                subcategory="{task}",
+                category=FIGURE_TITLES[f],
+                labels={"task": "{task}"},
             )
             for f in FIGURES
         },
@@ -40,10 +52,42 @@ rule report_tables:
         holdout=LAYOUT.table("holdout_ablation"),
         uncertainty=LAYOUT.table("uncertainty"),
         predictions=LAYOUT.table("predictions"),
+        scorecard=LAYOUT.table("scorecard"),
+        functional_form=LAYOUT.table("functional_form"),
+        d0_sweep=LAYOUT.table("d0_sweep"),
     output:
-        holdout=report(LAYOUT.table("holdout_ablation", "html"), caption="../report/table2.rst", category="Tables"),
-        uncertainty=report(LAYOUT.table("uncertainty", "html"), caption="../report/table3.rst", category="Tables"),
-        predictions=report(LAYOUT.table("predictions", "html"), caption="../report/predictions.rst", category="Tables"),
+        predictions=report(
+            LAYOUT.table("predictions", "html"),
+            caption="../report/predictions.rst",
+            category="3.1 Predictions",
+        ),
+        holdout=report(
+            LAYOUT.table("holdout_ablation", "html"),
+            caption="../report/table2.rst",
+            category="3.2 Table 2: hold-out ablation",
+        ),
+        scorecard=report(
+            LAYOUT.table("scorecard", "html"),
+            caption="../report/scorecard.rst",
+            category="3.3 Scorecard: the law and its baselines",
+        ),
+        uncertainty=report(
+            LAYOUT.table("uncertainty", "html"),
+            caption="../report/table3.rst",
+            category="3.4 Table 3: uncertainty",
+        ),
+        functional_form=report(
+            LAYOUT.table("functional_form", "html"),
+            caption="../report/fig6.rst",
+            category="3.5 Fig. 6 tables: functional form and D0",
+            labels={"table": "functional form"},
+        ),
+        d0_sweep=report(
+            LAYOUT.table("d0_sweep", "html"),
+            caption="../report/fig6.rst",
+            category="3.5 Fig. 6 tables: functional form and D0",
+            labels={"table": "D0 sweep"},
+        ),
     log:
         LAYOUT.log("report_tables"),
     localrule: True
@@ -70,14 +114,14 @@ rule figures_metric_chain:
         correlations=report(
             LAYOUT.figure("{task}", "metric_chain"),
             caption="../report/metric_chain.rst",
-            category="Metric chain",
-            subcategory="{task}",
+            category="4 Metric chain (Schaeffer et al.)",
+            labels={"task": "{task}", "figure": "correlations"},
         ),
         mass=report(
             LAYOUT.figure("{task}", "metric_chain_mass"),
             caption="../report/metric_chain_mass.rst",
-            category="Metric chain",
-            subcategory="{task}",
+            category="4 Metric chain (Schaeffer et al.)",
+            labels={"task": "{task}", "figure": "mass on correct vs incorrect"},
         ),
     log:
         LAYOUT.log("figures_metric_chain", "{task}"),
@@ -97,8 +141,8 @@ rule figures_passuntil:
         report(
             LAYOUT.figure("{task}", "passuntil"),
             caption="../report/passuntil.rst",
-            category="PassUntil",
-            subcategory="{task}",
+            category="5 PassUntil (Hu et al.)",
+            labels={"task": "{task}"},
         ),
     log:
         LAYOUT.log("figures_passuntil", "{task}"),

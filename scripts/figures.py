@@ -24,6 +24,7 @@ drawn = {
     "fig10": figures.fig10(ck, fit, title=title),
     "fig12": figures.fig12(obs, task, chance=chance, fit=fit, title=title),
     "fig13": figures.fig13(obs, task, fit=fit, chance=chance, title=title),
+    "scorecard": figures.fig_scorecard(holdout, task, title=title),
 }
 for k, (name, fig) in enumerate(drawn.items()):
     # a figure without data still gets a file that says why, so the report stays complete

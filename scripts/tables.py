@@ -35,7 +35,7 @@ io.write_text(tables.to_markdown(frames["holdout"]), out.holdout_md)
 long = tables.scorecard(frames["holdout"])
 summary = tables.scorecard_summary(long)
 io.write_csv(long, out.scorecard)
-wide = long.pivot_table(index=["task", "ablation"], columns="forecast", values="error_nats", sort=False).reset_index()
+wide = tables.scorecard_wide(long)
 io.write_text("Rows within 0.1 nats, closest forecast, horizon (largest k of '-k Last Checkpoints' still within):\n\n"
               + tables.to_markdown(summary) + "\nError (nats) of each forecast on every Table 2 row:\n\n"
               + tables.to_markdown(wide), out.scorecard_md)

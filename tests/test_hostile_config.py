@@ -146,6 +146,8 @@ CASES = {
     "task n_test 0": (put(("tasks", 0, "n_test"), 0), "tasks.0.n_test"),
     "task source hub": (put(("tasks", 0, "source"), "hub"), "tasks.0.source"),
     "evaluate batch 0": (put(("evaluate", "batch_size"), 0), "evaluate.batch_size"),
+    # a toy checkpoint that pretraining never saves (not a multiple of save_every)
+    "toy step not saved": (put(("toy", "train", "save_every"), 7), "toy.train.save_every"),
 }
 
 

@@ -119,11 +119,50 @@ def to_markdown(card: dict) -> str:
     return "\n".join(out) + "\n"
 
 
-def write(card: dict, md_path: str, json_path: str):
+def to_html(card: dict) -> str:
+    """The card for Snakemake's report: the verdict first, then its tables (pandas Styler)."""
+    import html
+
+    import pandas as pd
+
+    from emergence.figures.output import table_html
+
+    esc = html.escape
+    colour = {"trust": "#1b7a2f", "weak": "#a15c00", "no better than trivial": "#b00020",
+              "unidentifiable": "#b00020"}.get(card["verdict"], "#333")
+    out = [f"<h2>Forecast card: {esc(str(card['task']))}</h2>",
+           f'<p style="font-size:120%"><b style="color:{colour}">{esc(card["verdict"])}</b> - '
+           f"{esc(card['verdict_reason'])}</p>",
+           f"<p>{esc(one_line(card))}</p>"]
+    ivs = card.get("intervals") or {}
+    rows = [dict(view=k, low=v["lo"], mid=v["mid"], high=v["hi"]) if isinstance(v, dict) else dict(view=k, note=v)
+            for k, v in ivs.items()]
+    if rows:
+        out.append(table_html(pd.DataFrame(rows), caption="90 % intervals of the emergence point (nats)"))
+    b = card.get("baselines") or {}
+    rows = [dict(forecast="emergence law", emergence_point=card["prediction"], error_nats=card.get("error_nats"))]
+    rows += [dict(forecast=NAMES.get(k, k), emergence_point=v.get("E"), error_nats=v.get("error"),
+                  note=v.get("reason")) for k, v in sorted(b.items(), key=lambda kv: list(NAMES).index(kv[0])
+                                                           if kv[0] in NAMES else 99)]
+    out.append(table_html(pd.DataFrame(rows), caption="The law beside simpler forecasts"))
+    if card.get("scorecard"):
+        out.append(table_html(pd.DataFrame(card["scorecard"]), caption="Table 2 scorecard"))
+    nr = card.get("next_run")
+    if nr and nr.get("best"):
+        best = nr["best"]
+        out.append(f"<p>Next run to buy: D = {best['data_amount']:g} on {esc(str(best.get('ckpt') or best['loss']))}"
+                   f" ({best['n_runs']} draws): 90 % profile width {nr['width_before']:.3f} &rarr; "
+                   f"{best['width_after']:.3f} nats.</p>")
+    return "\n".join(out) + "\n"
+
+
+def write(card: dict, md_path: str, json_path: str, html_path: str | None = None):
     from emergence.io import write_json, write_text
 
     write_text(to_markdown(card), md_path)
     write_json(card, json_path)
+    if html_path:
+        write_text(to_html(card), html_path)
 
 
 def main(argv=None) -> int:

@@ -166,6 +166,11 @@ def check(config: dict) -> list[str]:
                 bad = [x for x in spec["steps"] if x > last]
                 if bad:
                     out.append(f"field '{where}.steps': {_few(bad)} exceed toy.train.steps = {last}")
+                every = config.get("toy", {}).get("train", {}).get("save_every", 50)
+                unsaved = [x for x in spec["steps"] if x % every]
+                if unsaved:  # pretraining saves only every save_every steps: these would never exist
+                    out.append(f"field '{where}.steps': {_few(unsaved)} are not multiples of "
+                               f"toy.train.save_every = {every}")
     corpus = config.get("toy", {}).get("corpus", {})
     if any(s["source"] == "toy" for s in config["series"]):
         if corpus.get("n_words", 48) % corpus.get("successors", 6):

@@ -14,9 +14,10 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pandas as pd
 
-from emergence import uncertainty
+from emergence import scoring, uncertainty
 from emergence.baselines import NAMES as BASELINES
 from emergence.fit import FAIL_NATS, fit_task
+from emergence.observations import task_frame
 
 DEFAULT_MCMC = {}  # uncertainty.MCMC_DEFAULTS: chains grow until converged
 
@@ -156,6 +157,12 @@ def scorecard(holdout: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(long, columns=["task", "ablation", "forecast", "error_nats", "within", "best"])
 
 
+def scorecard_wide(long: pd.DataFrame) -> pd.DataFrame:
+    """The scorecard as one row per (task, Table 2 row), one error column per forecast."""
+    return long.pivot_table(index=["task", "ablation"], columns="forecast", values="error_nats", sort=False,
+                            dropna=False).reset_index().rename_axis(columns=None)
+
+
 HORIZON_ROWS = ["Full Data"] + [f"-{j} Last Checkpoints" for j in (1, 2, 3, 4)]
 
 
@@ -195,12 +202,19 @@ def uncertainty_table(obs, task=None, mcmc=DEFAULT_MCMC, bootstrap=None, process
 
 def _form_one(job):
     obs, t, v, mcmc, fit_kw = job
-    return dict(task=t, variant=v, **_err_row(fit_task(obs, t, variant=v, mcmc=mcmc, **fit_kw)))
+    r = fit_task(obs, t, variant=v, mcmc=mcmc, **fit_kw)
+    df, *_ = task_frame(obs, t, r["metric"], r["method"], r["num_fewshot"])
+    rows = df[df["ckpt_id"].isin(r.get("fit_ckpts") or [])]
+    s = scoring.heldout_lpd(rows, r["d0"], v, priors=fit_kw.get("priors")) if len(rows) else {"lpd": None}
+    return dict(task=t, variant=v, **_err_row(r), heldout_lpd=s["lpd"])
 
 
 def functional_form_table(obs, task=None, variants=("log_power", "power", "no_fewshot"),
                           mcmc=DEFAULT_MCMC, processes=1, **fit_kw) -> pd.DataFrame:
-    """Figure 6 (left): MLE error and posterior error percentiles per law variant."""
+    """Figure 6 (left): MLE error and posterior error percentiles per law variant, and its
+    held-out predictive score (emergence.scoring: mean log density of the most capable
+    fitted checkpoints' finetuned rows under a refit without them; what a user without a
+    ground truth can rank variants by)."""
     return pd.DataFrame(_map(_form_one, [(obs, t, v, mcmc, fit_kw) for t in _tasks(obs, task) for v in variants],
                              processes))
 

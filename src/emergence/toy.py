@@ -164,6 +164,13 @@ class TrainConfig:
     betas: tuple = (0.9, 0.98)
     save_steps: list = field(default_factory=list)
     seed: int = 0
+    lr_drop: dict | None = None  # {step, factor}: lr x factor from that step on
+
+    def lr_factor(self, s: int) -> float:
+        f = min(1.0, (s + 1) / self.warmup)
+        if self.lr_drop and s >= self.lr_drop["step"]:
+            f *= self.lr_drop["factor"]
+        return f
 
 
 def build_model(cc: CorpusConfig, mc: ModelConfig, seed: int):
@@ -204,7 +211,7 @@ def pretrain(cc: CorpusConfig, mc: ModelConfig, tc: TrainConfig, out_dir: str, l
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": tc.weight_decay},
                              {"params": no_decay, "weight_decay": 0.0}], lr=tc.lr, betas=tuple(tc.betas))
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / tc.warmup))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, tc.lr_factor)
     rng = np.random.default_rng([tc.seed, 1])  # the data stream; the language itself is cc.seed
     save = set(tc.save_steps)
     records, t0 = [], time.time()

@@ -12,6 +12,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
 from emergence.fit import FAIL_NATS  # noqa: E402
+from emergence.values import is_empty as _empty  # noqa: E402
 from emergence.values import num as _num  # noqa: E402
 from emergence.figures.style import (  # noqa: E402
     LOSS_LABEL, PRED, TRUE, WIDTH, _legend_right, _styled,
@@ -151,4 +152,43 @@ def fig10(checkpoints: pd.DataFrame, fit: dict, series: str | None = None, min_p
     ax.set_ylabel(LOSS_LABEL)
     ax.set_title(title or f"{fit.get('task', '')}: emergence point in model size".strip(": "))
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# the scorecard: the law beside simpler forecasts on every Table 2 row
+
+SCORE_STYLE = {"law": ("tab:red", "o"), "trivial": ("0.2", "s"), "fewshot_only": ("tab:blue", "^"),
+               "two_step": ("tab:green", "D")}
+
+
+@_styled
+def fig_scorecard(holdout: pd.DataFrame, task: str | None = None, title: str = ""):
+    """Error of the law and of each baseline (emergence.baselines) on every Table 2 row, on a
+    log axis with the 0.1-nat bar; a forecast without a number on a row is left out there.
+    None without any scored row."""
+    from emergence.tables import scorecard
+
+    h = holdout if task is None else holdout[holdout["task"].astype(str) == str(task)]
+    if _empty(h):
+        return None
+    long = scorecard(h)
+    long = long[long["error_nats"].notna()]
+    if long.empty:
+        return None
+    rows = list(dict.fromkeys(h["ablation"]))
+    fig, ax = plt.subplots(figsize=(WIDTH, 3.2))
+    forecasts = list(dict.fromkeys(long["forecast"]))
+    for j, f in enumerate(forecasts):
+        g = long[long["forecast"] == f]
+        x = np.array([rows.index(a) for a in g["ablation"]]) + (j - (len(forecasts) - 1) / 2) * 0.16
+        c, m = SCORE_STYLE.get(f, ("0.5", "o"))
+        ax.scatter(x, np.maximum(g["error_nats"], 1e-4), color=c, marker=m, s=22, zorder=3, label=f)
+    ax.axhline(FAIL_NATS, color="tab:red", ls="--", lw=1.0, zorder=1, label=f"{FAIL_NATS:g} nats")
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(rows)))
+    ax.set_xticklabels(rows, rotation=60, ha="right", fontsize=7)
+    ax.set_ylabel("|forecast − true emergence| (nats)")
+    ax.set_title(title or f"{task}: the law and simpler forecasts on every Table 2 row")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     return fig

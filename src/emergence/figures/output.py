@@ -1,7 +1,6 @@
 """Saving figures (with a placeholder when data are missing) and the report's HTML tables."""
 from __future__ import annotations
 
-import html
 import math
 
 import matplotlib
@@ -22,36 +21,44 @@ from emergence.figures.style import (  # noqa: E402
 
 
 
-def _align(v):
-    return "right" if isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_)) else "left"
+TABLE_STYLES = [
+    {"selector": "", "props": "border-collapse: collapse; font-size: 85%; font-family: sans-serif;"},
+    {"selector": "caption", "props": "caption-side: top; text-align: left; font-weight: bold; padding: 4px 0;"},
+    {"selector": "th", "props": "border-bottom: 1px solid #444; padding: 2px 8px; text-align: left;"},
+    {"selector": "td", "props": "padding: 2px 8px; border-bottom: 1px solid #eee;"},
+]
 
 
-def table_html(df: pd.DataFrame, failed_col: str = "failed", digits: int = 3, caption: str | None = None) -> str:
-    """An HTML table (Tables 2/3 for the report): floats to `digits` decimals, missing as '–',
-    rows whose `failed_col` is true in red (class="failed")."""
-    def cell(v):
-        if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+def table_html(df: pd.DataFrame, failed_col: str = "failed", digits: int = 3, caption: str | None = None,
+               columns: list[str] | None = None) -> str:
+    """An HTML table for the report through pandas' Styler: floats to `digits` decimals,
+    missing as '–', booleans as yes/no, rows whose `failed_col` is true in red. columns:
+    the ones to show (a wide table such as Table 2 keeps its essentials; the CSV has all)."""
+    shown = df[[c for c in columns if c in df.columns]] if columns else df
+    fails = df[failed_col].map(_truthy) if failed_col in df.columns else pd.Series(False, index=df.index)
+
+    def fmt(v):
+        if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
             return "–"
         if isinstance(v, (bool, np.bool_)):
             return "yes" if v else "no"
         if isinstance(v, (float, np.floating)):
             return f"{v:.{digits}f}"
-        return html.escape(str(v))
+        return str(v)
 
-    cols = [str(c) for c in df.columns]
-    out = ['<table class="emergence-table" style="border-collapse:collapse;font-size:90%">']
+    # a fixed id, not Styler's random one: reruns write byte-identical files
+    uid = "".join(ch for ch in (caption or "table").lower() if ch.isalnum())[:24] or "table"
+    classes = pd.DataFrame([["failed" if f else ""] * len(shown.columns) for f in fails],
+                           index=shown.index, columns=shown.columns)
+    sty = (shown.style.set_uuid(uid).format(fmt, escape="html").hide(axis="index").set_td_classes(classes)
+           .apply(lambda r: ["color: #b00020; background: #fdecec" if fails.loc[r.name] else ""] * len(r), axis=1)
+           .set_table_styles(TABLE_STYLES).set_table_attributes('class="emergence-table"'))
+    num = [c for c in shown.columns if pd.api.types.is_numeric_dtype(shown[c]) and not pd.api.types.is_bool_dtype(shown[c])]
+    if num:
+        sty = sty.set_properties(subset=num, **{"text-align": "right"})
     if caption:
-        out.append(f"<caption>{html.escape(caption)}</caption>")
-    out.append("<thead><tr>" + "".join(f'<th style="border-bottom:1px solid #444;padding:2px 8px">'
-                                        f"{html.escape(c)}</th>" for c in cols) + "</tr></thead><tbody>")
-    fails = df[failed_col] if failed_col in df.columns else [None] * len(df)
-    for row, f in zip(df.itertuples(index=False), fails):
-        bad = _truthy(f)
-        attr = ' class="failed" style="color:#b00020;background:#fdecec"' if bad else ""
-        tds = "".join(f'<td style="padding:2px 8px;text-align:{_align(v)}">{cell(v)}</td>' for v in row)
-        out.append(f"<tr{attr}>{tds}</tr>")
-    out.append("</tbody></table>")
-    return "\n".join(out) + "\n"
+        sty = sty.set_caption(caption)
+    return sty.to_html() + "\n"
 
 
 @_styled
