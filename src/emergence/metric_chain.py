@@ -149,7 +149,7 @@ def correlations(chain, x="compute", log=True, min_ckpts=3):
     for okey, g in chain.groupby(outer, sort=True):
         okey = okey if isinstance(okey, tuple) else (okey,)
         M = g.pivot_table(index="doc_id", columns=x, values="value", aggfunc="first").sort_index()
-        full = M.notna().all(1).to_numpy()
+        full = M.notna().all(axis=1).to_numpy()
         xs = M.columns.to_numpy(float)
         xs = np.log(xs) if log else xs
         V = M.to_numpy(float)[full]
