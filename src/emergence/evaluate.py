@@ -112,7 +112,8 @@ class Evaluator:
         from lm_eval import simple_evaluate
 
         cache = self._encode_cache(tokenizer)
-        logging.getLogger("lm-eval").setLevel(logging.ERROR)  # see below
+        for name in ("lm-eval", "lm_eval"):  # see below
+            logging.getLogger(name).setLevel(logging.ERROR)
         lm = self.lm_class(pretrained=model, tokenizer=tokenizer, batch_size=self.batch_size,
                            device=self.device, max_length=getattr(model.config, "n_positions", None),
                            encode_cache=cache)

@@ -216,5 +216,9 @@ def chain_from_eval_dirs(checkpoints: pd.DataFrame, eval_dirs: dict, task: str) 
         for c in ck.itertuples():
             path = os.path.join(eval_dirs[c.ckpt], task, "fewshot", "samples.jsonl")
             recs += [(c.ckpt, c.flops, s) for s in read_samples(path)]
-        frames.append(chain_from_samples(recs).assign(series=series, task=task))
+        sizes = dict(zip(ck["ckpt"], ck["size"].astype(str))) if "size" in ck.columns else {}
+        df = chain_from_samples(recs).assign(series=series, task=task)
+        if sizes:  # figures draw one line per training run
+            df["size"] = df["ckpt"].map(sizes)
+        frames.append(df)
     return pd.concat(frames, ignore_index=True)

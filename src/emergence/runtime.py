@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 import time
+import warnings
 
 # where a job's seconds go: process start -> setup ("startup": interpreter + Snakemake's
 # script preamble), setup -> begin_work() ("imports"), then named spans ("load", ...);
@@ -95,6 +96,8 @@ def setup(log_path: str | None, threads: int = 1) -> logging.Logger:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("lm-eval", "lm_eval", "transformers", "datasets", "peft", "urllib3", "filelock"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # transformers' deprecation notices (one per model load) say nothing about the job
+    warnings.filterwarnings("ignore", category=FutureWarning, module=r"transformers(\.|$)")
     # torch reads OMP_NUM_THREADS when it is imported; importing it here only to set threads
     # would cost every light job (tables, figures) ~1.2 s for a library it never uses
     if "torch" in sys.modules:

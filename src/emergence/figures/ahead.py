@@ -57,8 +57,13 @@ def fig7(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame, task: str 
             top, bottom = max(top, float(np.nanmax(v))), min(bottom, float(np.nanmin(v)))
     for xi, (_, r) in zip(xs, hz.iterrows()):
         if r["failed"]:
-            hi = max([v for v in (_num(r["ratio_next"]), _num(r["ratio_truth"])) if v is not None] + [1.0])
-            ax.scatter([xi], [hi * 1.3], marker="X", s=70, color="tab:red", zorder=5)
+            # at the top of the group's column, with the error: a marker floating at some multiple
+            # of the bar height would read as a FLOPs value
+            err = _num(r.get("error_nats"))
+            ax.annotate("✗ failed" + (f"\n{err:.2f} nats" if err is not None else ""), (xi, 1),
+                        xycoords=("data", "axes fraction"),
+                        xytext=(0, -3), textcoords="offset points", ha="center", va="top", fontsize=7,
+                        color="tab:red", zorder=5)
     ax.set_yscale("log")
     ax.set_ylim(min(0.9, bottom * 0.9), top * 2.0)
     ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1, 1.5, 2, 3, 5, 7)))
@@ -72,7 +77,7 @@ def fig7(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame, task: str 
     ax.grid(axis="x", visible=False)
     ax.set_title(title or f"{task}: how far ahead the prediction is ({hz['size'].iloc[0]} run)")
     h, _ = ax.get_legend_handles_labels()
-    h.append(Line2D([], [], marker="X", color="tab:red", lw=0, ms=7, label=f"failed (> {FAIL_NATS:g} nats)"))
+    h.append(Line2D([], [], marker="$✗$", color="tab:red", lw=0, ms=7, label=f"failed (> {FAIL_NATS:g} nats error)"))
     _legend_right(ax, h)
     return fig
 

@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 
 from emergence.values import is_empty as _empty  # noqa: E402
 from emergence.figures.style import (  # noqa: E402
@@ -51,20 +52,35 @@ def fig_chain_mass(chain: pd.DataFrame, title: str = ""):
     """Mean probability on the correct choice and on the incorrect ones, against compute."""
     if chain is None or _empty(chain):
         return None
+    from matplotlib.ticker import LogLocator, NullFormatter
+
     keep = ["p_vocab_correct", "p_vocab_incorrect_mass", "p_choices_correct", "p_choices_incorrect_mass"]
-    m = chain[chain["metric"].isin(keep)].groupby(["metric", "compute"])["value"].mean().reset_index()
+    c = chain[chain["metric"].isin(keep)]
+    # one line per training run: sizes interleave in compute, and a single line through both
+    # zigzags between them
+    run = c["size"].astype(str) if "size" in c.columns else pd.Series("", index=c.index)
+    m = c.assign(run=run).groupby(["metric", "run", "compute"])["value"].mean().reset_index()
     if m.empty:
         return None
+    runs = sorted(m["run"].unique())
+    marks = dict(zip(runs, ["o", "s", "^", "D", "v", "P"] * 4))
     fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 2.8), sharex=True)
     for ax, space in zip(axes, ("vocab", "choices")):
-        for kind, style in (("correct", dict(color="tab:green")), ("incorrect_mass", dict(color="tab:red"))):
-            g = m[m["metric"] == f"p_{space}_{kind}"].sort_values("compute")
-            ax.plot(g["compute"], g["value"], marker="o", ms=3, lw=1.1, label=kind.replace("_", " "), **style)
+        for kind, colour in (("correct", "tab:green"), ("incorrect_mass", "tab:red")):
+            for r in runs:
+                g = m[(m["metric"] == f"p_{space}_{kind}") & (m["run"] == r)].sort_values("compute")
+                ax.plot(g["compute"], g["value"], marker=marks[r], ms=3, lw=1.1, color=colour)
         ax.set_xscale("log")
+        ax.xaxis.set_major_locator(LogLocator(base=10, numticks=4))
+        ax.xaxis.set_minor_formatter(NullFormatter())  # minor labels collided with the major ones
         ax.set_xlabel("training compute (FLOPs)")
         ax.set_title(f"p over the {'vocabulary' if space == 'vocab' else 'choices'}")
     axes[0].set_ylabel("mean probability")
-    axes[1].legend(loc="best")
+    h = [Line2D([], [], color="tab:green", lw=1.1, label="correct"),
+         Line2D([], [], color="tab:red", lw=1.1, label="incorrect (mass)")]
+    if len(runs) > 1:
+        h += [Line2D([], [], color="0.3", marker=marks[r], lw=0, ms=4, label=f"size {r}") for r in runs]
+    axes[1].legend(handles=h, loc="best")
     fig.suptitle(title or "mass on the correct vs incorrect choices", y=1.02)
     return fig
 
