@@ -3,7 +3,8 @@
     .venv/bin/python bench/bench_eval_vs_cli.py [--results results/toy] [--task rule] [--ckpt toy-m-step180]
 
 Both run as fresh processes on the same model, task, few-shot count, batch size and seed;
-prints both metrics (they must match) and the suite's wall time divided by the CLI's. The
+prints both metrics (they must match), the suite's wall time divided by the CLI's, and
+where the suite's seconds go (imports, task index, model load, first and a second run). The
 suite avoids the CLI's index of lm-eval's ~10k built-in tasks (TaskManager with
 include_defaults=False) and, inside a workflow job, evaluates every finetuned model of a
 checkpoint in one process.
@@ -43,23 +44,37 @@ def main():
     t_cli = time.time() - t0
     res = json.load(open(glob.glob(os.path.join(out, "**", "results_*.json"), recursive=True)[0]))
     v_cli = res["results"][a.task]
+    # the suite's process, timed by phase: where its seconds go (the CLI's are one number)
     code = f"""
+import time; t0 = time.time()
 import json, torch; torch.set_num_threads(1)
 from emergence import evaluate
+import lm_eval.evaluator, lm_eval.models.huggingface
+t1 = time.time()
 ev = evaluate.Evaluator({include!r}, batch_size={a.batch_size})
+t2 = time.time()
 m = evaluate.load_model({path!r}); tok = evaluate.load_tokenizer({path!r})
+t3 = time.time()
 r = ev.run(m, tok, {a.task!r}, {a.num_fewshot})
+t4 = time.time()
+r2 = ev.run(m, tok, {a.task!r}, {a.num_fewshot})
+t5 = time.time()
+print(json.dumps(dict(imports=t1 - t0, task_manager=t2 - t1, load=t3 - t2, first_run=t4 - t3, second_run=t5 - t4)))
 print(json.dumps(r["results"][{a.task!r}]))
 """
     t0 = time.time()
     p = subprocess.run([sys.executable, "-c", code], check=True, env=env, capture_output=True, text=True)
     t_suite = time.time() - t0
     v_suite = json.loads(p.stdout.strip().splitlines()[-1])
+    phases = json.loads(p.stdout.strip().splitlines()[-2])
     keys = sorted(k for k in v_cli if k.split(",")[0] in ("acc", "acc_norm", "exact_match"))
     print(f"checkpoint {path}, task {a.task}, {a.num_fewshot}-shot")
     for k in keys:
         print(f"  {k}: CLI {v_cli[k]}  suite {v_suite.get(k)}  {'identical' if v_cli[k] == v_suite.get(k) else 'DIFFERENT'}")
     print(f"wall time: CLI {t_cli:.1f} s, suite {t_suite:.1f} s, suite / CLI = {t_suite / t_cli:.2f}")
+    print("suite process by phase (s): " + ", ".join(f"{k} {v:.2f}" for k, v in phases.items())
+          + f"; interpreter start and exit {t_suite - sum(phases.values()):.2f}")
+    print("  (second_run is a further evaluation in the same process: what each extra run of an evaluate job costs)")
 
 
 if __name__ == "__main__":
