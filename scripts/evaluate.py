@@ -21,6 +21,9 @@ ev = evaluate.Evaluator([d for d in [include, *extra] if d] or None,
                         include_defaults=any(t["source"] == "lm_eval" for t in p.tasks.values()),
                         batch_size=p.opts["batch_size"], device=device)
 rows = []
+backend = p.opts.get("backend") or "hf"
+if backend == "vllm" and not device.startswith("cuda"):
+    raise SystemExit("error: evaluate.backend vllm needs a CUDA GPU and none is visible here; use backend hf")
 progress = runtime.Progress(sum(len(c["runs"]) for c in p.ckpts), log, "evaluations")
 for c in p.ckpts:
     with runtime.span("load"):
@@ -28,6 +31,7 @@ for c in p.ckpts:
                                       trust_remote_code=c["trust_remote_code"])
     out_dir = os.path.join(snakemake.output.runs, c["ckpt"])
     host = None  # this checkpoint's base model, loaded on first use (emergence.models.AdapterHost)
+    engine = None  # or its vLLM engine (evaluate.backend: vllm)
     for r in c["runs"]:
         t, m = r["task"], r["method"]
         spec = p.tasks[t]
@@ -36,16 +40,25 @@ for c in p.ckpts:
         else:
             name = layout.run_dir(t, m, r["data_amount"], r["subset_sample"])
             adapter = os.path.join(c["finetuned"], name)
+        full = m != "fewshot" and p.methods[m]["kind"] == "full"  # full finetuning saved whole weights
         model = None  # at most the base and one finetuned model in memory
         with runtime.span("load"):
-            if m != "fewshot" and p.methods[m]["kind"] == "full":  # full finetuning saved whole weights
+            if backend == "vllm" and not full:  # one engine per checkpoint, adapters as LoRA requests
+                if engine is None:
+                    engine = ev.vllm(c["path"], c["revision"], lora=any(x["method"] != "fewshot" for x in c["runs"]),
+                                     trust_remote_code=c["trust_remote_code"])
+                ev.set_adapter(engine, adapter, len(rows))
+            elif full:
                 model = models.load_model(adapter, device=device)
             else:  # the base is read once per checkpoint; each adapter is merged into it in turn
                 if host is None:
                     host = models.AdapterHost(c["path"], c["revision"], device=device,
                                               trust_remote_code=c["trust_remote_code"])
                 model = host.model(adapter)
-        res = ev.run(model, tok, t, spec["num_fewshot"], limit=spec.get("limit"))
+        if model is None:
+            res = ev.run_lm(engine, t, spec["num_fewshot"], limit=spec.get("limit"))
+        else:
+            res = ev.run(model, tok, t, spec["num_fewshot"], limit=spec.get("limit"))
         samples = res["samples"][t]
         values = {spec["metric"]: (evaluate.metric_value(res, t, spec["metric"]),
                                    evaluate.metric_stderr(samples, spec["metric"]))}

@@ -253,3 +253,16 @@ def test_make_run_never_unlocks_a_live_run(tmp_path):
                        cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr[-2000:]
     assert (tmp_path / "results" / "x" / "done").exists()
+
+
+def test_vllm_backend_without_vllm_is_one_clear_line():
+    import importlib.util
+
+    if importlib.util.find_spec("vllm") is not None:
+        pytest.skip("vllm is installed here: the backend is usable")
+    c = base()
+    c.setdefault("evaluate", {})["backend"] = "vllm"
+    with pytest.raises(cfg.ConfigError) as e:
+        cfg.validate(c, "gpu.yaml")
+    msg = str(e.value)
+    assert "evaluate.backend" in msg and "vllm is not installed" in msg and "\n" not in msg

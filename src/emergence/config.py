@@ -108,13 +108,23 @@ def _path(p) -> str:
     return ".".join(str(x) for x in p) or "<top level>"
 
 
+def backend_problem(config: dict) -> str | None:
+    """evaluate.backend: vllm needs the vllm package (and, at job time, a CUDA GPU)."""
+    import importlib.util
+
+    if (config.get("evaluate") or {}).get("backend") == "vllm" and importlib.util.find_spec("vllm") is None:
+        return ("field 'evaluate.backend': vllm is not installed here (`pip install vllm`; it needs a CUDA GPU); "
+                "use hf")
+    return None
+
+
 def check(config: dict) -> list[str]:
     """Cross-section consistency; returns human-readable problems naming the field."""
     cap = config.get("max_planned_runs", MAX_PLANNED_RUNS)
     if planned_jobs(config) > cap:  # first: every later check would walk the whole grid
         return [f"field 'max_planned_runs': the config plans {planned_jobs(config):,} evaluation and finetuning "
                 f"runs, more than {cap:,}; shrink the grid or raise max_planned_runs"]
-    out = []
+    out = [p for p in [backend_problem(config)] if p]
     series = {s["name"]: s for s in config["series"]}
     if len(series) != len(config["series"]):
         out.append("field 'series': two series share a name")

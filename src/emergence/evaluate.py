@@ -109,14 +109,35 @@ class Evaluator:
 
     def run(self, model, tokenizer, task: str, num_fewshot: int, limit: int | None = None,
             gen_kwargs: dict | None = None, samples: dict | None = None) -> dict:
-        from lm_eval import simple_evaluate
-
+        """Evaluate a loaded HF model (lm-eval's HFLM with the shared encode cache)."""
         cache = self._encode_cache(tokenizer)
-        for name in ("lm-eval", "lm_eval"):  # see below
+        for name in ("lm-eval", "lm_eval"):  # see run_lm
             logging.getLogger(name).setLevel(logging.ERROR)
         lm = self.lm_class(pretrained=model, tokenizer=tokenizer, batch_size=self.batch_size,
                            device=self.device, max_length=getattr(model.config, "n_positions", None),
                            encode_cache=cache)
+        return self.run_lm(lm, task, num_fewshot, limit, gen_kwargs, samples)
+
+    def vllm(self, path: str, revision: str | None = None, lora: bool = False, trust_remote_code: bool = False):
+        """lm-eval's vLLM model of one checkpoint (evaluate.backend: vllm), with LoRA enabled
+        when adapters will be evaluated on it: `set_adapter` then swaps them as LoRA requests,
+        so the engine, like AdapterHost, loads the base once. Needs vllm and a CUDA GPU."""
+        from lm_eval.models.vllm_causallms import VLLM
+
+        # lm-eval turns LoRA on when given a path; the first request is replaced per run
+        return VLLM(pretrained=path, revision=revision, batch_size="auto", seed=self.seed,
+                    trust_remote_code=trust_remote_code, lora_local_path=path if lora else None)
+
+    @staticmethod
+    def set_adapter(lm, adapter: str | None, index: int):
+        from vllm.lora.request import LoRARequest
+
+        lm.lora_request = None if adapter is None else LoRARequest(f"adapter{index}", index + 1, adapter)
+
+    def run_lm(self, lm, task: str, num_fewshot: int, limit: int | None = None,
+               gen_kwargs: dict | None = None, samples: dict | None = None) -> dict:
+        from lm_eval import simple_evaluate
+
         t0 = time.time()
         # lm-eval's per-run warnings (a model object passed in, num_fewshot overridden: by design
         # here) and its progress bars (explicitly enabled, so TQDM_DISABLE does not reach them)
