@@ -162,3 +162,27 @@ def test_evaluator_caches_change_nothing_lm_eval_reports(tmp_path):
         got = [s["filtered_resps"] for s in res["samples"]["tiny_rule"]]
         assert got == [s["filtered_resps"] for s in ref["samples"]["tiny_rule"]]
         assert res["pretty_env_info"] and res["transformers_version"]  # lm-eval's env report kept
+
+
+def test_quiz_documents_and_task_put_the_rule_behind_a_marker():
+    base = dict(n_words=48, successors=6, seq_len=96, doc_len=12, doc_min=3, class_docs=0.2)
+    cc = toy.CorpusConfig(**base, quiz_docs=0.3)
+    c, v = toy.Corpus(cc), toy.vocab(cc)
+    eq = v.index("=")
+    rows = c.batch(np.random.default_rng(0), 8)
+    seen = 0
+    for row in rows:  # every '=' follows a 4-word walk and precedes the rule's word
+        for i in np.flatnonzero(row[:-1] == eq):
+            w = row[i - 4:i] - len(toy.SPECIALS)
+            assert row[i + 1] - len(toy.SPECIALS) == c.rule_next(w[-2], w[-1])
+            seen += 1
+    assert seen > 10
+    q = tasks.rule_quiz(c, np.random.default_rng(1), context=4)
+    w = [int(x[1:]) for x in q["context"].split()[:-1]]
+    assert q["context"].endswith(" =") and q["target"] == q["choices"][q["label"]] == f"w{c.rule_next(w[-2], w[-1])}"
+    # quiz_docs = 0: no marker in the vocabulary, the same data stream as before
+    plain = toy.CorpusConfig(**base)
+    assert "=" not in toy.vocab(plain)
+    a = toy.Corpus(plain).batch(np.random.default_rng(1), 4)
+    b = toy.Corpus(toy.CorpusConfig(**base, quiz_docs=0.0)).batch(np.random.default_rng(1), 4)
+    assert (a == b).all()

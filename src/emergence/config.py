@@ -182,6 +182,10 @@ def check(config: dict) -> list[str]:
                     out.append(f"field '{where}.steps': {_few(unsaved)} are not multiples of "
                                f"toy.train.save_every = {every}")
     corpus = config.get("toy", {}).get("corpus", {})
+    for i, t in enumerate(config["tasks"]):
+        if t.get("generator") == "rule_quiz" and not corpus.get("quiz_docs"):
+            out.append(f"field 'tasks.{i}.generator': rule_quiz needs quiz documents (toy.corpus.quiz_docs > 0) "
+                       f"for its marker to be in the vocabulary")
     if any(s["source"] == "toy" for s in config["series"]):
         if corpus.get("n_words", 48) % corpus.get("successors", 6):
             out.append(f"field 'toy.corpus.n_words': {corpus.get('n_words', 48)} is not a multiple of "

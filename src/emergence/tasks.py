@@ -50,6 +50,20 @@ def rule_mc(corpus: Corpus, rng, context: int = 8, **_) -> dict:
             "choices": corpus.words(succ), "label": label}
 
 
+@generator("rule_quiz")
+def rule_quiz(corpus: Corpus, rng, context: int = 4, **_) -> dict:
+    """The rule behind a marker (CorpusConfig.quiz_docs): the walk, '=', and which of the
+    last word's successors the rule picks. Needs a corpus with quiz_docs > 0 (its vocabulary
+    has the marker)."""
+    from emergence.toy import vocab
+
+    w = _walk(corpus, rng, context)
+    ids, succ, answer = corpus.quiz(rng, w)
+    v = vocab(corpus.cc)
+    return {"context": " ".join(v[i] for i in ids), "target": v[succ[answer]],
+            "choices": [v[i] for i in succ], "label": answer}
+
+
 @generator("rule_gen")
 def rule_gen(corpus: Corpus, rng, context: int = 8, span: int = 3, **_) -> dict:
     """Continue the text with the rule's next `span` words (exact match).

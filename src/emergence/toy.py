@@ -48,10 +48,20 @@ class CorpusConfig:
     # early, from co-occurrence alone, so what emerges late is only the look-back circuit:
     # the loss keeps falling through emergence instead of flattening just before it.
     class_docs: float = 0.0
+    # Share of documents that are quizzes: a 4-word walk, "=", and the rule's next word. The
+    # marker moves the answer one token away from its cues, so using the rule there needs a
+    # look-back that skips it, learnt only from the rare quizzes: the format of task
+    # `rule_quiz`, whose few-shot access then comes late while finetuning can teach it
+    # (issue 15 research; 0 keeps the vocabulary and the data stream).
+    quiz_docs: float = 0.0
+
+
+QUIZ_TOKENS = ["?", "="] + [chr(ord("A") + i) for i in range(26)]
 
 
 def vocab(cc: CorpusConfig) -> list[str]:
-    return SPECIALS + [f"w{i}" for i in range(cc.n_words)]
+    extra = QUIZ_TOKENS[:2 + cc.successors] if cc.quiz_docs else []
+    return SPECIALS + [f"w{i}" for i in range(cc.n_words)] + extra
 
 
 def make_tokenizer(cc: CorpusConfig):
@@ -109,9 +119,45 @@ class Corpus:
             out[:, i] = self.succ[out[:, i - 1], j]
         return out
 
+    def quiz(self, rng, walk: np.ndarray) -> tuple[list[int], list[int], int]:
+        """A quiz on the last two words of `walk` (word indices): the walk, then '=' (prompt
+        ids), the last word's successors (choice ids) and the rule's position among them.
+        The answer is one token further from its cues than in running text, so the look-back
+        must skip the marker: a second, rarer circuit. Ids are vocabulary ids."""
+        W = self.cc.n_words
+        ids = [int(w) + self.w0 for w in walk] + [self.w0 + W + 1]  # the '=' token
+        succ = [int(w) + self.w0 for w in self.succ[walk[-1]]]
+        return ids, succ, int(self.cls[walk[-2]])
+
+    def _quiz_batch(self, rng, batch_size: int) -> np.ndarray:
+        """Rows of walks, class bags and quizzes (quiz_docs > 0), separated by '|'."""
+        cc = self.cc
+        lo, hi = max(2, min(cc.doc_min, cc.doc_len)), cc.doc_len
+        M = cc.n_words // cc.successors
+        sep = SPECIALS.index("|")
+        out = np.empty((batch_size, cc.seq_len), dtype=np.int64)
+        for i in range(batch_size):
+            row = []
+            while len(row) < cc.seq_len:
+                u = rng.random()
+                if u < cc.quiz_docs:
+                    walk = self.walk(rng, 1, 4)[0]
+                    ids, letters, a = self.quiz(rng, walk)
+                    row += ids + [letters[a]]
+                elif u < cc.quiz_docs + cc.class_docs:
+                    c = rng.integers(0, cc.successors)
+                    row += list(c * M + rng.integers(0, M, rng.integers(lo, hi + 1)) + self.w0)
+                else:
+                    row += list(self.walk(rng, 1, int(rng.integers(lo, hi + 1)))[0] + self.w0)
+                row.append(sep)
+            out[i] = row[:cc.seq_len]
+        return out
+
     def batch(self, rng, batch_size: int) -> np.ndarray:
         """Token ids (batch_size, seq_len): documents separated by '|' (see CorpusConfig)."""
         cc = self.cc
+        if cc.quiz_docs:
+            return self._quiz_batch(rng, batch_size)
         if not cc.doc_len:
             return self.walk(rng, batch_size, cc.seq_len) + self.w0
         lo, hi = max(2, min(cc.doc_min, cc.doc_len)), cc.doc_len
