@@ -199,3 +199,16 @@ def test_d_palette_is_shared():
     p = figures.d_palette([0, 4, 16, 64])
     assert list(p) == [4, 16, 64] and figures.d_palette([64, 16, 4, 0]) == p
     assert figures.size_markers(["13B", "3B", "7B"]) == {"3B": "o", "7B": "s", "13B": "D"}
+
+
+def test_fig10_draws_when_the_mle_lies_outside_the_posterior_band(data, tmp_path):
+    # seen on a toy seed: the MLE of E(D0) outside the MCMC 5th-95th band made negative
+    # whiskers, which matplotlib refuses
+    rows = [dict(ckpt=f"{s}-{st}", series="py", size=s, params=n, flops=6 * n * st * 1e6,
+                 pretrain_loss=1.8 + 400 * n ** -0.3 + 100 / st)
+            for s, n in {"160M": 1.6e8, "410M": 4.1e8, "1B": 1e9}.items() for st in (1000, 2000)]
+    e0 = float(data["fit"]["emergence_point_mle"])
+    fit = dict(data["fit"], percentiles={"p5": e0 - 0.3, "p50": e0 - 0.2, "p95": e0 - 0.1})
+    fig = figures.fig10(pd.DataFrame(rows), fit)
+    assert fig is not None
+    figures.save(fig, str(tmp_path / "f.png"))

@@ -142,7 +142,9 @@ def fig10(checkpoints: pd.DataFrame, fit: dict, series: str | None = None, min_p
         lab = f"predicted emergence ≈ {_fmt_params(n_pred)} params"
         if n_band:
             lab += f"\n(5th–95th: {_fmt_params(n_band[0])}–{_fmt_params(n_band[1])})"
-            ax.errorbar([n_pred], [e0], xerr=[[n_pred - max(n_band[0], lo)], [min(n_band[1], hi) - n_pred]],
+            # the MLE can sit outside the posterior's 5th-95th band: whiskers never go negative
+            ax.errorbar([n_pred], [e0], xerr=[[max(n_pred - max(n_band[0], lo), 0.0)],
+                                             [max(min(n_band[1], hi) - n_pred, 0.0)]],
                         fmt="none", ecolor="tab:red", elinewidth=1.5, capsize=4, zorder=5)
         ax.scatter([n_pred], [e0], marker="*", color="tab:red", s=110, zorder=6, label=lab)
         ax.axvline(n_pred, color="tab:red", lw=0.6, ls=":", zorder=1)
