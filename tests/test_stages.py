@@ -186,3 +186,11 @@ def test_quiz_documents_and_task_put_the_rule_behind_a_marker():
     a = toy.Corpus(plain).batch(np.random.default_rng(1), 4)
     b = toy.Corpus(toy.CorpusConfig(**base, quiz_docs=0.0)).batch(np.random.default_rng(1), 4)
     assert (a == b).all()
+
+
+def test_quiz_gap_puts_more_markers_before_the_answer():
+    c = toy.Corpus(toy.CorpusConfig(n_words=48, successors=6, quiz_docs=0.3, quiz_gap=3))
+    q = tasks.rule_quiz(c, np.random.default_rng(2), context=4)
+    assert q["context"].endswith("w" + q["context"].split()[3][1:] + " = = =")
+    w = [int(x[1:]) for x in q["context"].split()[:4]]
+    assert q["target"] == f"w{c.rule_next(w[-2], w[-1])}"

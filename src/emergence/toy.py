@@ -54,6 +54,7 @@ class CorpusConfig:
     # `rule_quiz`, whose few-shot access then comes late while finetuning can teach it
     # (issue 15 research; 0 keeps the vocabulary and the data stream).
     quiz_docs: float = 0.0
+    quiz_gap: int = 1  # '=' markers between a quiz's walk and its answer
 
 
 QUIZ_TOKENS = ["?", "="] + [chr(ord("A") + i) for i in range(26)]
@@ -125,7 +126,7 @@ class Corpus:
         The answer is one token further from its cues than in running text, so the look-back
         must skip the marker: a second, rarer circuit. Ids are vocabulary ids."""
         W = self.cc.n_words
-        ids = [int(w) + self.w0 for w in walk] + [self.w0 + W + 1]  # the '=' token
+        ids = [int(w) + self.w0 for w in walk] + [self.w0 + W + 1] * self.cc.quiz_gap  # the '=' token(s)
         succ = [int(w) + self.w0 for w in self.succ[walk[-1]]]
         return ids, succ, int(self.cls[walk[-2]])
 
