@@ -35,3 +35,26 @@ def test_one_base_with_adapters_in_turn_equals_loading_per_adapter(tmp_path):
     for g, w in zip(got, want):
         assert torch.equal(g, w)
     assert not torch.equal(want[1], want[0])  # the adapters do change the model
+
+
+@torch.no_grad()
+def test_an_adapter_that_replaces_whole_modules_leaves_the_next_one_a_clean_base(tmp_path):
+    from peft import LoraConfig, get_peft_model
+
+    base, adapters = _checkpoint_and_adapters(tmp_path, n=1)
+    cc = CorpusConfig(n_words=24, successors=4)
+    torch.manual_seed(5)
+    pm = get_peft_model(build_model(cc, ModelConfig(arch="llama", n_layer=1, n_embd=32, n_head=2), seed=0),
+                        LoraConfig(r=2, lora_alpha=4, init_lora_weights=False, task_type="CAUSAL_LM",
+                                   modules_to_save=["post_attention_layernorm"]))
+    for n, p in pm.named_parameters():  # make the saved copy differ from the base's module
+        if "modules_to_save" in n:
+            p.add_(0.5)
+    pm.save_pretrained(tmp_path / "mts")
+    x = torch.randint(3, 27, (2, 8))
+    host = models.AdapterHost(base)
+    order = [str(tmp_path / "mts"), adapters[0], None]
+    got = [host.model(a)(input_ids=x).logits for a in order]
+    want = [models.load_model(base, adapter=a)(input_ids=x).logits for a in order]
+    for g, w in zip(got, want):
+        assert torch.equal(g, w)

@@ -82,3 +82,13 @@ def test_micro_batches_give_the_single_pass_gradient():
     accumulate(model, x, y, m, 3, "cpu", contextlib.nullcontext())
     for w, p in zip(want, model.parameters()):
         assert torch.allclose(w, p.grad, atol=1e-6, rtol=1e-4)
+
+
+def test_a_bad_micro_batch_is_one_clear_error(tmp_path):
+    import pytest
+
+    from emergence.finetune import finetune
+    from emergence.recipe import Recipe
+
+    with pytest.raises(ValueError, match="micro_batch"):
+        finetune(str(tmp_path), [], str(tmp_path / "out"), Recipe(), 1, 0, micro_batch=-2)

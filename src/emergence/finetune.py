@@ -105,6 +105,10 @@ def finetune(base_path: str, subset: list[dict], out_dir: str, recipe: Recipe, n
     from emergence.models import load_tokenizer
 
     r = recipe
+    if micro_batch is not None and (isinstance(micro_batch, bool) or not isinstance(micro_batch, int)
+                                    or micro_batch < 1):
+        raise ValueError(f"resources micro_batch (profile set-resources: finetune): expected a whole number "
+                         f">= 1, got {micro_batch!r}")
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     tok = load_tokenizer(base_path, revision, tokenizer_use_fast, trust_remote_code=trust_remote_code)

@@ -62,10 +62,15 @@ class AdapterHost:
 
     def __init__(self, path: str, revision: str | None = None, device: str = "cpu",
                  trust_remote_code: bool = False):
-        self.base = load_model(path, revision, device=device, trust_remote_code=trust_remote_code)
+        self.args = dict(path=path, revision=revision, device=device, trust_remote_code=trust_remote_code)
+        self.base = load_model(**self.args)
         self.saved = {}  # module name -> its original weight (and bias), for every merged layer
+        self.stale = False  # an adapter replaced whole modules (modules_to_save): reload the base
 
     def _restore(self):
+        if self.stale:  # rare (adapters from elsewhere); the suite's own recipes never do this
+            self.base, self.saved, self.stale = load_model(**self.args), {}, False
+            return
         for name, tensors in self.saved.items():
             mod = self.base.get_submodule(name)
             for attr, t in tensors.items():
@@ -79,6 +84,8 @@ class AdapterHost:
 
         peft = PeftModel.from_pretrained(self.base, adapter)
         for name, mod in peft.base_model.model.named_modules():
+            if hasattr(mod, "original_module"):  # a modules_to_save copy: merging swaps it in
+                self.stale = True
             if hasattr(mod, "base_layer") and name not in self.saved:
                 layer = mod.base_layer
                 self.saved[name] = {a: getattr(layer, a).detach().clone()
