@@ -55,3 +55,10 @@ def test_a_fit_scores_every_baseline_against_the_same_truth():
     assert set(b) == set(baselines.NAMES)
     assert abs(b["trivial"]["error"] - abs(b["trivial"]["E"] - r["ground_truth"])) < 1e-6
     assert r["beats_trivial"] == (r["error_nats"] < b["trivial"]["error"])
+
+
+def test_two_step_handles_a_metric_outside_0_1_and_no_chance():
+    rows, _ = _two_step_rows(np.linspace(3.5, 2.8, 8))
+    scaled = rows.assign(value=2 + 3 * rows["value"])  # e.g. a score on another scale
+    assert baselines.two_step(scaled, 2 + 3 * 0.2)["E"] is not None
+    assert baselines.two_step(rows, None)["E"] is None

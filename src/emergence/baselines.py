@@ -62,10 +62,14 @@ def _sigmoid_map(x, y, chance):
     def f(p, xx):
         return chance + (p[2] - chance) / (1 + np.exp(-(xx - p[0]) / p[1]))
 
+    top_hi = max(1.0, float(y.max()))  # metrics need not live in [0, 1]
+    if chance + 1e-3 >= top_hi:
+        return None
     best = None
     for x0 in np.linspace(lo, hi + span, 7):  # a few starts: the fit is not convex
-        r = least_squares(lambda p: f(p, x) - y, x0=[x0, span / 4, min(1.0, max(y.max(), chance + 0.05))],
-                          bounds=([lo - 3 * span, span / 200, chance + 1e-3], [hi + 3 * span, 4 * span, 1.0]))
+        start = [x0, span / 4, float(np.clip(max(y.max(), chance + 0.05), chance + 2e-3, top_hi))]
+        r = least_squares(lambda p: f(p, x) - y, x0=start,
+                          bounds=([lo - 3 * span, span / 200, chance + 1e-3], [hi + 3 * span, 4 * span, top_hi]))
         if best is None or r.cost < best.cost:
             best = r
     return (lambda xx: f(best.x, xx)), best.x
@@ -75,6 +79,8 @@ def two_step(rows: pd.DataFrame, chance: float, all_losses=None) -> dict:
     """rows: the fitted rows with columns pretrain_loss, data_amount, ckpt_id, value (the
     accuracy) and `logprob_norm` (the continuous metric of the same evaluation).
     all_losses: the losses at which the truth's elbow is fitted (x-values only)."""
+    if chance is None or not np.isfinite(chance):
+        return dict(E=None, reason="no chance level or floor to anchor the accuracy map")
     if CONTINUOUS not in rows or rows[CONTINUOUS].isna().all():
         return dict(E=None, reason=f"no continuous metric ({CONTINUOUS}) in the observations")
     r = rows.dropna(subset=[CONTINUOUS, "value"])
