@@ -53,6 +53,7 @@ FT_TASKS = PLAN.ft_tasks
 PU = PLAN.pu
 JOBS = PLAN.jobs
 MC_TASKS = PLAN.mc_tasks
+RECIPE_KINDS = {name: spec["kind"] for name, spec in PLAN.recipes.items()}  # Fig. 11 finds prefix tuning
 
 
 def per_job(func):

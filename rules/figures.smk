@@ -1,6 +1,6 @@
 # Stage 9b: paper-style figures and report tables, drawn from the tables and fits alone
 # (restyle and redraw with `make figures` without rerunning anything upstream).
-FIGURES = ["fig3", "fig4", "fig5", "fig6", "fig7", "fig10", "fig12", "fig13", "scorecard"]
+FIGURES = ["fig3", "fig4", "fig5", "fig6", "fig7", "fig10", "fig11", "fig12", "fig13", "scorecard"]
 # report categories in the paper's order (Snakemake sorts categories by name)
 FIGURE_TITLES = {
     "fig3": "2.1 Fig. 3: few-shot and finetuned accuracy against loss",
@@ -9,9 +9,10 @@ FIGURE_TITLES = {
     "fig6": "2.4 Fig. 6: functional form and D0",
     "fig7": "2.5 Fig. 7: how far ahead",
     "fig10": "2.6 Fig. 10: emergence in model size",
-    "fig12": "2.7 Fig. 12: finetuning recipes",
-    "fig13": "2.8 Fig. 13: a continuous metric",
-    "scorecard": "2.9 Scorecard: the law beside simpler forecasts",
+    "fig11": "2.7 Fig. 11: prefix tuning and the number of shots",
+    "fig12": "2.8 Fig. 12: finetuning recipes",
+    "fig13": "2.9 Fig. 13: a continuous metric",
+    "scorecard": "2.10 Scorecard: the law beside simpler forecasts",
 }
 
 
@@ -43,6 +44,7 @@ rule figures:
     params:
         task=task_spec,
         name=config["name"],
+        kinds=RECIPE_KINDS,
     script:
         "../scripts/figures.py"
 

@@ -35,30 +35,32 @@ for c in p.ckpts:
     for r in c["runs"]:
         t, m = r["task"], r["method"]
         spec = p.tasks[t]
-        if m == "fewshot":
-            name, adapter = "fewshot", None
+        n_shot = r.get("num_fewshot", spec["num_fewshot"])
+        if m == "fewshot":  # the task's k-shot prompt; "fewshot0" for evaluate.zero_shot's 0-shot runs
+            name, adapter = "fewshot" if n_shot == spec["num_fewshot"] else f"fewshot{n_shot}", None
         else:
             name = layout.run_dir(t, m, r["data_amount"], r["subset_sample"])
             adapter = os.path.join(c["finetuned"], name)
-        full = m != "fewshot" and p.methods[m]["kind"] == "full"  # full finetuning saved whole weights
+        kind = None if m == "fewshot" else p.methods[m]["kind"]
+        full = kind == "full"  # full finetuning saved whole weights
         model = None  # at most the base and one finetuned model in memory
         with runtime.span("load"):
-            if backend == "vllm" and not full:  # one engine per checkpoint, adapters as LoRA requests
+            if backend == "vllm" and kind in (None, "lora"):  # one engine per checkpoint, adapters as LoRA requests
                 if engine is None:
                     engine = ev.vllm(c["path"], c["revision"], lora=any(x["method"] != "fewshot" for x in c["runs"]),
                                      trust_remote_code=c["trust_remote_code"])
                 ev.set_adapter(engine, adapter, len(rows))
             elif full:
                 model = models.load_model(adapter, device=device)
-            else:  # the base is read once per checkpoint; each adapter is merged into it in turn
+            else:  # the base is read once per checkpoint; each adapter is merged into it in turn (or wraps it: prefix)
                 if host is None:
                     host = models.AdapterHost(c["path"], c["revision"], device=device,
                                               trust_remote_code=c["trust_remote_code"])
                 model = host.model(adapter)
         if model is None:
-            res = ev.run_lm(engine, t, spec["num_fewshot"], limit=spec.get("limit"))
+            res = ev.run_lm(engine, t, n_shot, limit=spec.get("limit"))
         else:
-            res = ev.run(model, tok, t, spec["num_fewshot"], limit=spec.get("limit"))
+            res = ev.run(model, tok, t, n_shot, limit=spec.get("limit"))
         samples = res["samples"][t]
         values = {spec["metric"]: (evaluate.metric_value(res, t, spec["metric"]),
                                    evaluate.metric_stderr(samples, spec["metric"]))}
@@ -67,7 +69,7 @@ for c in p.ckpts:
         evaluate.save_run(res, t, os.path.join(out_dir, t if m == "fewshot" else "", name))
         for metric, (value, se) in values.items():
             rows.append({"ckpt": c["ckpt"], "task": t, "method": m, "data_amount": r["data_amount"],
-                         "subset_sample": r["subset_sample"], "num_fewshot": spec["num_fewshot"],
+                         "subset_sample": r["subset_sample"], "num_fewshot": n_shot,
                          "metric": metric, "value": value, "stderr": se})
         progress.step(f"{c['ckpt']} {t} {name}: {values}")
 io.write_csv(pd.DataFrame(rows), snakemake.output.table)

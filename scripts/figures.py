@@ -22,6 +22,7 @@ drawn = {
     "fig6": figures.fig6(form[form.task == task], d0[d0.task == task], title=title),
     "fig7": figures.fig7(holdout, fit, ck, task, title=title),
     "fig10": figures.fig10(ck, fit, title=title),
+    "fig11": figures.fig11(obs, task, p.kinds, fit=fit, chance=chance, title=title),
     "fig12": figures.fig12(obs, task, chance=chance, fit=fit, title=title),
     "fig13": figures.fig13(obs, task, fit=fit, chance=chance, title=title),
     "scorecard": figures.fig_scorecard(holdout, task, title=title),

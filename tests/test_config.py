@@ -26,7 +26,7 @@ def test_defaults_are_filled():
     c = load()
     del c["evaluate"]
     cfg.validate(c)
-    assert c["evaluate"] == {"batch_size": 64, "device": "auto", "step_window": 0}
+    assert c["evaluate"] == {"batch_size": 64, "device": "auto", "step_window": 0, "zero_shot": False}
     assert c["pretrain_loss"]["corpus"] == "toy"
 
 
@@ -55,7 +55,7 @@ BAD = [
     ("step not in the series", ("finetune", "steps"), [20, 50], "finetune.steps"),
     ("D larger than the pool", ("finetune", "data_amounts"), [2, 1000], "finetune.data_amounts"),
     ("missing template file", ("tasks", 0, "template"), "nope.yaml", "tasks.0.template"),
-    ("unknown recipe kind", ("finetune", "methods", "lora", "kind"), "prefix", "finetune.methods.lora.kind"),
+    ("unknown recipe kind", ("finetune", "methods", "lora", "kind"), "adapter", "finetune.methods.lora.kind"),
     ("unknown variant", ("fit", "variant"), "cubic", "fit.variant"),
 ]
 
@@ -95,8 +95,22 @@ def test_checkpoint_ids_and_grid():
     assert ids[:2] == ["toy-s-step20", "toy-s-step40"] and len(ids) == 5
     assert p.ft_ckpts == ["toy-m-step20", "toy-m-step40", "toy-m-step60"]
     grid = p.ft_grid
-    assert len(grid) == 4 and {g["data_amount"] for g in grid} == {2, 8, 32}
-    assert [g["method"] for g in grid] == ["lora"] * 3 + ["full"]
+    assert len(grid) == 5 and {g["data_amount"] for g in grid} == {2, 8, 32}
+    assert [g["method"] for g in grid] == ["lora"] * 3 + ["full", "prefix"]
+
+
+def test_zero_shot_adds_a_0_shot_run_of_every_k_shot_task_on_every_checkpoint():
+    c = cfg.validate(load())
+    for zero in (False, True):
+        c["evaluate"]["zero_shot"] = zero
+        p = plan.Plan(c, "results/test")
+        for job in p.jobs["evaluate"]:
+            for ck in p.eval_ckpts(job):
+                shots = sorted((r["task"], r["num_fewshot"]) for r in ck["runs"] if r["method"] == "fewshot")
+                want = sorted((t, s["num_fewshot"]) for t, s in p.tasks.items())
+                if zero:
+                    want = sorted(want + [(t, 0) for t, s in p.tasks.items() if s["num_fewshot"] > 0])
+                assert shots == want
 
 
 @pytest.mark.parametrize("path", glob.glob(os.path.join(REPO, "configs", "*.yaml")), ids=os.path.basename)

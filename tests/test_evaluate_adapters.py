@@ -58,3 +58,23 @@ def test_an_adapter_that_replaces_whole_modules_leaves_the_next_one_a_clean_base
     want = [models.load_model(base, adapter=a)(input_ids=x).logits for a in order]
     for g, w in zip(got, want):
         assert torch.equal(g, w)
+
+
+@torch.no_grad()
+def test_a_prefix_tuning_adapter_is_applied_unmerged_and_the_next_adapter_sees_a_clean_base(tmp_path):
+    from peft import PrefixTuningConfig, get_peft_model
+
+    base, adapters = _checkpoint_and_adapters(tmp_path, n=1)
+    cc = CorpusConfig(n_words=24, successors=4)
+    torch.manual_seed(6)
+    pm = get_peft_model(build_model(cc, ModelConfig(arch="llama", n_layer=1, n_embd=32, n_head=2), seed=0),
+                        PrefixTuningConfig(task_type="CAUSAL_LM", num_virtual_tokens=4))
+    pm.save_pretrained(tmp_path / "prefix")
+    x = torch.randint(3, 27, (2, 8))
+    host = models.AdapterHost(base)
+    order = [str(tmp_path / "prefix"), adapters[0], None, str(tmp_path / "prefix")]
+    got = [host.model(a)(input_ids=x).logits for a in order]
+    want = [models.load_model(base, adapter=a)(input_ids=x).logits for a in order]
+    for g, w in zip(got, want):
+        assert torch.equal(g, w)
+    assert not torch.equal(got[0], got[2])  # the prefix changes the outputs

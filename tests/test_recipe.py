@@ -15,7 +15,8 @@ def test_defaults_and_steps():
 @pytest.mark.parametrize("spec,word", [
     ({"kind": "lora", "learning_rate": 0.1}, "learning_rate"),
     ({"kind": "lora", "lora": {"rank": 8}}, "rank"),
-    ({"kind": "prefix"}, "kind"),
+    ({"kind": "prompt"}, "kind"),
+    ({"kind": "prefix", "prefix": 8}, "prefix"),
     ({"kind": "lora", "min_steps": 9, "max_steps": 3}, "min_steps"),
     ({"kind": "lora", "target_delimiter": " "}, "target_delimiter"),
 ])
@@ -34,7 +35,7 @@ def test_shipped_recipes_load():
     for path in [os.path.join(REPO, "config.yaml"), *glob.glob(os.path.join(REPO, "configs", "*.yaml"))]:
         ft = yaml.safe_load(open(path)).get("finetune") or {}
         for name, spec in {**ft.get("methods", {}), **(ft.get("compare") or {}).get("methods", {})}.items():
-            assert Recipe.from_config(spec, name).kind in ("lora", "full")
+            assert Recipe.from_config(spec, name).kind in ("lora", "prefix", "full")
 
 
 def test_default_schedule_is_constant_and_warmup_linear_cosine_decay():

@@ -1,4 +1,4 @@
-"""Finetune a checkpoint on D task examples: LoRA through peft (default) or full finetuning.
+"""Finetune a checkpoint on D task examples: LoRA or prefix tuning through peft, or full finetuning.
 
 Training sequences use the evaluation's k-shot format: N+1 examples from the subset joined
 by the task's few-shot delimiter, loss on every answer. Finetuned models are then scored
@@ -128,6 +128,10 @@ def finetune(base_path: str, subset: list[dict], out_dir: str, recipe: Recipe, n
         model = get_peft_model(model, LoraConfig(
             r=lc.r, lora_alpha=lc.alpha, lora_dropout=lc.dropout, task_type="CAUSAL_LM",
             target_modules=list(lc.target_modules) if lc.target_modules is not None else None))
+    elif r.kind == "prefix":
+        from peft import PrefixTuningConfig, get_peft_model
+
+        model = get_peft_model(model, PrefixTuningConfig(task_type="CAUSAL_LM", num_virtual_tokens=r.prefix_tokens))
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=r.lr, weight_decay=r.weight_decay)
     steps = r.n_steps(len(subset))

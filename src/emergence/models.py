@@ -33,8 +33,10 @@ def load_model(path: str, revision: str | None = None, adapter: str | None = Non
     if adapter:
         from peft import PeftModel
 
-        # merge so that lm-eval sees a plain causal LM, and inference costs no extra matmuls
-        model = PeftModel.from_pretrained(model, adapter).merge_and_unload()
+        model = PeftModel.from_pretrained(model, adapter)
+        if not model.peft_config["default"].is_prompt_learning:  # prefixes cannot be merged
+            # merge so that lm-eval sees a plain causal LM, and inference costs no extra matmuls
+            model = model.merge_and_unload()
     return model.to(device).eval()
 
 
@@ -50,7 +52,8 @@ def load_tokenizer(path: str, revision: str | None = None, use_fast: bool = True
 
 
 class AdapterHost:
-    """One base checkpoint in memory, its LoRA adapters merged into it in turn (issue 17).
+    """One base checkpoint in memory, its LoRA adapters merged into it in turn (issue 17);
+    prefix-tuning adapters are wrapped around it unmerged.
 
     Loading the base per adapter re-reads the checkpoint for every finetuned model (~48 per
     checkpoint at the paper's grid; a 7B base is 14 GB in bf16). Here the base is loaded
@@ -65,10 +68,10 @@ class AdapterHost:
         self.args = dict(path=path, revision=revision, device=device, trust_remote_code=trust_remote_code)
         self.base = load_model(**self.args)
         self.saved = {}  # module name -> its original weight (and bias), for every merged layer
-        self.stale = False  # an adapter replaced whole modules (modules_to_save): reload the base
+        self.stale = False  # an adapter replaced whole modules (modules_to_save) or wrapped the base (prefix)
 
     def _restore(self):
-        if self.stale:  # rare (adapters from elsewhere); the suite's own recipes never do this
+        if self.stale:  # prefix tuning, or adapters from elsewhere; the LoRA grid never does this
             self.base, self.saved, self.stale = load_model(**self.args), {}, False
             return
         for name, tensors in self.saved.items():
@@ -80,8 +83,13 @@ class AdapterHost:
         self._restore()
         if adapter is None:
             return self.base
-        from peft import PeftModel
+        from peft import PeftConfig, PeftModel
 
+        if PeftConfig.from_pretrained(adapter).is_prompt_learning:
+            # prefix tuning cannot be merged: the wrapped model prepends its trained keys and
+            # values at every forward; the base is reloaded before the next adapter
+            self.stale = True
+            return PeftModel.from_pretrained(self.base, adapter).eval()
         peft = PeftModel.from_pretrained(self.base, adapter)
         for name, mod in peft.base_model.model.named_modules():
             if hasattr(mod, "original_module"):  # a modules_to_save copy: merging swaps it in

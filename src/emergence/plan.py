@@ -133,9 +133,12 @@ class Plan:
         return {c: job for job, cs in self.jobs["evaluate"].items() for c in cs}
 
     def eval_ckpts(self, job: str) -> list[dict]:
-        """The evaluate job's checkpoints, each with what it runs: few-shot on every task, plus
-        its finetunes (in the folder `finetuned`)."""
-        fewshot = [{"task": t, "method": "fewshot", "data_amount": 0, "subset_sample": 0} for t in self.tasks]
+        """The evaluate job's checkpoints, each with what it runs: few-shot on every task (and
+        0-shot with evaluate.zero_shot), plus its finetunes (in the folder `finetuned`)."""
+        fewshot = [{"task": t, "method": "fewshot", "data_amount": 0, "subset_sample": 0,
+                    "num_fewshot": s["num_fewshot"]} for t, s in self.tasks.items()]
+        if self.config["evaluate"].get("zero_shot"):  # Fig. 11, right: 0-shot beside k-shot
+            fewshot += [{**r, "num_fewshot": 0} for r in fewshot if r["num_fewshot"] > 0]
         out = []
         for c in self.jobs["evaluate"][job]:
             ft = ({"runs": fewshot + self.ft_grid, "finetuned": self.layout.finetuned(self.ft_job_of[c], c)}
@@ -153,7 +156,8 @@ class Plan:
         if stage == "finetune":
             return len(self.ft_grid)
         if stage == "evaluate":
-            return len(self.tasks) + (len(self.ft_grid) if ckpt in self.ft_job_of else 0)
+            fewshot = len(self.tasks) * (2 if self.config["evaluate"].get("zero_shot") else 1)
+            return fewshot + (len(self.ft_grid) if ckpt in self.ft_job_of else 0)
         return 1
 
     def size_gparams(self, series: str, size: str) -> float:

@@ -1,7 +1,8 @@
 """A finetuning recipe: typed, with defaults, unknown keys refused.
 
 A recipe is named in the config (`finetune.methods.<name>`; the name is what the
-observations' `method` column holds) and has a `kind`: `lora` (peft) or `full`. It never
+observations' `method` column holds) and has a `kind`: `lora` (peft), `prefix` (peft's
+prefix tuning: trained key/value prefixes, the paper's Fig. 11) or `full`. It never
 sets the prompt: N, delimiters and description are the task's own (emergence.prompt). The
 schema checks recipes at load time; `Recipe.from_config` checks again for callers outside
 the workflow.
@@ -11,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field, fields
 
-KINDS = ("lora", "full")
+KINDS = ("lora", "prefix", "full")
 SCHEDULES = ("constant", "linear", "cosine")
 
 
@@ -27,6 +28,7 @@ class Lora:
 class Recipe:
     kind: str = "lora"
     lora: Lora = field(default_factory=Lora)
+    prefix_tokens: int = 8  # kind prefix: virtual tokens per layer
     lr: float = 3e-3
     batch_size: int = 16
     epochs: float = 8

@@ -11,6 +11,7 @@ it needs are absent (``save`` then writes a labelled placeholder so workflow out
     fig6   functional-form and D0 ablations (MLE error bars, 5th-95th percentile whiskers)
     fig7   how much compute ahead the prediction is (Table 2 "-k Last Checkpoints" rows)
     fig10  loss-vs-parameters law L(N) and the predicted emergence point in parameters
+    fig11  what moves emergence: prefix tuning vs finetuning at one D, 0- vs k-shot prompting
     fig12  finetuning recipes (LoRA ranks vs full) at the same D
     fig13  continuous metric (logprob_norm) next to accuracy
     fig_scorecard  the law beside simpler forecasts (emergence.baselines) on every Table 2 row
@@ -18,7 +19,7 @@ it needs are absent (``save`` then writes a labelled placeholder so workflow out
     fig_chain_correlations, fig_chain_mass, fig_passuntil  the neighbouring lenses
 
 Modules: style (palettes, axes, legends, the rows a figure draws), paper (3, 4, 5, 6, 12,
-13), ahead (7, 10; their statistics live in emergence.horizon), lenses, output (save,
+13), ahead (7, 10; their statistics live in emergence.horizon), shift (11), lenses, output (save,
 placeholder, HTML tables). Figures only draw: rows come through emergence.observations and
 numbers through emergence.horizon and the fit JSON.
 
@@ -31,11 +32,12 @@ from emergence.figures.ahead import fig7, fig10, fig_scorecard
 from emergence.figures.lenses import fig_chain_correlations, fig_chain_mass, fig_passuntil
 from emergence.figures.output import placeholder, save, table_html
 from emergence.figures.paper import fig3, fig4, fig5, fig6, fig12, fig13
+from emergence.figures.shift import fig11
 from emergence.figures.style import STYLE, d_palette, size_markers
 from emergence.horizon import (compute_horizon, final_checkpoints, fit_loss_vs_params, loss_of_params,
                                params_of_loss)
 
-__all__ = ["fig3", "fig4", "fig5", "fig6", "fig7", "fig10", "fig12", "fig13", "fig_scorecard", "fig_chain_correlations",
+__all__ = ["fig3", "fig4", "fig5", "fig6", "fig7", "fig10", "fig11", "fig12", "fig13", "fig_scorecard", "fig_chain_correlations",
            "fig_chain_mass", "fig_passuntil", "placeholder", "save", "table_html", "STYLE", "d_palette",
            "size_markers", "compute_horizon", "final_checkpoints", "fit_loss_vs_params", "loss_of_params",
            "params_of_loss"]

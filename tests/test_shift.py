@@ -1,0 +1,39 @@
+"""Fig. 11: each curve's emergence point is read off its own rows, so a prefix-tuning recipe
+that does not move emergence and one that does are told apart by number."""
+import numpy as np
+import pandas as pd
+
+from emergence import figures
+from emergence.figures.shift import shift_points
+from emergence.observations import simulate_obs
+
+
+def _obs():
+    losses = np.linspace(2.4, 4.0, 14)
+    obs = simulate_obs(k=0.16, alpha=1.0, C=2.62, A=0.6, A_fs=0.6, sigma=0.003, losses=losses, Ds=(256,),
+                       n_samples=1, seed=3)
+    fs = obs[obs["method"] == "fewshot"]
+    prefix = fs.assign(method="prefix", data_amount=256, subset_sample=1)  # few-shot's elbow, a bit higher
+    prefix["value"] += 0.02
+    zero = fs.assign(num_fewshot=0)
+    return pd.concat([obs, prefix, zero], ignore_index=True), fs
+
+
+def test_prefix_and_zero_shot_keep_few_shot_emergence_while_full_finetuning_moves_it(tmp_path):
+    obs, fs = _obs()
+    pts = shift_points(obs, "sim", "acc", {"full": "full", "prefix": "prefix"})
+    assert pts["data_amount"] == 256 and pts["num_fewshot"] == 6
+    assert abs(pts["zero_shot"] - pts["fewshot"]) < 0.02
+    assert abs(pts["methods"]["prefix"] - pts["fewshot"]) < 0.02
+    assert pts["methods"]["full"] > pts["fewshot"] + 0.3  # D = 256 emerges at much weaker checkpoints
+    fig = figures.fig11(obs, "sim", {"full": "full", "prefix": "prefix"}, chance=1 / 6)
+    assert fig is not None and len(fig.axes) == 2
+    figures.save(fig, str(tmp_path / "fig11.png"), str(tmp_path / "fig11.pdf"))
+
+
+def test_fig11_draws_only_the_panels_it_has_data_for():
+    obs, _ = _obs()
+    no_prefix = obs[obs["method"] != "prefix"]
+    assert len(figures.fig11(no_prefix, "sim", {"full": "full"}).axes) == 1
+    only_k = no_prefix[no_prefix["num_fewshot"] > 0]
+    assert figures.fig11(only_k, "sim", {"full": "full"}) is None
