@@ -18,7 +18,7 @@ for path, md, js, ht in zip(i.fits, o.md, o.json, o.html):
     t = fit["task"]
     h = horizon.compute_horizon(holdout, fit, ck, task=t)
     c = card.build(fit, scorecard=summary[summary["task"] == t].to_dict("records"),
-                   horizon=None if h is None else h.to_dict("records"))
+                   horizon=None if h is None else h.to_dict("records"), compute=horizon.flops_forecast(ck, fit))
     card.write(c, md, js, ht)
     lines.append(card.one_line(c))
     log.info(lines[-1])

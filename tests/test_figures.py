@@ -212,3 +212,21 @@ def test_fig10_draws_when_the_mle_lies_outside_the_posterior_band(data, tmp_path
     fig = figures.fig10(pd.DataFrame(rows), fit)
     assert fig is not None
     figures.save(fig, str(tmp_path / "f.png"))
+
+
+def test_flops_forecast_inverts_the_runs_loss_curve_at_the_predicted_loss():
+    from emergence.horizon import flops_forecast
+
+    C = np.geomspace(1e10, 1e11, 10)
+    L = 2.0 + 30.0 * (C / 1e9) ** -0.5
+    ck = pd.DataFrame({"ckpt": [f"c{i}" for i in range(10)], "series": "s", "size": "m", "flops": C,
+                       "pretrain_loss": L})
+    target = 4e11  # beyond the run: an extrapolation
+    e = 2.0 + 30.0 * (target / 1e9) ** -0.5
+    fit = {"emergence_point_mle": e, "percentiles": {"p5": e - 0.05, "p95": e + 0.05}}
+    f = flops_forecast(ck, fit)
+    assert f["flops_mle"] == pytest.approx(target, rel=1e-3)
+    assert f["flops_lo"] < f["flops_mle"] < f["flops_hi"]
+    assert f["ratio_mle"] == pytest.approx(4.0, rel=1e-3)
+    below = flops_forecast(ck, {"emergence_point_mle": 1.9})  # under the asymptote: never at this size
+    assert below["flops_mle"] == np.inf

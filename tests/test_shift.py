@@ -1,5 +1,5 @@
-"""Fig. 11: each curve's emergence point is read off its own rows, so a prefix-tuning recipe
-that does not move emergence and one that does are told apart by number."""
+"""Fig. 11: each curve's departure from the floor is read off its own rows, so a prefix-tuning
+recipe that does not move emergence and one that does are told apart by number."""
 import numpy as np
 import pandas as pd
 
@@ -23,9 +23,11 @@ def test_prefix_and_zero_shot_keep_few_shot_emergence_while_full_finetuning_move
     obs, fs = _obs()
     pts = shift_points(obs, "sim", "acc", {"full": "full", "prefix": "prefix"})
     assert pts["data_amount"] == 256 and pts["num_fewshot"] == 6
-    assert abs(pts["zero_shot"] - pts["fewshot"]) < 0.02
-    assert abs(pts["methods"]["prefix"] - pts["fewshot"]) < 0.02
-    assert pts["methods"]["full"] > pts["fewshot"] + 0.3  # D = 256 emerges at much weaker checkpoints
+    fs, zero, prefix, full = (pts[k][0] if k in pts else pts["methods"][k][0]
+                              for k in ("fewshot", "zero_shot", "prefix", "full"))
+    assert abs(zero - fs) < 0.03
+    assert abs(prefix - fs) < 0.06  # 0.02 higher accuracy on a slope of 0.6 per nat: ~0.03 nats
+    assert full > fs + 0.3  # D = 256 leaves the floor at much weaker checkpoints
     fig = figures.fig11(obs, "sim", {"full": "full", "prefix": "prefix"}, chance=1 / 6)
     assert fig is not None and len(fig.axes) == 2
     figures.save(fig, str(tmp_path / "fig11.png"), str(tmp_path / "fig11.pdf"))
@@ -37,3 +39,17 @@ def test_fig11_draws_only_the_panels_it_has_data_for():
     assert len(figures.fig11(no_prefix, "sim", {"full": "full"}).axes) == 1
     only_k = no_prefix[no_prefix["num_fewshot"] > 0]
     assert figures.fig11(only_k, "sim", {"full": "full"}) is None
+
+
+def test_a_curve_cut_short_keeps_its_crossing_and_one_that_never_rises_says_so():
+    from emergence.figures.shift import crossing
+
+    obs, fs = _obs()
+    pts = shift_points(obs, "sim", "acc", {"prefix": "prefix"})
+    at, (e_all, _) = pts["level"], pts["fewshot"]
+    capable = fs[fs["pretrain_loss"] > e_all - 0.15]  # stop just past the crossing
+    e_cut, _ = crossing(capable.assign(value=capable["value"].astype(float)), at)
+    assert abs(e_cut - e_all) < 1e-9
+    flat = fs.assign(value=1 / 6)
+    e, last = crossing(flat, at)
+    assert e is None and last == fs["pretrain_loss"].min()

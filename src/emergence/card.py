@@ -48,9 +48,10 @@ def verdict(fit: dict) -> tuple[str, str]:
     return "trust", "pinned by the data and beyond the most capable fitted checkpoint"
 
 
-def build(fit: dict, scorecard=None, horizon=None) -> dict:
+def build(fit: dict, scorecard=None, horizon=None, compute=None) -> dict:
     """scorecard: rows of tables.scorecard's summary for this task (dicts); horizon: rows of
-    horizon.compute_horizon (dicts)."""
+    horizon.compute_horizon (dicts); compute: horizon.flops_forecast (the prediction in
+    training FLOPs of one run)."""
     word, why = verdict(fit)
     nr = fit.get("next_run") or {}
     held = None
@@ -65,7 +66,31 @@ def build(fit: dict, scorecard=None, horizon=None) -> dict:
                 baselines=fit.get("baselines"), scorecard=scorecard, horizon=held,
                 next_run=dict(best=nr.get("best"), width_before=nr.get("width_before"), method=nr.get("method"))
                 if nr else None,
-                verdict=word, verdict_reason=why, n_ckpts=fit.get("n_ckpts"))
+                verdict=word, verdict_reason=why, n_ckpts=fit.get("n_ckpts"),
+                compute=_compute(compute))
+
+
+def _compute(c):
+    """JSON-safe: infinite FLOPs (a loss below the run's asymptote) become None, flagged."""
+    if not c:
+        return None
+    out = {k: (None if isinstance(v, float) and math.isinf(v) else v) for k, v in c.items() if k != "law"}
+    out["beyond_asymptote"] = c.get("flops_mle") == math.inf
+    return out
+
+
+def _flops(v):
+    return "never at this size" if v is None else f"{v:.3g}"
+
+
+def compute_line(card: dict) -> str | None:
+    c = card.get("compute")
+    if not c or (c.get("flops_mle") is None and not c.get("beyond_asymptote")):
+        return None
+    when = ("no FLOPs: the predicted loss lies below the run's loss asymptote" if c.get("beyond_asymptote")
+            else f"{c['flops_mle']:.3g} FLOPs ({c['ratio_mle']:.2f}x its last checkpoint's {c['flops_last']:.3g})")
+    band = f"; 90 % {_flops(c.get('flops_lo'))} - {_flops(c.get('flops_hi'))}" if c.get("flops_lo") is not None else ""
+    return f"size {c['size']} reaches the predicted loss at {when}{band} (its loss-vs-FLOPs power law, extrapolated)"
 
 
 def one_line(card: dict) -> str:
@@ -76,7 +101,8 @@ def one_line(card: dict) -> str:
     iv = (card.get("intervals") or {}).get("MCMC") or (card.get("intervals") or {}).get("profile")
     band = f" (90 % {iv['lo']:.3f}-{iv['hi']:.3f})" if isinstance(iv, dict) else ""
     truth = f", truth {card['ground_truth']:.3f}" if card.get("ground_truth") is not None else ""
-    return f"{head} - emergence at loss {p:.3f}{band}{truth}; {card['verdict_reason']}"
+    when = f"; {compute_line(card)}" if card.get("status") == "forecast" and compute_line(card) else ""
+    return f"{head} - emergence at loss {p:.3f}{band}{truth}; {card['verdict_reason']}{when}"
 
 
 def to_markdown(card: dict) -> str:
@@ -86,6 +112,8 @@ def to_markdown(card: dict) -> str:
             f"- status: {card['status']}" + (f" ({card['reason']})" if card.get("reason") else ""),
             f"- ground truth (few-shot elbow over every checkpoint): {_f(card.get('ground_truth'))}"
             + (f"; error {_f(card.get('error_nats'))}" if card.get("error_nats") is not None else "")]
+    if compute_line(card):
+        out.append(f"- in compute: {compute_line(card)}")
     ivs = card.get("intervals") or {}
     if ivs:
         out += ["", "| 90 % interval | low | mid | high |", "|---|---|---|---|"]
@@ -134,6 +162,8 @@ def to_html(card: dict) -> str:
            f'<p style="font-size:120%"><b style="color:{colour}">{esc(card["verdict"])}</b> - '
            f"{esc(card['verdict_reason'])}</p>",
            f"<p>{esc(one_line(card))}</p>"]
+    if compute_line(card):
+        out.append(f"<p>In compute: {esc(compute_line(card))}.</p>")
     ivs = card.get("intervals") or {}
     rows = [dict(view=k, low=v["lo"], mid=v["mid"], high=v["hi"]) if isinstance(v, dict) else dict(view=k, note=v)
             for k, v in ivs.items()]

@@ -178,3 +178,46 @@ def final_checkpoints(checkpoints: pd.DataFrame, series: str | None = None) -> p
     else:
         ck = ck.loc[ck.groupby("size")["pretrain_loss"].idxmin()]
     return ck.sort_values("params").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# a forecast in compute: when will a run that has not yet emerged get there (Figs. 10 and 18)
+
+def flops_forecast(checkpoints: pd.DataFrame, fit: dict, size: str | None = None, tail: float = 0.5) -> dict | None:
+    """The training FLOPs at which one run (series, size) reaches the predicted emergence loss.
+
+    The run's loss against FLOPs is fitted with the same saturating power law as L(N)
+    (fit_loss_vs_params: L = c + a C^-b) on its last `tail` share of checkpoints (warm-up
+    excluded: early loss falls faster than any power law), then inverted at the MLE and at
+    the 5th / 95th posterior percentiles (monotone, so the interval maps to an interval;
+    a loss at or below the law's asymptote maps to inf: never, at this model size). The run:
+    `size` of the fitted series, else the size with the most checkpoints (then the largest).
+    Returns dict(series, size, flops_last, loss_last, flops_mle, flops_lo, flops_hi, ratio_mle
+    = flops_mle / flops_last, law) or None without FLOPs, a prediction or >= 4 checkpoints."""
+    fit = fit or {}
+    e = _num(fit.get("emergence_point_mle"))
+    if e is None or _empty(checkpoints) or not {"flops", "pretrain_loss", "size"} <= set(checkpoints.columns):
+        return None
+    ck = checkpoints.copy()
+    ck["flops"] = pd.to_numeric(ck["flops"], errors="coerce")
+    ck["pretrain_loss"] = pd.to_numeric(ck["pretrain_loss"], errors="coerce")
+    ck = ck.dropna(subset=["flops", "pretrain_loss"])
+    ck["size"] = ck["size"].astype(str)
+    if size is None:
+        n = ck.groupby("size").agg(n=("ckpt", "size"), f=("flops", "max"))
+        if n.empty:
+            return None
+        size = n.sort_values(["n", "f"], ascending=False, kind="stable").index[0]
+    run = ck[ck["size"] == str(size)].sort_values("flops")
+    run = run.iloc[int(len(run) * (1 - tail)):] if len(run) * tail >= 4 else run.iloc[-4:]
+    if len(run) < 4:
+        return None
+    law = fit_loss_vs_params(run["flops"], run["pretrain_loss"])
+    pct = fit.get("percentiles") or {}
+    lo_hi = [_num(pct.get("p95")), _num(pct.get("p5"))]  # a lower loss needs more compute
+    inv = {k: (float(params_of_loss(law, v)) if v is not None else None)
+           for k, v in (("flops_mle", e), ("flops_lo", lo_hi[0]), ("flops_hi", lo_hi[1]))}
+    last = run.iloc[-1]
+    return dict(series=str(last.get("series", "")), size=str(size), flops_last=float(last["flops"]),
+                loss_last=float(last["pretrain_loss"]), **inv,
+                ratio_mle=inv["flops_mle"] / float(last["flops"]), law=law)
