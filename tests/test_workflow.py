@@ -49,7 +49,9 @@ def test_observations_cover_the_grid(test_run):
     assert (acc.stderr > 0).all() and (acc.stderr < 0.5).all()
     n_ckpts = sum(len(s["steps"]) for s in CFG["series"][0]["sizes"].values())
     fs = obs[(obs.method == "fewshot") & (obs.metric.isin(["acc", "exact_match"]))]
-    assert len(fs) == n_ckpts * len(CFG["tasks"])
+    # the task's k-shot prompt, and 0-shot too (evaluate.zero_shot, Fig. 11)
+    assert len(fs) == 2 * n_ckpts * len(CFG["tasks"]) and CFG["evaluate"]["zero_shot"]
+    assert sorted(fs.num_fewshot.unique()) == [0, CFG["tasks"][0]["num_fewshot"]]
     assert (fs.data_amount == 0).all()
     ft = obs[(obs.method == "lora") & (obs.metric == "acc")]
     grid = CFG["finetune"]
@@ -57,6 +59,8 @@ def test_observations_cover_the_grid(test_run):
     # the comparison recipe (full finetuning) runs once per grid checkpoint at its one D
     full = obs[(obs.method == "full") & (obs.metric == "acc")]
     assert len(full) == len(grid["steps"]) and set(full.data_amount) == {grid["compare"]["data_amount"]}
+    prefix = obs[(obs.method == "prefix") & (obs.metric == "acc")]  # peft prefix tuning, evaluated unmerged
+    assert len(prefix) == len(grid["steps"])
     assert set(ft.data_amount) == set(grid["data_amounts"])
     assert obs["value"].notna().all()
     acc = obs[obs.metric == "acc"]["value"]
