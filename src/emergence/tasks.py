@@ -16,6 +16,7 @@ import os
 import re
 
 import numpy as np
+import yaml
 
 from .repo import resolve
 from .toy import Corpus, CorpusConfig
@@ -95,6 +96,12 @@ def generate(task: dict, cc: CorpusConfig, out_dir: str, template_dir: str, seed
     files = {s: os.path.abspath(os.path.join(out_dir, f"{s}.jsonl")) for s in ("test", "fewshot")}
     # YAML is a superset of JSON: writing JSON keeps this free of a YAML writer
     yaml_cfg = {"include": template, "task": name, "dataset_kwargs": {"data_files": files}}
+    if "span" in opts:
+        # the answer is `span` words, one token each: generation stops there, so a pass needs
+        # the words alone and not also a stop token (PassUntil's rate is the rule's, not the
+        # delimiter's); generation_kwargs replaces the template's whole block, so it is copied
+        gen = dict(yaml.safe_load(open(template)).get("generation_kwargs") or {})
+        yaml_cfg["generation_kwargs"] = {**gen, "max_gen_toks": int(opts["span"])}
     with open(os.path.join(out_dir, f"{name}.yaml"), "w") as f:
         json.dump(yaml_cfg, f, indent=1)
     return {"name": name, "sizes": sizes, "yaml": os.path.join(out_dir, f"{name}.yaml")}
