@@ -28,6 +28,7 @@ include: "rules/card.smk"
 include: "rules/metric_chain.smk"
 include: "rules/passuntil.smk"
 include: "rules/figures.smk"
+include: "rules/quality.smk"
 
 
 onstart:

@@ -10,6 +10,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from emergence import config as cfg
+from emergence.layout import Layout
 from emergence.plan import Plan
 from emergence.tasks import GENERATOR_VERSION
 
@@ -54,6 +55,17 @@ PU = PLAN.pu
 JOBS = PLAN.jobs
 MC_TASKS = PLAN.mc_tasks
 RECIPE_KINDS = {name: spec["kind"] for name, spec in PLAN.recipes.items()}  # Fig. 11 finds prefix tuning
+QUALITY = config.get("quality")  # the data-quality case study (rules/quality.smk)
+QUALITY_BASELINE = (
+    {
+        k: getattr(Layout(f"results/{QUALITY['baseline']}"), k)(*a)
+        for k, a in (("fit", [QUALITY["task"]]), ("checkpoints", []), ("observations", []))
+    }
+    if QUALITY
+    else {}
+)
+QUALITY_SIZE = (QUALITY.get("size") or FT["size"]) if QUALITY else None
+QUALITY_CHANCE = TASKS[QUALITY["task"]].get("chance") if QUALITY else None
 
 
 def per_job(func):
@@ -156,7 +168,7 @@ def final_outputs():
     out += [LAYOUT.fit(t) for t in FT_TASKS]
     out += [LAYOUT.card(t, e) for t in FT_TASKS for e in ("md", "json", "html")]
     out += [LAYOUT.cards_summary()] if FT_TASKS else []
-    figs = ["fig3", "fig4", "fig5", "fig6", "fig7", "fig10", "fig12", "fig13", "scorecard"]
+    figs = ["fig3", "fig4", "fig5", "fig6", "fig7", "fig10", "fig11", "fig12", "fig13", "scorecard"]
     out += [LAYOUT.figure(t, f) for t in FT_TASKS for f in figs]
     out += [LAYOUT.table(t, "html") for t in ("predictions", "holdout_ablation", "uncertainty") if FT_TASKS]
     if FT_TASKS:
@@ -164,6 +176,8 @@ def final_outputs():
     out += [LAYOUT.figure(t, "metric_chain") for t in MC_TASKS]
     if PU:
         out += [LAYOUT.figure(PU["task"], "passuntil")]
+    if QUALITY:
+        out += [LAYOUT.figure(QUALITY["task"], "quality"), LAYOUT.table("quality", "md")]
     return out
 
 

@@ -90,6 +90,19 @@ def test_toy_tasks_are_well_formed(tmp_path):
     assert (tmp_path / "rule.yaml").exists()
 
 
+def test_a_generation_task_stops_after_its_span_so_a_pass_is_the_words_alone(tmp_path):
+    import yaml
+
+    from emergence.config import REPO
+
+    spec = {"name": "gen", "generator": "rule_gen", "template": "jsonl_generate.yaml",
+            "options": {"context": 4, "span": 2}, "n_test": 3, "n_fewshot_pool": 3, "n_train_pool": 3}
+    tasks.generate(spec, toy.CorpusConfig(n_words=48, successors=6), str(tmp_path), f"{REPO}/tasks", seed=0)
+    gen = yaml.safe_load(open(tmp_path / "gen.yaml"))["generation_kwargs"]
+    template = yaml.safe_load(open(f"{REPO}/tasks/jsonl_generate.yaml"))["generation_kwargs"]
+    assert gen == {**template, "max_gen_toks": 2}  # the template's other settings kept
+
+
 def test_normalized_logprob_matches_hand_computation():
     samples = [{"target": 1, "filtered_resps": [[-2.0, False], [-1.0, True], [-3.0, False]]},
                {"target": 0, "filtered_resps": [[-0.5, True], [-0.5, False], [-4.0, False]]}]

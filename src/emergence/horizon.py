@@ -221,3 +221,16 @@ def flops_forecast(checkpoints: pd.DataFrame, fit: dict, size: str | None = None
     return dict(series=str(last.get("series", "")), size=str(size), flops_last=float(last["flops"]),
                 loss_last=float(last["pretrain_loss"]), **inv,
                 ratio_mle=inv["flops_mle"] / float(last["flops"]), law=law)
+
+
+def flops_at_loss(checkpoints: pd.DataFrame, size: str, loss: float) -> float | None:
+    """Training FLOPs at which one size's run reached `loss`: log-FLOPs interpolated linearly
+    in loss between the two checkpoints that straddle it (None outside the run or without a
+    falling loss along it). What a run measured, where flops_forecast extrapolates."""
+    run = checkpoints[checkpoints["size"].astype(str) == str(size)].copy()
+    run["flops"] = pd.to_numeric(run["flops"], errors="coerce")
+    run = run.dropna(subset=["flops", "pretrain_loss"]).sort_values("flops")
+    Ls, Fs = run["pretrain_loss"].to_numpy(float), np.log(run["flops"].to_numpy(float))
+    if loss is None or len(run) < 2 or not Ls.min() <= loss <= Ls.max() or not np.all(np.diff(Ls) < 0):
+        return None
+    return float(np.exp(np.interp(loss, Ls[::-1], Fs[::-1])))

@@ -1,0 +1,88 @@
+"""The data-quality case study (paper §7.1, Figs. 8-9): which of two checkpoint series,
+pretrained on corpora of different quality, emerges first, predicted from each series'
+pre-emergence checkpoints and checked against what the full series measured.
+
+The two series here are two runs (results/<name>): this config's and `quality.baseline`'s.
+The paper compares OpenLLaMA V1 and V2 on one validation set (C4 loss); two toy corpora
+have different held-out texts, so their losses are not on one axis. The comparison is made
+in training FLOPs of one model size instead, which is also the question a data team asks
+("how much compute does the better corpus save?"):
+
+- predicted: each fit's emergence loss (MLE, and its 90 % interval) converted to FLOPs
+  through that run's loss-vs-FLOPs power law fitted on its pre-emergence checkpoints only
+  (emergence.horizon.flops_forecast): nothing past emergence is used;
+- observed: each run's ground truth (its few-shot elbow over every checkpoint) at the FLOPs
+  where the run actually reached that loss (emergence.horizon.flops_at_loss).
+
+The verdict names the series predicted to emerge first, the predicted FLOPs ratio, and
+whether the observed order and ratio agree.
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from emergence import horizon
+from emergence.values import num as _num
+
+
+def _pre(checkpoints: pd.DataFrame, fit: dict) -> pd.DataFrame:
+    keep = {str(c).split("/")[-1] for c in fit.get("fit_ckpts") or []}
+    return checkpoints[checkpoints["ckpt"].astype(str).isin(keep)]
+
+
+def one_run(name: str, fit: dict, checkpoints: pd.DataFrame, size: str) -> dict:
+    """Predicted and observed emergence of one run, in loss and in FLOPs of `size`."""
+    fc = horizon.flops_forecast(_pre(checkpoints, fit), fit, size=size)
+    fc = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in (fc or {}).items()}
+    truth = _num(fit.get("ground_truth"))
+    return dict(run=name, status=fit.get("status"), loss_pred=_num(fit.get("emergence_point_mle")),
+                loss_p5=_num((fit.get("percentiles") or {}).get("p5")),
+                loss_p95=_num((fit.get("percentiles") or {}).get("p95")), loss_true=truth,
+                flops_pred=fc.get("flops_mle"), flops_lo=fc.get("flops_lo"), flops_hi=fc.get("flops_hi"),
+                flops_true=horizon.flops_at_loss(checkpoints, size, truth) if truth is not None else None)
+
+
+def compare(runs: list[dict]) -> dict:
+    """runs: two one_run() dicts. Returns them with the verdict (first, ratios, agreement)."""
+    a, b = runs
+    out = dict(runs=runs, predicted_first=None, observed_first=None, ratio_pred=None, ratio_true=None,
+               order_right=None, verdict=None)
+    if a["flops_pred"] and b["flops_pred"]:
+        first, second = (a, b) if a["flops_pred"] <= b["flops_pred"] else (b, a)
+        out["predicted_first"], out["ratio_pred"] = first["run"], second["flops_pred"] / first["flops_pred"]
+    if a["flops_true"] and b["flops_true"]:
+        first_t, second_t = (a, b) if a["flops_true"] <= b["flops_true"] else (b, a)
+        out["observed_first"], out["ratio_true"] = first_t["run"], second_t["flops_true"] / first_t["flops_true"]
+    if out["predicted_first"] is None:
+        missing = [r["run"] for r in runs if not r["flops_pred"]]
+        out["verdict"] = f"no prediction in FLOPs for {', '.join(missing)} (no emergence point or loss law)"
+        return out
+    other = b["run"] if out["predicted_first"] == a["run"] else a["run"]
+    pred = f"predicted: {out['predicted_first']} emerges first; {other} needs {out['ratio_pred']:.2f}x its FLOPs"
+    if out["observed_first"] is None:
+        out["verdict"] = pred + "; not yet observed in both runs"
+        return out
+    out["order_right"] = out["observed_first"] == out["predicted_first"]
+    # the observed ratio of the predicted order, so that the two ratios compare directly
+    obs_ratio = out["ratio_true"] if out["order_right"] else 1.0 / out["ratio_true"]
+    out["verdict"] = (f"{pred}; observed: {out['observed_first']} first, ratio {obs_ratio:.2f}x "
+                      f"({'right order' if out['order_right'] else 'WRONG order'}, ratio off by "
+                      f"{abs(out['ratio_pred'] / obs_ratio - 1):.0%})")
+    return out
+
+
+def to_markdown(result: dict, size: str) -> str:
+    rows = ["| run | status | predicted loss | 90 % | true loss | predicted FLOPs | 90 % FLOPs | observed FLOPs |",
+            "|---|---|---|---|---|---|---|---|"]
+
+    def f(v, fmt):
+        return "-" if v is None else format(v, fmt)
+
+    for r in result["runs"]:
+        rows.append(f"| {r['run']} | {r['status']} | {f(r['loss_pred'], '.3f')} | {f(r['loss_p5'], '.3f')}-"
+                    f"{f(r['loss_p95'], '.3f')} | {f(r['loss_true'], '.3f')} | {f(r['flops_pred'], '.3g')} | "
+                    f"{f(r['flops_lo'], '.3g')}-{f(r['flops_hi'], '.3g')} | {f(r['flops_true'], '.3g')} |")
+    return (f"# Data quality: which series emerges first (FLOPs of size {size})\n\n**{result['verdict']}**\n\n"
+            + "\n".join(rows) + "\n")

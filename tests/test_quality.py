@@ -1,0 +1,41 @@
+"""The data-quality comparison (emergence.quality): predicted and observed emergence of two
+runs in training FLOPs, and a verdict that says when the predicted order is wrong."""
+import numpy as np
+import pandas as pd
+
+from emergence import quality
+
+
+def _run(name, emerge_flops, pred_flops):
+    """A run whose loss follows 2 + 30 (C / 1e9)^-0.5 over 14 checkpoints; emergence (truth)
+    at the loss reached at emerge_flops, the fit's MLE at the loss of pred_flops."""
+    C = np.geomspace(1e10, 2e12, 14)
+    L = 2.0 + 30.0 * (C / 1e9) ** -0.5
+    ck = pd.DataFrame({"ckpt": [f"{name}-m-step{i}" for i in range(14)], "series": "toy", "size": "m",
+                       "flops": C, "pretrain_loss": L})
+
+    def loss(c):
+        return 2.0 + 30.0 * (c / 1e9) ** -0.5
+
+    pre = ck[ck["flops"] < emerge_flops]["ckpt"].tolist()
+    fit = {"emergence_point_mle": loss(pred_flops), "ground_truth": loss(emerge_flops), "status": "ok",
+           "fit_ckpts": pre, "percentiles": {"p5": loss(pred_flops) - 0.02, "p95": loss(pred_flops) + 0.02}}
+    return quality.one_run(name, fit, ck, "m")
+
+
+def test_the_better_corpus_is_predicted_first_with_the_ratio_measured():
+    good, bad = _run("good", 2e11, 2.1e11), _run("bad", 6e11, 5.5e11)
+    assert abs(good["flops_true"] / 2e11 - 1) < 0.05 and abs(good["flops_pred"] / 2.1e11 - 1) < 1e-3
+    assert good["flops_lo"] < good["flops_pred"] < good["flops_hi"]
+    r = quality.compare([good, bad])
+    assert r["predicted_first"] == "good" and r["observed_first"] == "good" and r["order_right"]
+    assert abs(r["ratio_pred"] - 5.5 / 2.1) < 1e-2 and abs(r["ratio_true"] - 3.0) < 0.15
+    assert "right order" in r["verdict"]
+
+
+def test_a_wrong_order_is_said_plainly():
+    r = quality.compare([_run("a", 2e11, 7e11), _run("b", 6e11, 3e11)])
+    assert r["predicted_first"] == "b" and r["observed_first"] == "a" and r["order_right"] is False
+    assert "WRONG order" in r["verdict"]
+    md = quality.to_markdown(r, "m")
+    assert "WRONG order" in md and md.count("\n| ") == 3  # header + one row per run
