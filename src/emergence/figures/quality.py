@@ -13,6 +13,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.ticker import NullFormatter  # noqa: E402
 
 from emergence.figures.style import WIDTH, _chance_line, _legend_below, _metric_label, _styled  # noqa: E402
 
@@ -38,6 +39,7 @@ def fig_quality(result: dict, observations: dict[str, pd.DataFrame], task: str, 
             if r[key]:
                 ax.axvline(r[key], color=cols[r["run"]], ls=ls, lw=1.1)
     ax.set_xscale("log")
+    ax.xaxis.set_minor_formatter(NullFormatter())  # minor labels collide over one decade
     ax.set_xlabel(f"training FLOPs (size {size})")
     ax.set_ylabel(_metric_label(metric, n))
     _chance_line(ax, chance)
@@ -52,6 +54,7 @@ def fig_quality(result: dict, observations: dict[str, pd.DataFrame], task: str, 
         if r["flops_true"]:
             bx.plot([r["flops_true"]], [i], "x", color="black", ms=7, mew=1.5)
     bx.set_xscale("log")
+    bx.xaxis.set_minor_formatter(NullFormatter())
     bx.set_yticks(range(len(runs)), [r["run"] for r in runs])
     bx.set_ylim(-0.6, len(runs) - 0.4)
     bx.set_xlabel("emergence, training FLOPs")
