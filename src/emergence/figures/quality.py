@@ -13,9 +13,18 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.ticker import NullFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator  # noqa: E402
 
 from emergence.figures.style import WIDTH, _chance_line, _legend_below, _metric_label, _styled  # noqa: E402
+
+
+def _flops_axis(ax):
+    """Log FLOPs, labelled at 1, 2, 3, 5 and 7 x 10^k: the runs span less than a decade, where
+    matplotlib's default labels either collide or vanish."""
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 3.0, 5.0, 7.0)))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:.0e}".replace("e+", "e")))
 
 
 @_styled
@@ -38,8 +47,7 @@ def fig_quality(result: dict, observations: dict[str, pd.DataFrame], task: str, 
         for key, ls in (("flops_pred", "--"), ("flops_true", "-.")):
             if r[key]:
                 ax.axvline(r[key], color=cols[r["run"]], ls=ls, lw=1.1)
-    ax.set_xscale("log")
-    ax.xaxis.set_minor_formatter(NullFormatter())  # minor labels collide over one decade
+    _flops_axis(ax)
     ax.set_xlabel(f"training FLOPs (size {size})")
     ax.set_ylabel(_metric_label(metric, n))
     _chance_line(ax, chance)
@@ -53,8 +61,7 @@ def fig_quality(result: dict, observations: dict[str, pd.DataFrame], task: str, 
                         color=c, capsize=3)
         if r["flops_true"]:
             bx.plot([r["flops_true"]], [i], "x", color="black", ms=7, mew=1.5)
-    bx.set_xscale("log")
-    bx.xaxis.set_minor_formatter(NullFormatter())
+    _flops_axis(bx)
     bx.set_yticks(range(len(runs)), [r["run"] for r in runs])
     bx.set_ylim(-0.6, len(runs) - 0.4)
     bx.set_xlabel("emergence, training FLOPs")
