@@ -94,7 +94,8 @@ CASES = {
     "recipe min > max steps": (recipe(min_steps=50, max_steps=10), "finetune.methods.lora.min_steps"),
     "recipe checkpointing text": (recipe(gradient_checkpointing="yes"),
                                   "finetune.methods.lora.gradient_checkpointing"),
-    "recipe kind prefix": (recipe(kind="prefix"), "finetune.methods.lora.kind"),
+    "recipe kind unknown": (recipe(kind="ia3"), "finetune.methods.lora.kind"),
+    "recipe prefix tokens zero": (recipe(kind="prefix", prefix_tokens=0), "finetune.methods.lora.prefix_tokens"),
     "recipe old method key": (add_recipe("lora", {"method": "lora"}), "finetune.methods.lora"),
     "recipe sets the prompt": (recipe(target_delimiter=" "), "target_delimiter"),
     "recipe sets N": (recipe(num_fewshot=5), "num_fewshot"),
@@ -139,7 +140,11 @@ CASES = {
     "fit width 0": (put(("fit", "max_interval_width"), 0), "fit.max_interval_width"),
     "fit old bounds key": (put(("fit", "bounds"), {"C": [0, 1]}), "fit"),
     "fit bootstrap huge": (put(("fit", "bootstrap", "n"), 10**9), "fit.bootstrap.n"),
-    "fit method unknown": (put(("fit", "method"), "prefix"), "fit.method"),
+    "fit method unknown": (put(("fit", "method"), "ia3"), "fit.method"),
+    # the data-quality case study
+    "quality task not fitted": (put(("quality",), {"baseline": "toy", "task": "rule_gen"}), "quality.task"),
+    "quality baseline itself": (put(("quality",), {"baseline": "test", "task": "rule"}), "quality.baseline"),
+    "quality unknown key": (put(("quality",), {"baseline": "toy", "task": "rule", "with": "x"}), "quality"),
     # tasks
     "task shots -1": (put(("tasks", 0, "num_fewshot"), -1), "tasks.0.num_fewshot"),
     "task chance 2": (put(("tasks", 0, "chance"), 2), "tasks.0.chance"),
