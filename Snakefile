@@ -29,6 +29,7 @@ include: "rules/metric_chain.smk"
 include: "rules/passuntil.smk"
 include: "rules/figures.smk"
 include: "rules/quality.smk"
+include: "rules/future.smk"
 
 
 onstart:

@@ -17,7 +17,7 @@ import subprocess
 
 import pandas as pd
 
-from emergence import horizon
+from emergence import future
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -33,29 +33,16 @@ def main():
     fut, long_ = (os.path.join(ROOT, out) for _, out in runs.values())
     same = filecmp.cmp(f"{fut}/series/toy/m/step130/model.safetensors", f"{long_}/series/toy/m/step130/model.safetensors",
                        shallow=False)
-    fit = json.load(open(f"{fut}/fits/rule.json"))
-    truth_fit = json.load(open(f"{long_}/fits/rule.json"))
-    ck_f, ck_l = pd.read_csv(f"{fut}/checkpoints.csv"), pd.read_csv(f"{long_}/checkpoints.csv")
-    fc = horizon.flops_forecast(ck_f, fit, size="m")
-    truth = truth_fit["ground_truth"]
-    f_true = horizon.flops_at_loss(ck_l, "m", truth)
-    iv = fit.get("intervals") or {}
+    fit, longer = (json.load(open(f"{d}/fits/rule.json")) for d in (fut, long_))
+    c = future.check(fit, pd.read_csv(f"{fut}/checkpoints.csv"), longer, pd.read_csv(f"{long_}/checkpoints.csv"), "m")
     print(f"shared checkpoint toy-m-step130 bitwise equal in both runs: {same}")
-    print(f"forecast (toy_future, {fit['n_ckpts']} checkpoints, none emerged): status {fit['status']}; "
-          f"MLE {fit['emergence_point_mle']:.3f} nats")
-    for k, v in iv.items():
-        if isinstance(v, dict):
-            cover = v["lo"] <= truth <= v["hi"]
-            print(f"  90 % {k:<9} {v['lo']:.3f} - {v['hi']:.3f}  covers the later truth: {cover}")
-    print(f"later truth (default series' few-shot elbow): {truth:.3f} nats; error {abs(fit['emergence_point_mle'] - truth):.3f}")
-    print(f"trivial forecast (most capable fitted checkpoint): {(fit.get('baselines') or {}).get('trivial', {}).get('E')}")
-    if fc:
-        print(f"in compute, size m: forecast {fc['flops_mle']:.3g} FLOPs ({fc['ratio_mle']:.2f}x its last checkpoint "
-              f"{fc['flops_last']:.3g}); 90 % {fc['flops_lo']:.3g} - {fc['flops_hi']:.3g}")
-    if f_true:
-        print(f"measured along the longer run: size m reached {truth:.3f} nats at {f_true:.3g} FLOPs "
-              f"({f_true / fc['flops_last']:.2f}x); forecast/measured = {fc['flops_mle'] / f_true:.2f}")
-
+    print(f"forecast from {fit['n_ckpts']} checkpoints, none emerged:")
+    print(c["verdict"])
+    for k, v in c["intervals"].items():
+        print(f"  90 % {k:<9} {v['lo']:.3f} - {v['hi']:.3f}  covers the later truth: {c['covered'][k]}")
+    if c["flops_pred"]:
+        print(f"size m: forecast {c['flops_pred']:.3g} FLOPs = {c['flops_pred'] / c['flops_last']:.2f}x its last "
+              f"checkpoint; 90 % {c['flops_lo']} - {c['flops_hi']} (None: beyond the loss law's asymptote)")
 
 if __name__ == "__main__":
     main()

@@ -55,17 +55,22 @@ PU = PLAN.pu
 JOBS = PLAN.jobs
 MC_TASKS = PLAN.mc_tasks
 RECIPE_KINDS = {name: spec["kind"] for name, spec in PLAN.recipes.items()}  # Fig. 11 finds prefix tuning
-QUALITY = config.get("quality")  # the data-quality case study (rules/quality.smk)
-QUALITY_BASELINE = (
-    {
-        k: getattr(Layout(f"results/{QUALITY['baseline']}"), k)(*a)
-        for k, a in (("fit", [QUALITY["task"]]), ("checkpoints", []), ("observations", []))
-    }
-    if QUALITY
-    else {}
-)
+QUALITY = config.get("quality")  # the case studies against another run (rules/quality.smk, rules/future.smk)
+FUTURE = config.get("future")
+
+
+def other_run(name, task):
+    """The files of another run (results/<name>) that a case study reads, not builds."""
+    other = Layout(f"results/{name}")
+    return {"fit": other.fit(task), "checkpoints": other.checkpoints(), "observations": other.observations()}
+
+
+QUALITY_BASELINE = other_run(QUALITY["baseline"], QUALITY["task"]) if QUALITY else {}
+FUTURE_LONGER = other_run(FUTURE["longer"], FUTURE["task"]) if FUTURE else {}
 QUALITY_SIZE = (QUALITY.get("size") or FT["size"]) if QUALITY else None
+FUTURE_SIZE = (FUTURE.get("size") or FT["size"]) if FUTURE else None
 QUALITY_CHANCE = TASKS[QUALITY["task"]].get("chance") if QUALITY else None
+FUTURE_CHANCE = TASKS[FUTURE["task"]].get("chance") if FUTURE else None
 
 
 def per_job(func):
@@ -178,6 +183,8 @@ def final_outputs():
         out += [LAYOUT.figure(PU["task"], "passuntil")]
     if QUALITY:
         out += [LAYOUT.figure(QUALITY["task"], "quality"), LAYOUT.table("quality", "md")]
+    if FUTURE:
+        out += [LAYOUT.figure(FUTURE["task"], "future"), LAYOUT.table("future", "md")]
     return out
 
 

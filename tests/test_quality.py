@@ -39,3 +39,24 @@ def test_a_wrong_order_is_said_plainly():
     assert "WRONG order" in r["verdict"]
     md = quality.to_markdown(r, "m")
     assert "WRONG order" in md and md.count("\n| ") == 3  # header + one row per run
+
+
+def test_a_forecast_before_emergence_is_scored_against_the_longer_run():
+    from emergence import future
+
+    C = np.geomspace(1e10, 2e12, 14)
+    ck = pd.DataFrame({"ckpt": [f"c{i}" for i in range(14)], "series": "toy", "size": "m", "flops": C,
+                       "pretrain_loss": 2.0 + 30.0 * (C / 1e9) ** -0.5})
+    short = ck[ck["flops"] < 3e11]  # stopped before emergence at 6e11
+    e = 2.0 + 30.0 * (5e11 / 1e9) ** -0.5  # forecast: 5e11, a little early
+    fit = {"emergence_point_mle": e, "status": "forecast", "baselines": {"trivial": {"E": float(short.pretrain_loss.min())}},
+           "intervals": {"MCMC": {"lo": e - 0.15, "mid": e, "hi": e + 0.15},
+                         "profile": {"lo": e - 0.01, "mid": e, "hi": e + 0.01}},
+           "percentiles": {"p5": e - 0.05, "p95": e + 0.05}}
+    longer = {"ground_truth": 2.0 + 30.0 * (6e11 / 1e9) ** -0.5}
+    c = future.check(fit, short, longer, ck, "m")
+    assert abs(c["flops_pred"] / 5e11 - 1) < 0.01 and abs(c["flops_true"] / 6e11 - 1) < 0.05
+    assert c["covered"] == {"MCMC": True, "profile": False}
+    assert c["error"] < c["trivial_error"]
+    assert "profile misses" in c["verdict"] and "0.8" in c["verdict"]  # forecast/reached ~ 0.83x
+    assert "profile | " in future.to_markdown(c)

@@ -236,15 +236,17 @@ def check(config: dict) -> list[str]:
                            f"of that size")
         if pu.get("estimator", "unbiased") == "unbiased" and pu.get("r", 2) < 2:
             out.append("field 'passuntil.r': the unbiased estimator needs r >= 2")
-    q = config.get("quality")
-    if q:
+    for key, other in (("quality", "baseline"), ("future", "longer")):  # case studies against another run
+        q = config.get(key)
+        if not q:
+            continue
         if q["task"] not in ((config.get("finetune") or {}).get("tasks") or []):
-            out.append(f"field 'quality.task': {q['task']!r} is not a fitted task (finetune.tasks)")
-        if q["baseline"] == config["name"]:
-            out.append("field 'quality.baseline': names this run itself; give the other run's config name")
+            out.append(f"field '{key}.task': {q['task']!r} is not a fitted task (finetune.tasks)")
+        if q[other] == config["name"]:
+            out.append(f"field '{key}.{other}': names this run itself; give the other run's config name")
         sizes = {z for s in config["series"] for z in s["sizes"]}
         if q.get("size") is not None and q["size"] not in sizes:
-            out.append(f"field 'quality.size': no size {q['size']!r} in any series")
+            out.append(f"field '{key}.size': no size {q['size']!r} in any series")
     return out
 
 

@@ -16,6 +16,7 @@ it needs are absent (``save`` then writes a labelled placeholder so workflow out
     fig13  continuous metric (logprob_norm) next to accuracy
     fig_scorecard  the law beside simpler forecasts (emergence.baselines) on every Table 2 row
     fig_quality  two series of different data quality: predicted vs observed emergence in FLOPs
+    fig_future  a forecast made before emergence against a longer run (Fig. 18)
     table_html  Table 2 / 3 as HTML, failed rows in red
     fig_chain_correlations, fig_chain_mass, fig_passuntil  the neighbouring lenses
 
@@ -33,14 +34,15 @@ from emergence.figures.ahead import fig7, fig10, fig_scorecard
 from emergence.figures.lenses import fig_chain_correlations, fig_chain_mass, fig_passuntil
 from emergence.figures.output import placeholder, save, table_html
 from emergence.figures.paper import fig3, fig4, fig5, fig6, fig12, fig13
+from emergence.figures.future import fig_future
 from emergence.figures.quality import fig_quality
 from emergence.figures.shift import fig11
 from emergence.figures.style import STYLE, d_palette, size_markers
 from emergence.horizon import (compute_horizon, final_checkpoints, fit_loss_vs_params, loss_of_params,
                                params_of_loss)
 
-__all__ = ["fig3", "fig4", "fig5", "fig6", "fig7", "fig10", "fig11", "fig12", "fig13", "fig_scorecard", "fig_quality",
-           "fig_chain_correlations",
+__all__ = ["fig3", "fig4", "fig5", "fig6", "fig7", "fig10", "fig11", "fig12", "fig13", "fig_scorecard",
+           "fig_quality", "fig_future", "fig_chain_correlations",
            "fig_chain_mass", "fig_passuntil", "placeholder", "save", "table_html", "STYLE", "d_palette",
            "size_markers", "compute_horizon", "final_checkpoints", "fit_loss_vs_params", "loss_of_params",
            "params_of_loss"]
