@@ -230,3 +230,20 @@ def test_flops_forecast_inverts_the_runs_loss_curve_at_the_predicted_loss():
     assert f["ratio_mle"] == pytest.approx(4.0, rel=1e-3)
     below = flops_forecast(ck, {"emergence_point_mle": 1.9})  # under the asymptote: never at this size
     assert below["flops_mle"] == np.inf
+
+
+@pytest.mark.parametrize("lo,hi", [(2.3e11, 3.5e11), (5e10, 9e11), (1e9, 1e13)])
+def test_log_axis_ticks_are_few_round_and_inside_the_data(lo, hi):
+    import matplotlib.pyplot as plt
+
+    from emergence.figures.style import log_axis_ticks
+
+    fig, ax = plt.subplots()
+    ax.plot([lo, hi], [0, 1])
+    log_axis_ticks(ax, max_ticks=5)
+    ticks = ax.get_xticks()
+    x0, x1 = ax.get_xlim()
+    assert 2 <= len(ticks) <= 5 and all(x0 <= t <= x1 for t in ticks)
+    labels = [ax.xaxis.get_major_formatter()(t) for t in ticks]
+    assert all("e" in lab and len(lab) <= 6 for lab in labels)
+    plt.close(fig)

@@ -11,8 +11,8 @@ import pandas as pd  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from emergence.figures.quality import _flops_axis  # noqa: E402
-from emergence.figures.style import PRED, TRUE, WIDTH, _chance_line, _legend_below, _metric_label, _styled  # noqa: E402
+from emergence.figures.style import (  # noqa: E402
+    PRED, TRUE, WIDTH, _chance_line, _legend_below, _metric_label, _styled, log_axis_ticks)
 
 
 def _fewshot(obs, task, metric, size):
@@ -45,7 +45,7 @@ def fig_future(check: dict, obs: pd.DataFrame, longer_obs: pd.DataFrame, task: s
         ax.axvline(check["flops_true"], **TRUE)
         h.append(Line2D([], [], **TRUE, label=f"emerged ({check['flops_true']:.3g} FLOPs)"))
     _chance_line(ax, chance)
-    _flops_axis(ax)
+    log_axis_ticks(ax)
     ax.set_xlabel(f"training FLOPs (size {size})")
     ax.set_ylabel(_metric_label(metric, int(short["num_fewshot"].max())))
     ax.set_title(title or f"{task}: a forecast before emergence")

@@ -13,7 +13,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 
 from emergence.values import is_empty as _empty  # noqa: E402
 from emergence.figures.style import (  # noqa: E402
-    CHANCE, LOSS_LABEL, PRED, WIDTH, _styled,
+    CHANCE, LOSS_LABEL, PRED, WIDTH, _styled, log_axis_ticks,
 )
 
 
@@ -103,8 +103,15 @@ def fig_passuntil(table: pd.DataFrame, fit: dict, title: str = ""):
     if law:
         x = np.geomspace(t[axis].min(), t[axis].max(), 100)
         ax.plot(x, np.exp(-law["c"] * x ** -law["alpha"]), **PRED, label="fit exp(-c N^-α)")
-    ax.set_xscale("log")
+    h = fit.get("holdout") or {}
+    if law and h.get("pu_pred"):  # the held-out checkpoint: predicted from the others' fit
+        ax.scatter([h["x_holdout"]], [h["pu_pred"]], marker="D", s=30, facecolor="white", edgecolor="tab:red",
+                   zorder=5, label=f"held out, predicted from the others (rel. error {h['rel_err']:.2f})")
     ax.set_yscale("log")
+    if axis == "pretrain_loss":
+        ax.set_xscale("log")
+    else:
+        log_axis_ticks(ax)
     ax.set_xlabel({"flops": "training compute (FLOPs)", "params": "parameters",
                    "pretrain_loss": LOSS_LABEL}.get(axis, axis))
     ax.set_ylabel("pass probability per sample")

@@ -13,18 +13,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator  # noqa: E402
 
-from emergence.figures.style import WIDTH, _chance_line, _legend_below, _metric_label, _styled  # noqa: E402
-
-
-def _flops_axis(ax):
-    """Log FLOPs, labelled at 1, 2, 3, 5 and 7 x 10^k: the runs span less than a decade, where
-    matplotlib's default labels either collide or vanish."""
-    ax.set_xscale("log")
-    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 3.0, 5.0, 7.0)))
-    ax.xaxis.set_minor_locator(NullLocator())
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:.0e}".replace("e+", "e")))
+from emergence.figures.style import (  # noqa: E402
+    WIDTH, _chance_line, _legend_below, _metric_label, _styled, log_axis_ticks)
 
 
 @_styled
@@ -47,7 +38,7 @@ def fig_quality(result: dict, observations: dict[str, pd.DataFrame], task: str, 
         for key, ls in (("flops_pred", "--"), ("flops_true", "-.")):
             if r[key]:
                 ax.axvline(r[key], color=cols[r["run"]], ls=ls, lw=1.1)
-    _flops_axis(ax)
+    log_axis_ticks(ax)
     ax.set_xlabel(f"training FLOPs (size {size})")
     ax.set_ylabel(_metric_label(metric, n))
     _chance_line(ax, chance)
@@ -61,7 +52,7 @@ def fig_quality(result: dict, observations: dict[str, pd.DataFrame], task: str, 
                         color=c, capsize=3)
         if r["flops_true"]:
             bx.plot([r["flops_true"]], [i], "x", color="black", ms=7, mew=1.5)
-    _flops_axis(bx)
+    log_axis_ticks(bx, max_ticks=4)
     bx.set_yticks(range(len(runs)), [r["run"] for r in runs])
     bx.set_ylim(-0.6, len(runs) - 0.4)
     bx.set_xlabel("emergence, training FLOPs")

@@ -215,3 +215,25 @@ def _chance_of(fit, chance):
 def _nshot(df):
     fs = _fewshot(df)
     return int(fs["num_fewshot"].max()) if len(fs) else None
+
+
+def log_axis_ticks(ax, which: str = "x", max_ticks: int = 6):
+    """A log axis labelled at round values as "3e11": the finest of the mantissa sets 1, 1.5,
+    2, ... 8 down to 1 alone that gives at most max_ticks. Runs that span less than a decade
+    otherwise get colliding scientific labels, or none at all."""
+    import math
+
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    (ax.set_xscale if which == "x" else ax.set_yscale)("log")  # first: limits in log space
+    lo, hi = ax.get_xlim() if which == "x" else ax.get_ylim()
+    (ax.set_xlim if which == "x" else ax.set_ylim)(lo, hi)  # fixed: ticks are chosen for them
+    decades = range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
+    for mantissas in ((1, 1.5, 2, 2.5, 3, 3.5, 4, 5, 6, 7, 8), (1, 2, 3, 4, 5, 6, 8), (1, 2, 3, 5, 7), (1, 2, 5), (1,)):
+        ticks = [t for t in (m * 10.0 ** k for k in decades for m in mantissas) if lo <= t <= hi]
+        if len(ticks) <= max_ticks:
+            break
+    axis.set_major_locator(FixedLocator(ticks))
+    axis.set_minor_locator(NullLocator())
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 10 ** math.floor(math.log10(v)):g}e{math.floor(math.log10(v))}"))
