@@ -60,3 +60,15 @@ def test_a_forecast_before_emergence_is_scored_against_the_longer_run():
     assert c["error"] < c["trivial_error"]
     assert "profile misses" in c["verdict"] and "0.8" in c["verdict"]  # forecast/reached ~ 0.83x
     assert "profile | " in future.to_markdown(c)
+
+
+def test_a_prediction_below_the_runs_loss_asymptote_is_named_not_silently_dropped():
+    good = _run("good", 2e11, 2.1e11)
+    C = np.geomspace(1e10, 2e12, 14)
+    ck = pd.DataFrame({"ckpt": [f"c{i}" for i in range(14)], "series": "toy", "size": "m", "flops": C,
+                       "pretrain_loss": 2.0 + 30.0 * (C / 1e9) ** -0.5})
+    fit = {"emergence_point_mle": 1.1, "ground_truth": 2.5, "status": "weak", "fit_ckpts": ck["ckpt"].tolist()[:8]}
+    low = quality.one_run("low", fit, ck, "m")
+    assert low["flops_pred"] is None and "asymptote" in low["flops_reason"]
+    r = quality.compare([good, low])
+    assert r["predicted_first"] is None and "low: the predicted loss lies below" in r["verdict"]

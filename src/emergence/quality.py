@@ -34,14 +34,18 @@ def _pre(checkpoints: pd.DataFrame, fit: dict) -> pd.DataFrame:
 
 def one_run(name: str, fit: dict, checkpoints: pd.DataFrame, size: str) -> dict:
     """Predicted and observed emergence of one run, in loss and in FLOPs of `size`."""
-    fc = horizon.flops_forecast(_pre(checkpoints, fit), fit, size=size)
-    fc = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in (fc or {}).items()}
+    raw = horizon.flops_forecast(_pre(checkpoints, fit), fit, size=size) or {}
+    fc = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in raw.items()}
+    why = (None if fc.get("flops_mle") else "no emergence point predicted" if fit.get("emergence_point_mle") is None
+           else "the predicted loss lies below the run's loss-vs-FLOPs asymptote (never, at this size)"
+           if raw.get("flops_mle") == math.inf else "too few pre-emergence checkpoints of this size for a loss law")
     truth = _num(fit.get("ground_truth"))
     return dict(run=name, status=fit.get("status"), loss_pred=_num(fit.get("emergence_point_mle")),
                 loss_p5=_num((fit.get("percentiles") or {}).get("p5")),
                 loss_p95=_num((fit.get("percentiles") or {}).get("p95")), loss_true=truth,
                 flops_pred=fc.get("flops_mle"), flops_lo=fc.get("flops_lo"), flops_hi=fc.get("flops_hi"),
-                flops_true=horizon.flops_at_loss(checkpoints, size, truth) if truth is not None else None)
+                flops_true=horizon.flops_at_loss(checkpoints, size, truth) if truth is not None else None,
+                flops_reason=why)
 
 
 def compare(runs: list[dict]) -> dict:
@@ -56,8 +60,8 @@ def compare(runs: list[dict]) -> dict:
         first_t, second_t = (a, b) if a["flops_true"] <= b["flops_true"] else (b, a)
         out["observed_first"], out["ratio_true"] = first_t["run"], second_t["flops_true"] / first_t["flops_true"]
     if out["predicted_first"] is None:
-        missing = [r["run"] for r in runs if not r["flops_pred"]]
-        out["verdict"] = f"no prediction in FLOPs for {', '.join(missing)} (no emergence point or loss law)"
+        out["verdict"] = "no prediction in FLOPs: " + "; ".join(f"{r['run']}: {r['flops_reason']}" for r in runs
+                                                                 if not r["flops_pred"])
         return out
     other = b["run"] if out["predicted_first"] == a["run"] else a["run"]
     pred = f"predicted: {out['predicted_first']} emerges first; {other} needs {out['ratio_pred']:.2f}x its FLOPs"
