@@ -72,3 +72,17 @@ def test_a_prediction_below_the_runs_loss_asymptote_is_named_not_silently_droppe
     assert low["flops_pred"] is None and "asymptote" in low["flops_reason"]
     r = quality.compare([good, low])
     assert r["predicted_first"] is None and "low: the predicted loss lies below" in r["verdict"]
+
+
+def test_the_quality_figure_draws_when_an_mle_lies_outside_its_own_interval(tmp_path):
+    from emergence import figures
+
+    good, bad = _run("good", 2e11, 2.1e11), _run("bad", 6e11, 5.5e11)
+    bad["flops_lo"], bad["flops_hi"] = 6e11, 9e11  # the posterior interval above the MLE (seed 2 of the toy)
+    r = quality.compare([good, bad])
+    obs = {n: pd.DataFrame({"task": "rule", "metric": "acc", "method": "fewshot", "size": "m", "num_fewshot": 2,
+                            "flops": np.geomspace(1e10, 2e12, 6), "value": np.linspace(0.17, 0.8, 6)})
+           for n in ("good", "bad")}
+    fig = figures.fig_quality(r, obs, "rule", "m", "acc", chance=1 / 6)
+    assert fig is not None
+    figures.save(fig, str(tmp_path / "q.png"))

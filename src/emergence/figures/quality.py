@@ -9,7 +9,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
@@ -46,10 +45,11 @@ def fig_quality(result: dict, observations: dict[str, pd.DataFrame], task: str, 
     for i, r in enumerate(runs):
         c = cols[r["run"]]
         if r["flops_pred"]:
-            lo, hi = r["flops_lo"] or r["flops_pred"], r["flops_hi"] or r["flops_pred"]
-            hi = hi if np.isfinite(hi) else r["flops_pred"] * 10
-            bx.errorbar([r["flops_pred"]], [i], xerr=[[r["flops_pred"] - lo], [hi - r["flops_pred"]]], fmt="o",
-                        color=c, capsize=3)
+            # the interval drawn as a bar and the MLE as a point: a posterior interval need not
+            # contain the MLE (an error bar would need it to); None: beyond the loss asymptote
+            lo, hi = r["flops_lo"] or r["flops_pred"], r["flops_hi"] or r["flops_pred"] * 10
+            bx.plot([lo, hi], [i, i], color=c, lw=2, solid_capstyle="butt")
+            bx.plot([r["flops_pred"]], [i], "o", color=c)
         if r["flops_true"]:
             bx.plot([r["flops_true"]], [i], "x", color="black", ms=7, mew=1.5)
     log_axis_ticks(bx, max_ticks=4)
