@@ -10,7 +10,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from emergence import config as cfg
-from emergence.layout import Layout
+from emergence.layout import other_run
 from emergence.plan import Plan
 from emergence.tasks import GENERATOR_VERSION
 
@@ -57,12 +57,6 @@ MC_TASKS = PLAN.mc_tasks
 RECIPE_KINDS = {name: spec["kind"] for name, spec in PLAN.recipes.items()}  # Fig. 11 finds prefix tuning
 QUALITY = config.get("quality")  # the case studies against another run (rules/quality.smk, rules/future.smk)
 FUTURE = config.get("future")
-
-
-def other_run(name, task):
-    """The files of another run (results/<name>) that a case study reads, not builds."""
-    other = Layout(f"results/{name}")
-    return {"fit": other.fit(task), "checkpoints": other.checkpoints(), "observations": other.observations()}
 
 
 QUALITY_BASELINE = other_run(QUALITY["baseline"], QUALITY["task"]) if QUALITY else {}

@@ -86,3 +86,15 @@ def test_the_quality_figure_draws_when_an_mle_lies_outside_its_own_interval(tmp_
     fig = figures.fig_quality(r, obs, "rule", "m", "acc", chance=1 / 6)
     assert fig is not None
     figures.save(fig, str(tmp_path / "q.png"))
+
+
+def test_a_case_study_without_its_other_run_stops_in_one_line_naming_the_field(tmp_path):
+    import pytest
+
+    from emergence import layout
+
+    paths = layout.other_run("never_run_here", "rule")
+    assert paths["fit"] == "results/never_run_here/fits/rule.json"
+    with pytest.raises(SystemExit, match=r"quality.baseline 'never_run_here': results/never_run_here/fits/rule.json "
+                                         r"not found; run that config first"):
+        layout.read_other_run(paths, "quality.baseline 'never_run_here'")

@@ -96,3 +96,25 @@ class Layout:
 
     def checkpoints(self) -> str:
         return f"{self.out}/checkpoints.csv"
+
+
+def other_run(name: str, task: str) -> dict:
+    """The files of another run (results/<name>) that a case study reads but never builds:
+    its fit of `task`, checkpoints and observations (rules quality and future)."""
+    other = Layout(f"results/{name}")
+    return {"fit": other.fit(task), "checkpoints": other.checkpoints(), "observations": other.observations()}
+
+
+def read_other_run(paths: dict, field: str) -> tuple:
+    """(fit, checkpoints, observations) of another run; one clear line naming the config field
+    when a file is missing (that run's config has not been run here yet)."""
+    import json
+
+    import pandas as pd
+
+    missing = [f for f in paths.values() if not os.path.exists(f)]
+    if missing:
+        raise SystemExit(f"error: {field}: {missing[0]} not found; run that config first (make run CONFIG=<its config>)")
+    with open(paths["fit"]) as f:
+        fit = json.load(f)
+    return fit, pd.read_csv(paths["checkpoints"]), pd.read_csv(paths["observations"])
