@@ -12,7 +12,7 @@ FIGURE_TITLES = {
     "fig11": "2.7 Fig. 11: prefix tuning and the number of shots",
     "fig12": "2.8 Fig. 12: finetuning recipes",
     "fig13": "2.9 Fig. 13: a continuous metric",
-    "scorecard": "2.10 Scorecard: the law beside simpler forecasts",
+    "scorecard": "3.3 Scorecard: the law and its baselines",  # figure beside its table
 }
 
 
@@ -72,6 +72,7 @@ rule report_tables:
             LAYOUT.table("scorecard", "html"),
             caption="../report/scorecard.rst",
             category="3.3 Scorecard: the law and its baselines",
+            labels={"task": "all tasks"},
         ),
         uncertainty=report(
             LAYOUT.table("uncertainty", "html"),

@@ -163,6 +163,9 @@ def test_every_figure_and_the_report(test_run, tmp_path):
     out = tmp_path / "report.html"
     p = snakemake("--configfile", TEST_CONFIG, "--report", str(out), workdir=test_run.parent.parent)
     assert out.stat().st_size > 100_000 and "ERROR" not in p.stderr
+    # the report opens with the forecast cards' one-line verdicts
+    first = (test_run / "cards" / "summary.txt").read_text().splitlines()[0]
+    assert first.split(" - ")[0] in out.read_text()
 
 
 def test_lens_figures(test_run):
