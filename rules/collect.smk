@@ -3,14 +3,16 @@
 
 rule collect:
     input:
-        checkpoints=LAYOUT.checkpoints(),
-        evals=evaluate_tables,
+        unpack(collect_inputs),
     output:
         LAYOUT.observations(),
     log:
         LAYOUT.log("collect"),
     benchmark:
         LAYOUT.benchmark("collect")
+    params:
+        passuntil_task=PU["task"] if PU else None,
+        num_fewshot=TASKS[PU["task"]]["num_fewshot"] if PU else None,
     conda:
         "../envs/collect.yaml"
     script:

@@ -207,6 +207,15 @@ def evaluate_tables(wildcards):
     return [LAYOUT.evaluate_table(job) for job in JOBS["evaluate"]]
 
 
+def collect_inputs(wildcards):
+    """Every evaluation table, and PassUntil's pass rates when a task is sampled (they go
+    into the observations so a fit can score PassUntil beside the law)."""
+    inputs = {"checkpoints": LAYOUT.checkpoints(), "evals": evaluate_tables(wildcards)}
+    if PU:
+        inputs["passuntil"] = LAYOUT.table(f"passuntil_{PU['task']}")
+    return inputs
+
+
 @per_job
 def eval_dirs(wildcards):
     """checkpoint id -> the folder of its lm-eval runs."""

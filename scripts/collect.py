@@ -7,7 +7,10 @@ log = runtime.setup(snakemake.log[0])
 from emergence import collect, io
 runtime.begin_work()
 
-obs = collect.observations(pd.read_csv(snakemake.input.checkpoints),
-                           [pd.read_csv(f) for f in snakemake.input.evals])
+evals = [pd.read_csv(f) for f in snakemake.input.evals]
+if "passuntil" in snakemake.input.keys():
+    evals.append(collect.passuntil_rows(pd.read_csv(snakemake.input.passuntil), snakemake.params.passuntil_task,
+                                        snakemake.params.num_fewshot))
+obs = collect.observations(pd.read_csv(snakemake.input.checkpoints), evals)
 io.write_csv(obs, snakemake.output[0])
 log.info(f"{len(obs)} observations")

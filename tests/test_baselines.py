@@ -62,3 +62,40 @@ def test_two_step_handles_a_metric_outside_0_1_and_no_chance():
     scaled = rows.assign(value=2 + 3 * rows["value"])  # e.g. a score on another scale
     assert baselines.two_step(scaled, 2 + 3 * 0.2)["E"] is not None
     assert baselines.two_step(rows, None)["E"] is None
+
+
+def test_passuntil_extrapolates_the_pass_rate_law_to_the_emergence_level():
+    # PU(L) = exp(-c L^-alpha) with c = 3e-9, alpha = -20: pass rates 1e-4 .. 1e-2 on the fitted
+    # checkpoints; the level 0.05 is reached at L* = (-log 0.05 / c)^(1 / -alpha), past them
+    c, alpha = 3e-9, -20.0
+    L = np.linspace(3.3, 3.0, 6)
+    pu = np.exp(-c * L ** -alpha)
+    truth = (-np.log(0.05) / c) ** (1 / -alpha)
+    got = baselines.passuntil(L, pu, 0.1 * pu, 0.05)
+    assert got["E"] < L.min() and abs(got["E"] - truth) < 1e-6, (got, truth)
+    # what it cannot do, it says
+    assert baselines.passuntil([], [], [], 0.05)["E"] is None
+    assert "needs 3" in baselines.passuntil(L[:2], pu[:2], None, 0.05)["reason"]
+    assert "do not rise" in baselines.passuntil(L, pu[::-1], None, 0.05)["reason"]
+
+
+def test_a_fit_scores_passuntil_on_the_fitted_checkpoints_only():
+    from emergence.collect import passuntil_rows
+    obs = simulate_obs(seed=3)
+    kept = fit.fit_task(obs, "sim", chance=0.25, mcmc=None, bootstrap=None)["fit_ckpts"]
+    ck = obs.drop_duplicates("ckpt")[["ckpt", "pretrain_loss"]]
+    fitted = ck["ckpt"].isin(kept)
+    # a pass-rate law on the fitted checkpoints, nonsense elsewhere: only fitted ones may count
+    law_pu = np.exp(-np.exp(2.0 + 6.0 * np.log(ck["pretrain_loss"] / 3.0)))
+    pu = np.where(fitted, law_pu, 0.5)
+    rows = passuntil_rows(pd.DataFrame({"ckpt": ck["ckpt"], "pu": pu, "se": 0.1 * pu}), "sim", 0)
+    meta = obs.drop_duplicates("ckpt").drop(columns=["task", "method", "data_amount", "subset_sample", "num_fewshot",
+                                                     "metric", "value", "stderr"], errors="ignore")
+    r = fit.fit_task(pd.concat([obs, rows.merge(meta, on="ckpt")], ignore_index=True), "sim", chance=0.25,
+                     mcmc=None, bootstrap=None)
+    assert r["metric"] != "pass_rate"  # an auxiliary metric is never the task's own
+    p = r["baselines"]["passuntil"]
+    expect = baselines.passuntil(ck.loc[fitted, "pretrain_loss"], law_pu[fitted], None,
+                                 r["floor"] + 3 * r["floor_noise"])
+    assert p["E"] is not None and abs(p["E"] - expect["E"]) < 1e-6, (p, expect)
+    assert abs(p["error"] - abs(p["E"] - r["ground_truth"])) < 1e-5

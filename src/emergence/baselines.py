@@ -20,6 +20,13 @@ few-shot checkpoint).
   The predicted few-shot curve is step 2 after step 1, and its emergence point is the ReLU
   elbow of that curve at the checkpoints' losses (the truth's own definition), or on a
   grid one fitted span past the most capable checkpoint when no loss lies beyond it.
+- passuntil (generation tasks with PassUntil pass rates, observations metric `pass_rate`):
+  Hu et al.'s law PU(L) = exp(-c L^-alpha) fitted to the fitted checkpoints' sampled pass
+  rates (weighted, emergence.passuntil.fit_law, loss as the axis), extrapolated to the loss
+  where the pass rate reaches the level at which the pre-emergence selection calls a
+  checkpoint emerged (few-shot floor + z noise units). A stated choice: PassUntil predicts
+  a pass rate, not an elbow, and sampling at temperature 1 passes less often than greedy
+  decoding, so this forecast leans late (to lower loss) when the two differ.
 """
 from __future__ import annotations
 
@@ -27,10 +34,10 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import least_squares
 
-from emergence import law
+from emergence import law, passuntil as pu_law
+from emergence.observations import CONTINUOUS, PASS_RATE  # noqa: F401  (the metrics the baselines read)
 
-NAMES = ("trivial", "fewshot_only", "two_step")
-CONTINUOUS = "logprob_norm"
+NAMES = ("trivial", "fewshot_only", "two_step", "passuntil")
 
 
 def trivial(fit_loss) -> dict:
@@ -108,6 +115,26 @@ def two_step(rows: pd.DataFrame, chance: float, all_losses=None) -> dict:
         return dict(E=None, reason="the extrapolated few-shot curve does not rise")
     return dict(E=rr["E"], reason=rr["reason"], step1=dict(intercept=float(a), slope=float(b)),
                 step2=dict(x0=float(x0), scale=float(s), top=float(top)))
+
+
+def passuntil(loss, pu, se, level) -> dict:
+    """Loss at which PassUntil's law, fitted to the pass rates of the fitted checkpoints,
+    reaches `level` (see the module doc). loss, pu, se: one entry per checkpoint."""
+    loss, pu = np.asarray(loss, float), np.asarray(pu, float)
+    se = np.full(len(pu), np.nan) if se is None else np.asarray(se, float)
+    if not len(pu):
+        return dict(E=None, reason="no PassUntil pass rates for this task (generation tasks only)")
+    if level is None or not 0 < level < 1:
+        return dict(E=None, reason=f"no emergence level in (0, 1) to extrapolate to (got {level})")
+    ok = (pu > 0) & (pu < 1) & (loss > 0)
+    if len(np.unique(loss[ok])) < 3:
+        return dict(E=None, reason=f"{int(ok.sum())} fitted checkpoint(s) with a pass rate in (0, 1); the law needs 3")
+    w = se[ok] if np.all(se[ok] > 0) else None  # any unknown standard error: unweighted
+    f = pu_law.fit_law(loss[ok], pu[ok], w)
+    if f["alpha"] >= 0:  # PU = exp(-c L^-alpha) rises as L falls only for alpha < 0
+        return dict(E=None, reason=f"pass rates do not rise as the loss falls (alpha {f['alpha']:+.3g})")
+    E = float(np.exp((f["log_c"] - np.log(-np.log(level))) / f["alpha"]))
+    return dict(E=E, reason=None, level=float(level), law=dict(c=f["c"], alpha=f["alpha"], n=f["n"]))
 
 
 def score(baselines: dict, truth) -> dict:

@@ -19,7 +19,8 @@ import math
 VERDICTS = ("trust", "weak", "no better than trivial", "unidentifiable")
 NAMES = {"trivial": "trivial (emergence at the most capable fitted checkpoint)",
          "fewshot_only": "few-shot rows only (ReLU)",
-         "two_step": "two-step (loss -> logprob_norm -> accuracy)"}
+         "two_step": "two-step (loss -> logprob_norm -> accuracy)",
+         "passuntil": "PassUntil (pass-rate law to the emergence level)"}
 
 
 def _f(v, d=3):

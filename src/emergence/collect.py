@@ -3,8 +3,18 @@ from __future__ import annotations
 
 import pandas as pd
 
+from emergence.observations import PASS_RATE
+
 COLUMNS = ["task", "ckpt", "series", "size", "step", "params", "tokens", "flops", "pretrain_loss",
            "method", "data_amount", "subset_sample", "num_fewshot", "metric", "value", "stderr"]
+
+
+def passuntil_rows(table: pd.DataFrame, task: str, num_fewshot: int) -> pd.DataFrame:
+    """PassUntil's per-checkpoint table (passuntil_fit: ckpt, pu, se, ...) as evaluation rows
+    of `task`: metric pass_rate, few-shot, so a fit can score PassUntil beside the law."""
+    return pd.DataFrame({"task": task, "ckpt": table["ckpt"], "method": "fewshot", "data_amount": 0,
+                         "subset_sample": 0, "num_fewshot": num_fewshot, "metric": PASS_RATE,
+                         "value": table["pu"], "stderr": table["se"]})
 
 
 def observations(checkpoints: pd.DataFrame, evals: list[pd.DataFrame]) -> pd.DataFrame:

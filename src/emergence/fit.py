@@ -132,9 +132,10 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
     if out["ground_truth"] is not None:  # rising checkpoints that the selection kept
         out["n_kept_past_truth"] = int((per_ckpt.loc[out["fit_ckpts"], "loss"] < out["ground_truth"]).sum())
     # simpler forecasts from the same rows, scored like the law (SPEC section 4; emergence.baselines)
+    level = None if sel.floor is None or sel.noise is None else sel.floor + (selection or {}).get("z", 3.0) * sel.noise
     out["baselines"] = _baselines(obs, task, method, N, fit_df, per_ckpt, out["fit_ckpts"],
                                   chance if chance is not None else sel.floor, df.loc[fs, "pretrain_loss"],
-                                  out["ground_truth"])
+                                  out["ground_truth"], level)
     out["baseline_trivial"] = out["baselines"]["trivial"]["E"]
     out["baseline_trivial_error"] = out["baselines"]["trivial"]["error"]
     L, y, D = (fit_df[c].to_numpy(float) for c in ("pretrain_loss", "value", "data_amount"))
@@ -213,7 +214,7 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
 
 
 
-def _baselines(obs, task, method, N, fit_df, per_ckpt, fit_ckpts, chance, all_losses, truth) -> dict:
+def _baselines(obs, task, method, N, fit_df, per_ckpt, fit_ckpts, chance, all_losses, truth, level) -> dict:
     fs = fit_df["data_amount"] == 0
     rows = fit_df
     has_cont = (obs["task"].astype(str) == str(task)) & (obs["metric"].astype(str) == baselines.CONTINUOUS)
@@ -225,6 +226,10 @@ def _baselines(obs, task, method, N, fit_df, per_ckpt, fit_ckpts, chance, all_lo
     b = dict(trivial=baselines.trivial(per_ckpt.loc[fit_ckpts, "loss"]),
              fewshot_only=baselines.fewshot_only(fit_df.loc[fs, "pretrain_loss"], fit_df.loc[fs, "value"]),
              two_step=baselines.two_step(rows, chance, all_losses=np.unique(all_losses)))
+    t = obs[obs["task"].astype(str) == str(task)]
+    pr = t[(t["metric"].astype(str) == baselines.PASS_RATE) & ckpt_ids(t).isin(fit_ckpts)]
+    b["passuntil"] = baselines.passuntil(pr["pretrain_loss"], pr["value"], pr["stderr"] if "stderr" in pr else None,
+                                         level)
     return baselines.score(b, truth)
 
 

@@ -129,6 +129,12 @@ def task_rows(obs, task, metric=None) -> pd.DataFrame | None:
     return None if df.empty else _typed(df)
 
 
+# metrics recorded beside a task's own: the continuous log-prob (metric chain, two-step
+# baseline) and PassUntil's pass rate (its baseline); never a task's default metric
+CONTINUOUS, PASS_RATE = "logprob_norm", "pass_rate"
+AUXILIARY = (CONTINUOUS, PASS_RATE)
+
+
 def task_frame(obs, task, metric=None, method=None, num_fewshot=None):
     """The rows of one task/metric: few-shot rows plus one finetuning method."""
     check_obs(obs)
@@ -136,8 +142,9 @@ def task_frame(obs, task, metric=None, method=None, num_fewshot=None):
     if df.empty:
         raise InputError(f"unknown task {task!r}; tasks: {', '.join(sorted(obs['task'].astype(str).unique()))}")
     metrics = sorted(df["metric"].astype(str).unique())
-    if metric is None:
-        metric = metrics[0] if len(metrics) == 1 else "acc"
+    if metric is None:  # the one metric that is not a lens's companion, else acc
+        main = [m for m in metrics if m not in AUXILIARY] or metrics
+        metric = main[0] if len(main) == 1 else "acc"
     if metric not in metrics:
         raise InputError(f"task {task!r} has no metric {metric!r}; metrics: {', '.join(metrics)}")
     df = _typed(df[df["metric"].astype(str) == metric])

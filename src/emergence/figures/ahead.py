@@ -166,7 +166,7 @@ def fig10(checkpoints: pd.DataFrame, fit: dict, series: str | None = None, min_p
 # the scorecard: the law beside simpler forecasts on every Table 2 row
 
 SCORE_STYLE = {"law": ("tab:red", "o"), "trivial": ("0.2", "s"), "fewshot_only": ("tab:blue", "^"),
-               "two_step": ("tab:green", "D")}
+               "two_step": ("tab:green", "D"), "passuntil": ("tab:purple", "v")}
 
 
 @_styled
