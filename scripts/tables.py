@@ -13,17 +13,16 @@ p, out = snakemake.params, snakemake.output
 o = p.opts
 obs = pd.read_csv(snakemake.input.observations)
 fits = [json.load(open(f)) for f in snakemake.input.fits]
-parts = {"holdout": [], "uncertainty": [], "functional_form": [], "d0_sweep": []}
-for task in p.tasks:
-    kw = dict(task=task["name"], metric=o["metric"] or task["metric"], chance=task.get("chance"),
-              method=p.method, seed=p.seed, d0=o["d0"], variant=o["variant"], **fit.config_options(o))
-    # d0 is swept in the D0 table: the sweep sets it per row
-    for name, df in tables.paper_tables(obs, mcmc=o["mcmc"], bootstrap={"n": max(o["bootstrap"]["n"], 10)},
-                                        d0_multiples=o["d0_multiples"], processes=snakemake.threads, log=log,
-                                        **kw).items():
-        parts[name].append(df)
-    log.info(f"{task['name']}: Tables 2, 3 and the ablations done")
-frames = {k: pd.concat(v, ignore_index=True) for k, v in parts.items()}
+# every task's fits in one pool; each task's own metric and chance
+per_task = {t["name"]: dict(metric=o["metric"] or t["metric"], chance=t.get("chance")) for t in p.tasks}
+n_boot = max(o["bootstrap"]["n"], 10)
+# Table 3 is the fit stage's own fit when that ran the same bootstrap: read, not refitted
+given = {f["task"]: f for f in fits} if o["bootstrap"]["n"] == n_boot else None
+frames = tables.paper_tables(obs, task=list(per_task), mcmc=o["mcmc"], bootstrap={"n": n_boot},
+                             d0_multiples=o["d0_multiples"], processes=snakemake.threads, log=log, fits=given,
+                             per_task=per_task, method=p.method, seed=p.seed, d0=o["d0"], variant=o["variant"],
+                             **fit.config_options(o))
+log.info(f"{', '.join(per_task)}: Tables 2, 3 and the ablations done")
 pred = tables.predictions_table(fits)
 io.write_csv(pred, out.predictions)
 io.write_csv(frames["holdout"], out.holdout)

@@ -82,6 +82,8 @@ CASES = {
     "recipe name with slash": (add_recipe("a/b", {"kind": "lora"}), "finetune.methods"),
     "compare recipe name ..": (add_recipe("..", {"kind": "full"}, ("finetune", "compare", "methods")),
                                "finetune.compare.methods"),
+    "compare on a task not finetuned": (put(("finetune", "compare", "tasks"), ["rule_gen"]), "finetune.compare.tasks"),
+    "compare tasks empty": (put(("finetune", "compare", "tasks"), []), "finetune.compare.tasks"),
     # recipes: typed and closed
     "recipe learning_rate": (recipe(learning_rate=0.1), "learning_rate"),
     "recipe lora rank": (recipe(lora={"rank": 8}), "rank"),

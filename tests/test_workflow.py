@@ -139,6 +139,12 @@ def test_passuntil_samples_until_pass_or_cap(test_run):
     assert (runs.loc[runs.censored, "K"] == pu["k_max"]).all()
     fit = json.load(open(test_run / "passuntil" / "fit_rule_gen.json"))
     assert fit["axis"] == "flops" and fit["n_ckpts"] == 3
+    # its pass rates reach the observations, where a fit scores PassUntil as a baseline
+    obs = pd.read_csv(test_run / "observations.csv")
+    pr = obs[obs["metric"] == "pass_rate"]
+    assert set(pr["task"]) == {pu["task"]} and sorted(pr["ckpt"]) == sorted(runs["ckpt"].unique())
+    table = pd.read_csv(test_run / "tables" / "passuntil_rule_gen.csv").set_index("ckpt")
+    assert np.allclose(pr.set_index("ckpt")["value"], table.loc[pr["ckpt"], "pu"])
 
 
 def test_metric_chain_tables(test_run):

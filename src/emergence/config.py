@@ -211,6 +211,9 @@ def check(config: dict) -> list[str]:
         cmp = ft.get("compare")
         if cmp and cmp["data_amount"] not in ft["data_amounts"]:
             out.append(f"field 'finetune.compare.data_amount': {cmp['data_amount']} is not one of finetune.data_amounts")
+        for t in (cmp or {}).get("tasks") or []:
+            if t not in ft["tasks"]:
+                out.append(f"field 'finetune.compare.tasks': {t!r} is not one of finetune.tasks {ft['tasks']}")
         if ft["series"] not in series:
             out.append(f"field 'finetune.series': unknown series {ft['series']!r}")
         elif ft["size"] not in series[ft["series"]]["sizes"]:
@@ -296,6 +299,7 @@ def planned_jobs(config: dict) -> int:
     if ft:  # counted, not built: a huge grid must not be allocated to be refused
         per = len(ft.get("tasks", [])) * len(ft.get("methods") or {"lora": 0}) * len(ft.get("data_amounts", [])) \
             * ft.get("subset_samples", 2)
-        per += len(ft.get("tasks", [])) * len((ft.get("compare") or {}).get("methods", {}))
+        cmp = ft.get("compare") or {}
+        per += len(cmp.get("tasks") or ft.get("tasks", [])[:1]) * len(cmp.get("methods", {}))
         n_ft = len(ft.get("steps", [])) * per
     return n_ckpts * max(1, len(config["tasks"])) + n_ft

@@ -38,6 +38,11 @@ def recipes(config: dict) -> dict:
     return {**ft.get("compare", {}).get("methods", {}), **ft.get("methods", {})}
 
 
+def compare_tasks(ft: dict) -> list[str]:
+    """The finetuned tasks the compared recipes run on (finetune.compare.tasks, else the first)."""
+    return (ft.get("compare") or {}).get("tasks") or ft["tasks"][:1]
+
+
 def finetune_grid(config: dict) -> list[dict]:
     """(task, method, D, sample) runs of the finetuning grid, for any one grid checkpoint."""
     ft = config.get("finetune")
@@ -49,7 +54,7 @@ def finetune_grid(config: dict) -> list[dict]:
     cmp = ft.get("compare")
     if cmp:
         runs += [{"task": t, "method": m, "data_amount": cmp["data_amount"], "subset_sample": 1}
-                 for t in ft["tasks"] for m in cmp["methods"] if m not in ft["methods"]]
+                 for t in compare_tasks(ft) for m in cmp["methods"] if m not in ft["methods"]]
     return runs
 
 

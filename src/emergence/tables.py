@@ -182,7 +182,11 @@ def scorecard_summary(long: pd.DataFrame) -> pd.DataFrame:
 
 def _uncertainty_one(job):
     obs, t, mcmc, bootstrap, fit_kw = job
-    r = fit_task(obs, t, mcmc=mcmc, bootstrap=bootstrap, **fit_kw)
+    return uncertainty_row(t, fit_task(obs, t, mcmc=mcmc, bootstrap=bootstrap, **fit_kw))
+
+
+def uncertainty_row(t, r: dict) -> dict:
+    """Table 3's row of task t from a fit result (emergence.fit.fit_task, with MCMC and bootstrap)."""
     row = dict(task=t, emergence_point_mle=r["emergence_point_mle"], ground_truth=r["ground_truth"])
     for src, key in (("mcmc", "percentiles"), ("boot", "bootstrap_percentiles")):
         for p, v in (r[key] or {}).items():
@@ -238,26 +242,35 @@ def d0_sweep_table(obs, task=None, multiples=(1, 2, 5, 10, 20, 50), mcmc=DEFAULT
 def paper_tables(obs, task=None, mcmc=DEFAULT_MCMC, bootstrap=None, d0_multiples=(1, 2, 5, 10, 20, 50),
                  variants=("log_power", "power", "no_fewshot"), which=("uncertainty", "holdout", "functional_form",
                                                                        "d0_sweep"), processes=1, log=None,
-                 **fit_kw) -> dict:
-    """Every table at once, all fits in one pool so that no worker idles while another runs
-    a long chain: Table 3 (its bootstrap is the longest single fit) is dealt out first.
-    `variant` in fit_kw applies to every table but the functional-form one. Returns
-    {name: DataFrame} for the names in `which`. bootstrap: default {n: 100}."""
+                 fits=None, per_task=None, **fit_kw) -> dict:
+    """Every table at once, every task's fits in one pool so that no worker idles while
+    another runs a long chain: Table 3 (its bootstrap is the longest single fit) is dealt out
+    first. `variant` in fit_kw applies to every table but the functional-form one. Returns
+    {name: DataFrame} for the names in `which`. bootstrap: default {n: 100}.
+    per_task: {task: fit_kw for that task only} (its metric, chance). fits: {task: the fit
+    stage's result}, made with these options and this bootstrap: Table 3's row is read from
+    it instead of fitted again (the same seeded fit gives the same numbers)."""
     bootstrap = {"n": 100} if bootstrap is None else bootstrap
     tasks = _tasks(obs, task)
-    form_kw = {k: v for k, v in fit_kw.items() if k != "variant"}
-    jobs = []
+    jobs, given = [], {}
     for t in tasks:
-        if "uncertainty" in which:
-            jobs.append(("uncertainty", _uncertainty_one, (obs, t, mcmc, bootstrap, fit_kw)))
+        kw = {**fit_kw, **(per_task or {}).get(t, {})}
+        form_kw = {k: v for k, v in kw.items() if k != "variant"}
+        if "uncertainty" in which and (fits or {}).get(t) is not None:
+            given[len(jobs)] = uncertainty_row(t, fits[t])
+            jobs.append(("uncertainty", None, None))
+        elif "uncertainty" in which:
+            jobs.append(("uncertainty", _uncertainty_one, (obs, t, mcmc, bootstrap, kw)))
         if "holdout" in which:
-            jobs += [("holdout", _holdout_one, (obs, t, n, mcmc, fit_kw)) for n in holdout_rows()]
+            jobs += [("holdout", _holdout_one, (obs, t, n, mcmc, kw)) for n in holdout_rows()]
         if "functional_form" in which:
             jobs += [("functional_form", _form_one, (obs, t, v, mcmc, form_kw)) for v in variants]
         if "d0_sweep" in which:
             N = int(obs.loc[(obs["task"].astype(str) == t) & (obs["method"] == "fewshot"), "num_fewshot"].max())
-            jobs += [("d0_sweep", _d0_one, (obs, t, m, m * max(N, 1), mcmc, fit_kw)) for m in d0_multiples]
-    rows = _map(_call, [(fn, args) for _, fn, args in jobs], processes, log=log)
+            jobs += [("d0_sweep", _d0_one, (obs, t, m, m * max(N, 1), mcmc, kw)) for m in d0_multiples]
+    todo = [i for i in range(len(jobs)) if i not in given]
+    fitted = dict(zip(todo, _map(_call, [jobs[i][1:] for i in todo], processes, log=log)))
+    rows = [given[i] if i in given else fitted[i] for i in range(len(jobs))]
     return {name: pd.DataFrame([r for (n, _, _), r in zip(jobs, rows) if n == name]) for name in which}
 
 
