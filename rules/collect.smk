@@ -10,10 +10,10 @@ rule collect:
         LAYOUT.log("collect"),
     benchmark:
         LAYOUT.benchmark("collect")
+    conda:
+        "../envs/collect.yaml"
     params:
         passuntil_task=PU["task"] if PU else None,
         num_fewshot=TASKS[PU["task"]]["num_fewshot"] if PU else None,
-    conda:
-        "../envs/collect.yaml"
     script:
         "../scripts/collect.py"
