@@ -60,7 +60,7 @@ def fig7(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame, task: str 
             # at the top of the group's column, with the error: a marker floating at some multiple
             # of the bar height would read as a FLOPs value
             err = _num(r.get("error_nats"))
-            ax.annotate("✗ failed" + (f"\n{err:.2f} nats" if err is not None else ""), (xi, 1),
+            ax.annotate(f"✗ failed\n{err:.2f} nats" if err is not None else "✗ no\nprediction", (xi, 1),
                         xycoords=("data", "axes fraction"),
                         xytext=(0, -3), textcoords="offset points", ha="center", va="top", fontsize=7,
                         color="tab:red", zorder=5)
@@ -77,7 +77,7 @@ def fig7(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame, task: str 
     ax.grid(axis="x", visible=False)
     ax.set_title(title or f"{task}: how far ahead the prediction is ({hz['size'].iloc[0]} run)")
     h, _ = ax.get_legend_handles_labels()
-    h.append(Line2D([], [], marker="$✗$", color="tab:red", lw=0, ms=7, label=f"failed (> {FAIL_NATS:g} nats error)"))
+    h.append(Line2D([], [], marker="$✗$", color="tab:red", lw=0, ms=7, label=f"failed (> {FAIL_NATS:g} nats error, or no prediction)"))
     _legend_right(ax, h)
     return fig
 
