@@ -31,11 +31,12 @@ def run(seed: int, lang: int, cores: str) -> str:
         yaml.safe_dump(c, f, sort_keys=False)
     target = f"results/{name}/tables/scorecard.csv"
     t0 = time.time()
-    subprocess.run([os.path.join(os.path.dirname(sys.executable), "snakemake"), target, "--cores", cores,
-                    "--configfile", f.name, "-q", "progress"], check=True, cwd=REPO,
-                   env={**os.environ, "OMP_NUM_THREADS": "1"})
+    p = subprocess.run([os.path.join(os.path.dirname(sys.executable), "snakemake"), target, "--cores", cores,
+                        "--configfile", f.name, "-q", "progress"], cwd=REPO, env={**os.environ, "OMP_NUM_THREADS": "1"})
     os.unlink(f.name)
-    print(f"# {name}: {time.time() - t0:.0f} s", flush=True)
+    # a failed run is a finding, not the end of the sweep: say so and go on
+    print(f"# {name}: {time.time() - t0:.0f} s" + ("" if p.returncode == 0 else f", FAILED (exit {p.returncode})"),
+          flush=True)
     return name
 
 
@@ -70,7 +71,10 @@ def main():
     for lang in a.languages:
         for seed in a.seeds:
             name = f"toy_s{seed}_l{lang}" if a.summarise_only else run(seed, lang, a.cores)
-            rows += summarise(name, seed, lang)
+            try:
+                rows += summarise(name, seed, lang)
+            except FileNotFoundError as e:
+                rows.append(dict(run=name, seed=seed, language=lang, status=f"no tables ({e.filename})"))
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.precision", 3):
         print(pd.DataFrame(rows).to_string(index=False))
 

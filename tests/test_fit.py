@@ -220,3 +220,15 @@ def test_known_stderr_is_used_and_reported():
     r = fit_task(obs, "sim", chance=1 / 6)
     assert r["floor_noise"] >= 0.015 and "set ends before" in r["selection_reason"]
     assert r["fit_ckpts"] and r["n_kept_past_truth"] <= 2
+
+
+def test_profile_interval_holds_the_mle_where_the_grid_search_misses_its_ridge():
+    """A real table (toy, seed 0, language 7, rule_gen) whose D0 = 20 fit crashed the
+    profile: its coarse search put the whole profile below the maximum likelihood."""
+    import os
+
+    from emergence.observations import read_obs
+    obs = read_obs(os.path.join(os.path.dirname(__file__), "data", "profile_ridge.csv"))
+    r = fit_task(obs, "rule_gen", chance=0.0, d0=20, mcmc=None, seed=0)
+    pi, e0 = r["profile_interval"], r["emergence_point_mle"]
+    assert e0 is not None and pi["lo"] <= e0 <= pi["hi"], (r["status"], e0, pi)

@@ -211,8 +211,10 @@ def bootstrap(loss, y, D, d0, priors, variant="log_power", slope_per_D=False, n=
 # ---------------------------------------------------------------------------------------------
 # profile likelihood
 
-def _profile_at(model, priors, e0, u=np.linspace(0, 1, 17) ** 2):
-    """Max over (E(D_ref), alpha) of the log-likelihood (sigma profiled) with E(D0) = e0."""
+def _profile_at(model, priors, e0, u=np.linspace(0, 1, 17) ** 2, start=None):
+    """Max over (E(D_ref), alpha) of the log-likelihood (sigma profiled) with E(D0) = e0.
+    start: an extra (E(D_ref), alpha) to start from (the MLE's): the coarse grid alone can
+    miss a narrow ridge and put the profile below the maximum likelihood at the MLE itself."""
     up = model.t_all[_ref_index(model)] > model.t_all[-1]
     span = (priors.e_hi - e0) if up else (e0 - priors.e_lo)
     al = np.geomspace(*priors.alpha, 12)
@@ -232,10 +234,14 @@ def _profile_at(model, priors, e0, u=np.linspace(0, 1, 17) ** 2):
 
     j = int(np.argmin(rss))
     x0 = np.array([model.E(phi[j][None], [model.Ds[-1] if up else model.Ds[0]])[0, 0], phi[j, 1]])
+    f0 = float(rss[j])
+    if start is not None and obj(np.asarray(start, float)) < f0:
+        x0 = np.asarray(start, float)
+        f0 = obj(x0)
     simplex = np.vstack([x0, x0 + [0.05 * span + 0.01, 0], x0 + [0, 0.1 * x0[1]]])
     r = minimize(obj, x0, method="Nelder-Mead", options=dict(xatol=1e-4, fatol=1e-12, maxiter=300,
                                                               initial_simplex=simplex))
-    best, x = (float(r.fun), r.x) if r.fun < rss[j] else (float(rss[j]), x0)
+    best, x = (float(r.fun), r.x) if r.fun < f0 else (f0, x0)
     return -0.5 * model.n * np.log(max(best, 1e-300) / model.n), (e0, float(x[0]), float(x[1]))
 
 
@@ -248,9 +254,15 @@ def profile_interval(model, priors, mle, level=0.90, n_grid=31):
     crit = float(stats.chi2.ppf(level, 1))
     grid = np.unique(np.r_[np.linspace(priors.e_lo, priors.e_hi, n_grid), mle["e0"]])
     ll_hat = -0.5 * model.n * np.log(max(mle["rss"], 1e-300) / model.n)
-    at = [_profile_at(model, priors, e) for e in grid]
+    th = np.asarray(mle["theta"], float)
+    up = model.t_all[_ref_index(model)] > model.t_all[-1]
+    start = (float(model.E(th[None, :3], [model.Ds[-1] if up else model.Ds[0]])[0, 0]), float(th[1]))
+    at = [_profile_at(model, priors, e, start=start) for e in grid]
     prof = np.array([a[0] for a in at])
-    ll_hat = max(ll_hat, float(prof.max()))
+    # the profile at the MLE's own E(D0) is the maximum likelihood, whatever the search found
+    i_mle = int(np.argmin(np.abs(grid - mle["e0"])))
+    prof[i_mle] = max(prof[i_mle], ll_hat) if np.isfinite(prof[i_mle]) else ll_hat
+    ll_hat = max(ll_hat, float(np.nanmax(prof)))
     drop = 2 * (ll_hat - prof)
     inside = np.flatnonzero(drop <= crit)
     i_lo, i_hi = inside.min(), inside.max()
@@ -258,7 +270,7 @@ def profile_interval(model, priors, mle, level=0.90, n_grid=31):
     def refine(a, b):  # a inside, b outside: bisect the crossing
         for _ in range(5):
             m = 0.5 * (a + b)
-            if 2 * (ll_hat - _profile_at(model, priors, m)[0]) <= crit:
+            if 2 * (ll_hat - _profile_at(model, priors, m, start=start)[0]) <= crit:
                 a = m
             else:
                 b = m

@@ -77,7 +77,8 @@ def fig7(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame, task: str 
     ax.grid(axis="x", visible=False)
     ax.set_title(title or f"{task}: how far ahead the prediction is ({hz['size'].iloc[0]} run)")
     h, _ = ax.get_legend_handles_labels()
-    h.append(Line2D([], [], marker="$✗$", color="tab:red", lw=0, ms=7, label=f"failed (> {FAIL_NATS:g} nats error, or no prediction)"))
+    h.append(Line2D([], [], marker="$✗$", color="tab:red", lw=0, ms=7,
+                    label=f"failed (> {FAIL_NATS:g} nats error, or no prediction)"))
     _legend_right(ax, h)
     return fig
 
