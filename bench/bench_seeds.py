@@ -22,18 +22,21 @@ import yaml
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def run(seed: int, lang: int, cores: str) -> str:
+def run(seed: int, lang: int, cores: str, refit: bool = False) -> str:
     c = yaml.safe_load(open(os.path.join(REPO, "config.yaml")))
     name = f"toy_s{seed}_l{lang}"
     c.update(name=name, seed=seed)
     c["toy"]["corpus"]["seed"] = lang
-    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+    # one fixed file per run name: the workflow ties results/<name> to the config file that made it
+    path = os.path.join(tempfile.gettempdir(), "emergence-bench-seeds", f"{name}.yaml")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
         yaml.safe_dump(c, f, sort_keys=False)
     target = f"results/{name}/tables/scorecard.csv"
     t0 = time.time()
     p = subprocess.run([os.path.join(os.path.dirname(sys.executable), "snakemake"), target, "--cores", cores,
-                        "--configfile", f.name, "-q", "progress"], cwd=REPO, env={**os.environ, "OMP_NUM_THREADS": "1"})
-    os.unlink(f.name)
+                        *(["--forcerun", "fit", "tables"] if refit else []),
+                        "--configfile", path, "-q", "progress"], cwd=REPO, env={**os.environ, "OMP_NUM_THREADS": "1"})
     # a failed run is a finding, not the end of the sweep: say so and go on
     print(f"# {name}: {time.time() - t0:.0f} s" + ("" if p.returncode == 0 else f", FAILED (exit {p.returncode})"),
           flush=True)
@@ -62,6 +65,7 @@ def main():
     ap.add_argument("--languages", type=int, nargs="+", default=[0, 7])
     ap.add_argument("--cores", default="all")
     ap.add_argument("--summarise-only", action="store_true")
+    ap.add_argument("--refit", action="store_true", help="redo the fits and tables of existing runs (new fit code)")
     ap.add_argument("--with-default", action="store_true", help="also summarise the default run (results/<name>)")
     a = ap.parse_args()
     rows = []
@@ -70,7 +74,7 @@ def main():
         rows += summarise(c["name"], c.get("seed", 0), c["toy"]["corpus"].get("seed", 0))
     for lang in a.languages:
         for seed in a.seeds:
-            name = f"toy_s{seed}_l{lang}" if a.summarise_only else run(seed, lang, a.cores)
+            name = f"toy_s{seed}_l{lang}" if a.summarise_only else run(seed, lang, a.cores, a.refit)
             try:
                 rows += summarise(name, seed, lang)
             except FileNotFoundError as e:
