@@ -132,10 +132,9 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
     if out["ground_truth"] is not None:  # rising checkpoints that the selection kept
         out["n_kept_past_truth"] = int((per_ckpt.loc[out["fit_ckpts"], "loss"] < out["ground_truth"]).sum())
     # simpler forecasts from the same rows, scored like the law (SPEC section 4; emergence.baselines)
-    level = None if sel.floor is None or sel.noise is None else sel.floor + (selection or {}).get("z", 3.0) * sel.noise
     out["baselines"] = _baselines(obs, task, method, N, fit_df, per_ckpt, out["fit_ckpts"],
                                   chance if chance is not None else sel.floor, df.loc[fs, "pretrain_loss"],
-                                  out["ground_truth"], level)
+                                  out["ground_truth"], sel.emerged_level)
     out["baseline_trivial"] = out["baselines"]["trivial"]["E"]
     out["baseline_trivial_error"] = out["baselines"]["trivial"]["error"]
     L, y, D = (fit_df[c].to_numpy(float) for c in ("pretrain_loss", "value", "data_amount"))

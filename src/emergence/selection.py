@@ -48,6 +48,12 @@ class Selection:
     noise: float | None       # the noise scale when the walk ended
     reason: str               # why the set ends where it does
     excess: list = field(default_factory=list)  # (index, noise units above the floor) per decided checkpoint
+    z: float = 3.0            # noise units above the floor that count as emerged (pre_emergence's z)
+
+    @property
+    def emerged_level(self) -> float | None:
+        """The metric level at which a checkpoint counts as emerged: floor + z noise units."""
+        return None if self.floor is None or self.noise is None else self.floor + self.z * self.noise
 
 
 def _crit(z, df):
@@ -89,10 +95,10 @@ def pre_emergence(loss, y, se=None, chance=None, z=3.0, z_confirm=1.0, min_margi
             why = (f"set ends before {names[i]} (loss {loss[i]:.4g}): few-shot {y[i]:.4g} is {units:.1f} noise "
                    f"units ({sd:.3g}) above the floor {floor:.4g}")
             why += ", confirmed by the weaker checkpoint" if prev_units > _crit(z_confirm, df) and pos else ""
-            return Selection(mask, floor, noise, why, excess)
+            return Selection(mask, floor, noise, why, excess, z)
         if not above:
             quiet.append(i)
         prev_units = units
     n = len(y)
     return Selection(np.ones(n, bool), floor, noise,
-                     f"no confirmed rise above the floor: all {n} checkpoints kept (nothing has emerged yet)", excess)
+                     f"no confirmed rise above the floor: all {n} checkpoints kept (nothing has emerged yet)", excess, z)
