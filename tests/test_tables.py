@@ -123,3 +123,25 @@ def test_paper_tables_read_table3_from_the_fit_stage_and_give_each_task_its_own_
     pd.testing.assert_frame_equal(read["uncertainty"][cols], refit["uncertainty"][cols], atol=1e-5)
     # each task fitted with its own chance: the second task's truth is its own elbow
     assert read["d0_sweep"].set_index("task").loc["sim2", "ground_truth"] == fitted["sim2"]["ground_truth"]
+
+
+def test_paper_tables_fit_what_several_tables_share_once(obs, monkeypatch):
+    """Table 2's 'Full Data', the default variant's functional-form row and the D0 sweep at
+    the default D0 are one seeded fit: run once, reported three times, the same as fitted
+    alone."""
+    calls = []
+    real = tables.fit_task
+    monkeypatch.setattr(tables, "fit_task", lambda *a, **kw: calls.append(kw) or real(*a, **kw))
+    kw = dict(mcmc=None, chance=1 / 6, seed=0)
+    out = tables.paper_tables(obs, task="sim", d0_multiples=(1, 5), variants=("log_power", "power"),
+                              which=("holdout", "functional_form", "d0_sweep"), **kw)
+    assert len(calls) == 19 + 1 + 1  # Table 2, 'power', D0 = 5 N
+    full = out["holdout"].set_index("ablation").loc["Full Data"]
+    form = out["functional_form"].set_index("variant").loc["log_power"]
+    d0 = out["d0_sweep"].set_index("d0_multiple").loc[1]
+    alone = fit_task(obs, "sim", **kw)
+    for row in (full, form, d0):
+        assert row["emergence_point_mle"] == pytest.approx(alone["emergence_point_mle"])
+        assert row["status"] == alone["status"]
+    assert out["d0_sweep"].set_index("d0_multiple").loc[5, "d0"] == 5 * alone["d0"]
+    assert np.isfinite(form["heldout_lpd"])

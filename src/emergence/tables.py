@@ -122,7 +122,10 @@ def _err_row(r):
 
 def _holdout_one(job):
     obs, t, name, mcmc, fit_kw = job
-    r = fit_task(obs, t, mcmc=mcmc, select=holdout_rows()[name], **fit_kw)
+    return _holdout_row(t, name, fit_task(obs, t, mcmc=mcmc, select=holdout_rows()[name], **fit_kw))
+
+
+def _holdout_row(t, name, r):
     return dict(task=t, ablation=name, n_ckpts=r["n_ckpts"], n_rows=r["n_rows"], **_err_row(r),
                 trivial_error=r.get("baseline_trivial_error"), beats_trivial=r.get("beats_trivial"),
                 **{f"{b}_error": (r.get("baselines") or {}).get(b, {}).get("error") for b in BASELINES[1:]},
@@ -239,6 +242,22 @@ def d0_sweep_table(obs, task=None, multiples=(1, 2, 5, 10, 20, 50), mcmc=DEFAULT
     return pd.DataFrame(_map(_d0_one, jobs, processes))
 
 
+def _fit_one(job):
+    """One distinct fit of paper_tables: (fit_task result, held-out score or None)."""
+    obs, t, kw, want_lpd = job
+    r = fit_task(obs, t, **kw)
+    if not want_lpd:
+        return r, None
+    df, *_ = task_frame(obs, t, r["metric"], r["method"], r["num_fewshot"])
+    rows = df[df["ckpt_id"].isin(r.get("fit_ckpts") or [])]
+    return r, (scoring.heldout_lpd(rows, r["d0"], r["variant"], priors=kw.get("priors"))["lpd"] if len(rows)
+               else None)
+
+
+def _key(t, kw):
+    return repr((t, sorted(kw.items(), key=lambda kv: kv[0])))
+
+
 def paper_tables(obs, task=None, mcmc=DEFAULT_MCMC, bootstrap=None, d0_multiples=(1, 2, 5, 10, 20, 50),
                  variants=("log_power", "power", "no_fewshot"), which=("uncertainty", "holdout", "functional_form",
                                                                        "d0_sweep"), processes=1, log=None,
@@ -249,34 +268,58 @@ def paper_tables(obs, task=None, mcmc=DEFAULT_MCMC, bootstrap=None, d0_multiples
     {name: DataFrame} for the names in `which`. bootstrap: default {n: 100}.
     per_task: {task: fit_kw for that task only} (its metric, chance). fits: {task: the fit
     stage's result}, made with these options and this bootstrap: Table 3's row is read from
-    it instead of fitted again (the same seeded fit gives the same numbers)."""
+    it instead of fitted again (the same seeded fit gives the same numbers).
+
+    A fit that several tables share runs once: 'Full Data' of Table 2, the functional-form
+    row of the default variant and the D0 sweep's row at the default D0 are the same seeded
+    fit (a third of the default toy's table time, otherwise)."""
     bootstrap = {"n": 100} if bootstrap is None else bootstrap
-    tasks = _tasks(obs, task)
-    jobs, given = [], {}
-    for t in tasks:
-        kw = {**fit_kw, **(per_task or {}).get(t, {})}
-        form_kw = {k: v for k, v in kw.items() if k != "variant"}
-        if "uncertainty" in which and (fits or {}).get(t) is not None:
-            given[len(jobs)] = uncertainty_row(t, fits[t])
-            jobs.append(("uncertainty", None, None))
-        elif "uncertainty" in which:
-            jobs.append(("uncertainty", _uncertainty_one, (obs, t, mcmc, bootstrap, kw)))
+    full = holdout_rows()
+    rows, unique = [], {}  # rows: (table, task, label, key); unique: key -> fit job
+
+    def add(table, t, label, kw, lpd=False):
+        key = _key(t, {k: v for k, v in kw.items() if k != "select"})  # a select comes with its own label
+        job = unique.get(key)
+        unique[key] = (obs, t, kw, lpd or (job is not None and job[3]))
+        rows.append((table, t, label, key))
+
+    for t in _tasks(obs, task):
+        kw = {**fit_kw, **(per_task or {}).get(t, {}), "mcmc": mcmc}
+        N = int(obs.loc[(obs["task"].astype(str) == t) & (obs["method"] == "fewshot"), "num_fewshot"].max())
+        base = {**kw, "variant": kw.get("variant", "log_power"),
+                "d0": float(kw["d0"]) if kw.get("d0") is not None else float(max(N, 1))}
+        if "uncertainty" in which:
+            if (fits or {}).get(t) is not None:
+                rows.append(("uncertainty", t, None, uncertainty_row(t, fits[t])))
+            else:
+                add("uncertainty", t, None, {**base, "bootstrap": bootstrap, "label": "uncertainty"})
         if "holdout" in which:
-            jobs += [("holdout", _holdout_one, (obs, t, n, mcmc, kw)) for n in holdout_rows()]
+            for name, f in full.items():
+                add("holdout", t, name, base if name == "Full Data" else {**base, "select": f, "label": name})
         if "functional_form" in which:
-            jobs += [("functional_form", _form_one, (obs, t, v, mcmc, form_kw)) for v in variants]
+            for v in variants:
+                add("functional_form", t, v, {**base, "variant": v}, lpd=True)
         if "d0_sweep" in which:
-            N = int(obs.loc[(obs["task"].astype(str) == t) & (obs["method"] == "fewshot"), "num_fewshot"].max())
-            jobs += [("d0_sweep", _d0_one, (obs, t, m, m * max(N, 1), mcmc, kw)) for m in d0_multiples]
-    todo = [i for i in range(len(jobs)) if i not in given]
-    fitted = dict(zip(todo, _map(_call, [jobs[i][1:] for i in todo], processes, log=log)))
-    rows = [given[i] if i in given else fitted[i] for i in range(len(jobs))]
-    return {name: pd.DataFrame([r for (n, _, _), r in zip(jobs, rows) if n == name]) for name in which}
-
-
-def _call(job):
-    fn, args = job
-    return fn(args)
+            for m in d0_multiples:
+                add("d0_sweep", t, m, {**base, "d0": float(m * max(N, 1))})
+    keys = list(unique)
+    jobs = [(o, t, {k: v for k, v in kw.items() if k != "label"}, lpd) for o, t, kw, lpd in (unique[k] for k in keys)]
+    done = dict(zip(keys, _map(_fit_one, jobs, processes, log=log)))
+    out = {name: [] for name in which}
+    for table, t, label, key in rows:
+        if isinstance(key, dict):  # Table 3 read from the fit stage
+            out[table].append(key)
+            continue
+        r, lpd = done[key]
+        if table == "uncertainty":
+            out[table].append(uncertainty_row(t, r))
+        elif table == "holdout":
+            out[table].append(_holdout_row(t, label, r))
+        elif table == "functional_form":
+            out[table].append(dict(task=t, variant=label, **_err_row(r), heldout_lpd=lpd))
+        else:
+            out[table].append(dict(task=t, d0_multiple=label, d0=r["d0"], **_err_row(r)))
+    return {name: pd.DataFrame(v) for name, v in out.items()}
 
 
 def to_markdown(df: pd.DataFrame, digits=3) -> str:
