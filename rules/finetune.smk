@@ -1,6 +1,8 @@
 # Stage 5: finetune each grid checkpoint on every (task, method, D, draw) of the grid. One job
 # per checkpoint, or per step window (finetune.step_window): imports load once for all of its
 # runs. A checkpoint's runs land in finetune/<job>/<ckpt>/<task>/<method>/D<D>_s<k>/.
+# Finetuning, then evaluating its models, is the workflow's longest chain: given a free core,
+# a finetune job goes before any job that nothing downstream waits on as long.
 
 
 rule finetune:
@@ -12,6 +14,7 @@ rule finetune:
         LAYOUT.log("finetune", "{job}"),
     benchmark:
         LAYOUT.benchmark("finetune", "{job}")
+    priority: 10
     conda:
         "../envs/finetune.yaml"
     resources:
