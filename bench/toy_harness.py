@@ -108,9 +108,13 @@ def main(argv=None):
     ap.add_argument("--ft-from", type=float, default=0.3, help="finetune snapshots after this share of training")
     ap.add_argument("--ft-every", type=int, default=2)
     ap.add_argument("--n-test", type=int, default=400)
+    ap.add_argument("--ft-tasks", default=None, help="comma-separated tasks to finetune (default: all)")
+    ap.add_argument("--fit", action="store_true", help="fit the emergence law to each finetuned task's table "
+                    "(MLE + profile), Full Data and -k Last Checkpoints, with the steps ahead")
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
-    cc = CorpusConfig(**{**dict(seq_len=96, doc_len=12, doc_min=3), **json.loads(a.corpus), "seed": a.seed})
+    # the toy language is the master seed's unless the corpus names its own ("seed")
+    cc = CorpusConfig(**{**dict(seq_len=96, doc_len=12, doc_min=3, seed=a.seed), **json.loads(a.corpus)})
     mc = ModelConfig(**json.loads(a.model))
     recipe = Recipe.from_config(json.loads(a.recipe))
     corpus, tok = Corpus(cc), make_tokenizer(cc)
@@ -148,22 +152,58 @@ def main(argv=None):
     print(f"# pretrain {time.time() - t0:.0f}s  corpus={a.corpus} model={a.model} recipe={a.recipe}", flush=True)
     head = "step   loss  " + "  ".join(f"{n}:fs " + " ".join(f"D{d:<4}" for d in data) for n in tasks)
     print(head, flush=True)
+    rows = []
     for i, (step, loss, m) in enumerate(snaps):
         m.eval()
         cols = []
         ft_here = step >= a.ft_from * a.steps and i % a.ft_every == 0
-        for test, shots, pool in tasks.values():
+        for name, (test, shots, pool) in tasks.items():
             accs = [mc_accuracy(m, tok, test, shots, a.k)]
             for d in data:
-                if ft_here:
+                if ft_here and (a.ft_tasks is None or name in a.ft_tasks.split(",")):
                     sub = [pool[j] for j in np.random.default_rng([d, 5]).choice(len(pool), min(d, len(pool)),
                                                                                    replace=False)]
                     accs.append(mc_accuracy(finetune(m, tok, sub, recipe, a.k, d), tok, test, shots, a.k))
                 else:
                     accs.append(float("nan"))
+            rows += [dict(task=name, ckpt=f"step{step}", step=step, pretrain_loss=loss, data_amount=d, value=v)
+                     for d, v in zip([0] + data, accs) if not np.isnan(v)]
             cols.append(" ".join(f"{v:5.2f}" for v in accs))
         print(f"{step:5d} {loss:6.3f}  " + "   ".join(cols), flush=True)
+    if a.fit:
+        for name in (a.ft_tasks.split(",") if a.ft_tasks else tasks):
+            law_report(rows, name, 1 / cc.successors, a.n_test)
     print(f"# total {time.time() - t0:.0f}s", flush=True)
+
+
+def law_report(rows, task, chance, n_test):
+    """The pipeline's fit on the harness's table (one subset draw per D, no MCMC): Full Data
+    and -k Last Checkpoints, each with the step of the last checkpoint kept and how many
+    times its steps (= FLOPs along the run) the true emergence point needs."""
+    import pandas as pd
+
+    from emergence.fit import fit_task
+    from emergence.tables import holdout_rows
+
+    df = pd.DataFrame([r for r in rows if r["task"] == task])
+    df = df.assign(series="h", size="m", method=np.where(df["data_amount"] > 0, "lora", "fewshot"),
+                   subset_sample=(df["data_amount"] > 0).astype(int), num_fewshot=2, metric="acc",
+                   stderr=np.sqrt(df["value"] * (1 - df["value"]) / n_test))
+    steps = df.groupby("ckpt")["step"].first()
+    fs = df[df["data_amount"] == 0].sort_values("step")
+    print(f"# law on {task}:  row  n_ckpts  last_step  predicted  truth  error  trivial  steps_ahead  status")
+    for name in ["Full Data"] + [f"-{k} Last Checkpoints" for k in (1, 2, 3, 4)]:
+        r = fit_task(df, task, chance=chance, mcmc=None, select=holdout_rows()[name])
+        if not r.get("fit_ckpts") or r["emergence_point_mle"] is None or r["ground_truth"] is None:
+            print(f"#   {name}: {r['status']} ({r.get('reason')})")
+            continue
+        last = max(steps[c] for c in r["fit_ckpts"])
+        # the truth's step, interpolated in loss along the run
+        t_step = float(np.interp(-r["ground_truth"], -fs["pretrain_loss"].to_numpy(), fs["step"].to_numpy()))
+        triv = r.get("baseline_trivial_error")
+        print(f"#   {name:22s} {r['n_ckpts']:3d} {last:5d}  {r['emergence_point_mle']:.3f}  {r['ground_truth']:.3f}  "
+              f"{r['error_nats']:.3f}  {triv if triv is None else round(triv, 3)}  {t_step / last:.2f}x  "
+              f"{r['status']}", flush=True)
 
 
 if __name__ == "__main__":

@@ -136,6 +136,11 @@ def test_paper_tables_fit_what_several_tables_share_once(obs, monkeypatch):
     out = tables.paper_tables(obs, task="sim", d0_multiples=(1, 5), variants=("log_power", "power"),
                               which=("holdout", "functional_form", "d0_sweep"), **kw)
     assert len(calls) == 19 + 1 + 1  # Table 2, 'power', D0 = 5 N
+    monkeypatch.undo()
+    # the same rows from worker processes (what the tables rule runs): jobs must reach them
+    pooled = tables.paper_tables(obs, task="sim", d0_multiples=(1, 5), variants=("log_power", "power"),
+                                 which=("holdout",), processes=2, **kw)
+    pd.testing.assert_frame_equal(pooled["holdout"], out["holdout"])
     full = out["holdout"].set_index("ablation").loc["Full Data"]
     form = out["functional_form"].set_index("variant").loc["log_power"]
     d0 = out["d0_sweep"].set_index("d0_multiple").loc[1]

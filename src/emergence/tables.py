@@ -245,6 +245,8 @@ def d0_sweep_table(obs, task=None, multiples=(1, 2, 5, 10, 20, 50), mcmc=DEFAULT
 def _fit_one(job):
     """One distinct fit of paper_tables: (fit_task result, held-out score or None)."""
     obs, t, kw, want_lpd = job
+    if "select" in kw:  # a Table 2 row by name: its filter is a closure, which workers cannot receive
+        kw = {**kw, "select": holdout_rows()[kw["select"]]}
     r = fit_task(obs, t, **kw)
     if not want_lpd:
         return r, None
@@ -274,11 +276,10 @@ def paper_tables(obs, task=None, mcmc=DEFAULT_MCMC, bootstrap=None, d0_multiples
     row of the default variant and the D0 sweep's row at the default D0 are the same seeded
     fit (a third of the default toy's table time, otherwise)."""
     bootstrap = {"n": 100} if bootstrap is None else bootstrap
-    full = holdout_rows()
     rows, unique = [], {}  # rows: (table, task, label, key); unique: key -> fit job
 
     def add(table, t, label, kw, lpd=False):
-        key = _key(t, {k: v for k, v in kw.items() if k != "select"})  # a select comes with its own label
+        key = _key(t, kw)
         job = unique.get(key)
         unique[key] = (obs, t, kw, lpd or (job is not None and job[3]))
         rows.append((table, t, label, key))
@@ -292,10 +293,10 @@ def paper_tables(obs, task=None, mcmc=DEFAULT_MCMC, bootstrap=None, d0_multiples
             if (fits or {}).get(t) is not None:
                 rows.append(("uncertainty", t, None, uncertainty_row(t, fits[t])))
             else:
-                add("uncertainty", t, None, {**base, "bootstrap": bootstrap, "label": "uncertainty"})
+                add("uncertainty", t, None, {**base, "bootstrap": bootstrap})
         if "holdout" in which:
-            for name, f in full.items():
-                add("holdout", t, name, base if name == "Full Data" else {**base, "select": f, "label": name})
+            for name in holdout_rows():
+                add("holdout", t, name, base if name == "Full Data" else {**base, "select": name})
         if "functional_form" in which:
             for v in variants:
                 add("functional_form", t, v, {**base, "variant": v}, lpd=True)
@@ -303,7 +304,7 @@ def paper_tables(obs, task=None, mcmc=DEFAULT_MCMC, bootstrap=None, d0_multiples
             for m in d0_multiples:
                 add("d0_sweep", t, m, {**base, "d0": float(m * max(N, 1))})
     keys = list(unique)
-    jobs = [(o, t, {k: v for k, v in kw.items() if k != "label"}, lpd) for o, t, kw, lpd in (unique[k] for k in keys)]
+    jobs = [unique[k] for k in keys]
     done = dict(zip(keys, _map(_fit_one, jobs, processes, log=log)))
     out = {name: [] for name in which}
     for table, t, label, key in rows:
