@@ -303,7 +303,10 @@ def paper_tables(obs, task=None, mcmc=DEFAULT_MCMC, bootstrap=None, d0_multiples
         if "d0_sweep" in which:
             for m in d0_multiples:
                 add("d0_sweep", t, m, {**base, "d0": float(m * max(N, 1))})
-    keys = list(unique)
+    # longest first, so that the pool does not end on one worker running a long chain alone:
+    # a task's chains are about as long as its fit stage's (mcmc_steps), hold-outs and all
+    length = {t: ((fits or {}).get(t) or {}).get("mcmc_steps") or 0 for t in _tasks(obs, task)}
+    keys = sorted(unique, key=lambda k: -length[unique[k][1]])  # stable: table order within a task
     jobs = [unique[k] for k in keys]
     done = dict(zip(keys, _map(_fit_one, jobs, processes, log=log)))
     out = {name: [] for name in which}
