@@ -207,3 +207,22 @@ def test_quiz_gap_puts_more_markers_before_the_answer():
     assert q["context"].endswith("w" + q["context"].split()[3][1:] + " = = =")
     w = [int(x[1:]) for x in q["context"].split()[:4]]
     assert q["target"] == f"w{c.rule_next(w[-2], w[-1])}"
+
+
+def test_pair_rule_gives_each_word_its_own_table_without_a_bigram_shortcut():
+    base = dict(n_words=48, successors=6)
+    c = toy.Corpus(toy.CorpusConfig(**base, rule="pair"))
+    cls_rule = toy.Corpus(toy.CorpusConfig(**base))
+    preds = {b: [a for a in range(48) if b in c.succ[a]] for b in range(48)}
+    # b's predecessors (one per class) pick distinct successors: the bigram alone stays at chance
+    assert all(sorted(c.rule_idx[a, b] for a in p) == list(range(6)) for b, p in preds.items())
+    # ... but not the class rule's: which one depends on b, learnt word by word
+    assert sum(c.rule_idx[a, b] != cls_rule.cls[a] for b, p in preds.items() for a in p) > 200
+    r = tasks.rule_mc(c, np.random.default_rng(3), context=4)
+    w = [int(x[1:]) for x in r["context"].split()]
+    assert r["target"] == f"w{c.rule_next(w[-2], w[-1])}" == r["choices"][r["label"]]
+    # the class rule keeps its language and its text
+    old = toy.Corpus(toy.CorpusConfig(**base, rule="class"))
+    assert (old.succ == cls_rule.succ).all() and (old.rule_idx == cls_rule.cls[:, None]).all()
+    with pytest.raises(ValueError, match="rule"):
+        toy.Corpus(toy.CorpusConfig(**base, rule="triple"))

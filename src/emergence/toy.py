@@ -55,6 +55,10 @@ class CorpusConfig:
     # (issue 15 research; 0 keeps the vocabulary and the data stream).
     quiz_docs: float = 0.0
     quiz_gap: int = 1  # '=' markers between a quiz's walk and its answer
+    # "class": the rule picks successor class(a) of b, one look-back circuit for every pair;
+    # "pair": each pair (a, b) has its own rule successor, a table learnt pair by pair
+    # (issue 15 research: a capability that pretraining builds gradually)
+    rule: str = "class"
 
 
 QUIZ_TOKENS = ["?", "="] + [chr(ord("A") + i) for i in range(26)]
@@ -100,10 +104,18 @@ class Corpus:
         self.succ = j[None, :] * M + (w[:, None] % M + g[self.cls][:, j]) % M
         zipf = 1.0 / np.arange(1, W + 1) ** cc.zipf
         self.zipf_p = rng.permutation(zipf / zipf.sum())
+        if cc.rule not in ("class", "pair"):
+            raise ValueError(f"rule: expected 'class' or 'pair', got {cc.rule!r}")
+        # rule_idx[a, b]: which of b's successors the rule picks after (a, b); drawn last, so
+        # that class-rule languages keep their streams
+        # ("pair": a permutation of the classes per b, so that b's successors stay equally likely
+        # and the bigram still says nothing about the rule's word)
+        perm = np.tile(np.arange(S), (W, 1)) if cc.rule == "class" else rng.permuted(np.tile(np.arange(S), (W, 1)), axis=1)
+        self.rule_idx = perm[np.arange(W)[None, :], self.cls[:, None]]  # [a, b] = perm_b[class(a)]
 
     def rule_next(self, a, b):
         """The rule's next word after (a, b)."""
-        return self.succ[b, self.cls[a]]
+        return self.succ[b, self.rule_idx[a, b]]
 
     def walk(self, rng, b: int, n: int, uniform_start: bool = False) -> np.ndarray:
         """b sequences of n words (vectorised over the batch).
@@ -116,7 +128,8 @@ class Corpus:
         out[:, 0] = rng.integers(0, W, b) if uniform_start else rng.choice(W, b, p=self.zipf_p)
         out[:, 1] = self.succ[out[:, 0], rng.integers(0, S, b)]
         for i in range(2, n):
-            j = np.where(rng.random(b) < self.cc.rule_prob, self.cls[out[:, i - 2]], rng.integers(0, S, b))
+            j = np.where(rng.random(b) < self.cc.rule_prob, self.rule_idx[out[:, i - 2], out[:, i - 1]],
+                         rng.integers(0, S, b))
             out[:, i] = self.succ[out[:, i - 1], j]
         return out
 
@@ -128,7 +141,7 @@ class Corpus:
         W = self.cc.n_words
         ids = [int(w) + self.w0 for w in walk] + [self.w0 + W + 1] * self.cc.quiz_gap  # the '=' token(s)
         succ = [int(w) + self.w0 for w in self.succ[walk[-1]]]
-        return ids, succ, int(self.cls[walk[-2]])
+        return ids, succ, int(self.rule_idx[walk[-2], walk[-1]])
 
     def _quiz_batch(self, rng, batch_size: int) -> np.ndarray:
         """Rows of walks, class bags and quizzes (quiz_docs > 0), separated by '|'."""
