@@ -265,8 +265,9 @@ def paper_tables(obs, task=None, mcmc=DEFAULT_MCMC, bootstrap=None, d0_multiples
                                                                        "d0_sweep"), processes=1, log=None,
                  fits=None, per_task=None, **fit_kw) -> dict:
     """Every table at once, every task's fits in one pool so that no worker idles while
-    another runs a long chain: Table 3 (its bootstrap is the longest single fit) is dealt out
-    first. `variant` in fit_kw applies to every table but the functional-form one. Returns
+    another runs a long chain: the task with the longest chains is dealt out first, and
+    within a task Table 3 (its bootstrap is the longest single fit). `variant` in fit_kw
+    applies to every table but the functional-form one. Returns
     {name: DataFrame} for the names in `which`. bootstrap: default {n: 100}.
     per_task: {task: fit_kw for that task only} (its metric, chance). fits: {task: the fit
     stage's result}, made with these options and this bootstrap: Table 3's row is read from
