@@ -46,7 +46,7 @@ def rule_mc(corpus: Corpus, rng, context: int = 8, **_) -> dict:
     answering needs the previous word's class."""
     w = _walk(corpus, rng, context)
     succ = corpus.succ[w[-1]]
-    label = int(corpus.rule_idx[w[-2], w[-1]])
+    label = int(corpus.rule_index(w[-2], w[-1]))
     return {"context": " ".join(corpus.words(w)), "target": f"w{succ[label]}",
             "choices": corpus.words(succ), "label": label}
 

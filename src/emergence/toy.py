@@ -55,8 +55,9 @@ class CorpusConfig:
     # (issue 15 research; 0 keeps the vocabulary and the data stream).
     quiz_docs: float = 0.0
     quiz_gap: int = 1  # '=' markers between a quiz's walk and its answer
-    # "class": the rule picks successor class(a) of b, one look-back circuit for every pair;
-    # "pair": each pair (a, b) has its own rule successor, a table learnt pair by pair
+    # "class": the rule picks b's successor of class(a), one look-back circuit for every pair;
+    # "pair": each word b permutes which class of a picks which of its successors, a table
+    # learnt word by word
     # (issue 15 research: a capability that pretraining builds gradually)
     rule: str = "class"
 
@@ -106,16 +107,20 @@ class Corpus:
         self.zipf_p = rng.permutation(zipf / zipf.sum())
         if cc.rule not in ("class", "pair"):
             raise ValueError(f"rule: expected 'class' or 'pair', got {cc.rule!r}")
-        # rule_idx[a, b]: which of b's successors the rule picks after (a, b); drawn last, so
-        # that class-rule languages keep their streams
-        # ("pair": a permutation of the classes per b, so that b's successors stay equally likely
-        # and the bigram still says nothing about the rule's word)
-        perm = np.tile(np.arange(S), (W, 1)) if cc.rule == "class" else rng.permuted(np.tile(np.arange(S), (W, 1)), axis=1)
-        self.rule_idx = perm[np.arange(W)[None, :], self.cls[:, None]]  # [a, b] = perm_b[class(a)]
+        # perm[b, class(a)]: which of b's successors the rule picks after (a, b); a permutation
+        # per b, so b's successors stay equally likely and the bigram says nothing about the
+        # rule's word. Drawn last, so that class-rule languages keep their streams.
+        self.perm = np.tile(np.arange(S), (W, 1))
+        if cc.rule == "pair":
+            self.perm = rng.permuted(self.perm, axis=1)
+
+    def rule_index(self, a, b):
+        """Which of b's successors the rule picks after (a, b) (vectorised)."""
+        return self.perm[b, self.cls[a]]
 
     def rule_next(self, a, b):
         """The rule's next word after (a, b)."""
-        return self.succ[b, self.rule_idx[a, b]]
+        return self.succ[b, self.rule_index(a, b)]
 
     def walk(self, rng, b: int, n: int, uniform_start: bool = False) -> np.ndarray:
         """b sequences of n words (vectorised over the batch).
@@ -128,7 +133,7 @@ class Corpus:
         out[:, 0] = rng.integers(0, W, b) if uniform_start else rng.choice(W, b, p=self.zipf_p)
         out[:, 1] = self.succ[out[:, 0], rng.integers(0, S, b)]
         for i in range(2, n):
-            j = np.where(rng.random(b) < self.cc.rule_prob, self.rule_idx[out[:, i - 2], out[:, i - 1]],
+            j = np.where(rng.random(b) < self.cc.rule_prob, self.rule_index(out[:, i - 2], out[:, i - 1]),
                          rng.integers(0, S, b))
             out[:, i] = self.succ[out[:, i - 1], j]
         return out
@@ -141,7 +146,7 @@ class Corpus:
         W = self.cc.n_words
         ids = [int(w) + self.w0 for w in walk] + [self.w0 + W + 1] * self.cc.quiz_gap  # the '=' token(s)
         succ = [int(w) + self.w0 for w in self.succ[walk[-1]]]
-        return ids, succ, int(self.rule_idx[walk[-2], walk[-1]])
+        return ids, succ, int(self.rule_index(walk[-2], walk[-1]))
 
     def _quiz_batch(self, rng, batch_size: int) -> np.ndarray:
         """Rows of walks, class bags and quizzes (quiz_docs > 0), separated by '|'."""
