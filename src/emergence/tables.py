@@ -120,11 +120,6 @@ def _err_row(r):
                 failed=r["failed"], status=r["status"])
 
 
-def _holdout_one(job):
-    obs, t, name, mcmc, fit_kw = job
-    return _holdout_row(t, name, fit_task(obs, t, mcmc=mcmc, select=holdout_rows()[name], **fit_kw))
-
-
 def _holdout_row(t, name, r):
     return dict(task=t, ablation=name, n_ckpts=r["n_ckpts"], n_rows=r["n_rows"], **_err_row(r),
                 trivial_error=r.get("baseline_trivial_error"), beats_trivial=r.get("beats_trivial"),
@@ -138,10 +133,9 @@ def holdout_ablation(obs, task=None, mcmc=DEFAULT_MCMC, rows=None, processes=1, 
     posterior errors |E_sample - truth|; mcmc_p5/p95 and profile_lo/hi the 90 % intervals
     of E(D0); trivial_error is the error of the trivial forecast (emergence at the most
     capable checkpoint the row fits), beats_trivial whether the law's MLE was closer. fit_kw
-    go to fit_task (metric, chance, seed, ...)."""
-    names = list(rows or holdout_rows())
-    return pd.DataFrame(_map(_holdout_one, [(obs, t, n, mcmc, fit_kw) for t in _tasks(obs, task) for n in names],
-                             processes))
+    go to fit_task (metric, chance, seed, ...). rows: names of holdout_rows() (default all)."""
+    return paper_tables(obs, task, mcmc, which=("holdout",), processes=processes, holdout_names=rows,
+                        **fit_kw)["holdout"]
 
 
 def scorecard(holdout: pd.DataFrame) -> pd.DataFrame:
@@ -183,11 +177,6 @@ def scorecard_summary(long: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _uncertainty_one(job):
-    obs, t, mcmc, bootstrap, fit_kw = job
-    return uncertainty_row(t, fit_task(obs, t, mcmc=mcmc, bootstrap=bootstrap, **fit_kw))
-
-
 def uncertainty_row(t, r: dict) -> dict:
     """Table 3's row of task t from a fit result (emergence.fit.fit_task, with MCMC and bootstrap)."""
     row = dict(task=t, emergence_point_mle=r["emergence_point_mle"], ground_truth=r["ground_truth"])
@@ -202,18 +191,8 @@ def uncertainty_row(t, r: dict) -> dict:
 def uncertainty_table(obs, task=None, mcmc=DEFAULT_MCMC, bootstrap=None, processes=1, **fit_kw) -> pd.DataFrame:
     """Table 3: per task, E(D0) from the MCMC posterior, the bootstrap (percentiles) and the
     profile likelihood (90 % interval), side by side. bootstrap: default {n: 100}."""
-    bootstrap = {"n": 100} if bootstrap is None else bootstrap
-    return pd.DataFrame(_map(_uncertainty_one, [(obs, t, mcmc, bootstrap, fit_kw) for t in _tasks(obs, task)],
-                             processes))
-
-
-def _form_one(job):
-    obs, t, v, mcmc, fit_kw = job
-    r = fit_task(obs, t, variant=v, mcmc=mcmc, **fit_kw)
-    df, *_ = task_frame(obs, t, r["metric"], r["method"], r["num_fewshot"])
-    rows = df[df["ckpt_id"].isin(r.get("fit_ckpts") or [])]
-    s = scoring.heldout_lpd(rows, r["d0"], v, priors=fit_kw.get("priors")) if len(rows) else {"lpd": None}
-    return dict(task=t, variant=v, **_err_row(r), heldout_lpd=s["lpd"])
+    return paper_tables(obs, task, mcmc, bootstrap, which=("uncertainty",), processes=processes,
+                        **fit_kw)["uncertainty"]
 
 
 def functional_form_table(obs, task=None, variants=("log_power", "power", "no_fewshot"),
@@ -222,24 +201,15 @@ def functional_form_table(obs, task=None, variants=("log_power", "power", "no_fe
     held-out predictive score (emergence.scoring: mean log density of the most capable
     fitted checkpoints' finetuned rows under a refit without them; what a user without a
     ground truth can rank variants by)."""
-    return pd.DataFrame(_map(_form_one, [(obs, t, v, mcmc, fit_kw) for t in _tasks(obs, task) for v in variants],
-                             processes))
-
-
-def _d0_one(job):
-    obs, t, m, d0, mcmc, fit_kw = job
-    r = fit_task(obs, t, d0=d0, mcmc=mcmc, **{k: v for k, v in fit_kw.items() if k != "d0"})
-    return dict(task=t, d0_multiple=m, d0=r["d0"], **_err_row(r))
+    return paper_tables(obs, task, mcmc, variants=variants, which=("functional_form",), processes=processes,
+                        **fit_kw)["functional_form"]
 
 
 def d0_sweep_table(obs, task=None, multiples=(1, 2, 5, 10, 20, 50), mcmc=DEFAULT_MCMC, processes=1,
                    **fit_kw) -> pd.DataFrame:
     """Figure 6 (right): the prediction at D0 = m*N (N = 0 counts as 1)."""
-    jobs = []
-    for t in _tasks(obs, task):
-        N = int(obs.loc[(obs["task"].astype(str) == t) & (obs["method"] == "fewshot"), "num_fewshot"].max())
-        jobs += [(obs, t, m, m * max(N, 1), mcmc, fit_kw) for m in multiples]
-    return pd.DataFrame(_map(_d0_one, jobs, processes))
+    return paper_tables(obs, task, mcmc, d0_multiples=multiples, which=("d0_sweep",), processes=processes,
+                        **fit_kw)["d0_sweep"]
 
 
 def _fit_one(job):
@@ -263,7 +233,7 @@ def _key(t, kw):
 def paper_tables(obs, task=None, mcmc=DEFAULT_MCMC, bootstrap=None, d0_multiples=(1, 2, 5, 10, 20, 50),
                  variants=("log_power", "power", "no_fewshot"), which=("uncertainty", "holdout", "functional_form",
                                                                        "d0_sweep"), processes=1, log=None,
-                 fits=None, per_task=None, **fit_kw) -> dict:
+                 fits=None, per_task=None, holdout_names=None, **fit_kw) -> dict:
     """Every table at once, every task's fits in one pool so that no worker idles while
     another runs a long chain: the task with the longest chains is dealt out first, and
     within a task Table 3 (its bootstrap is the longest single fit). `variant` in fit_kw
@@ -271,7 +241,8 @@ def paper_tables(obs, task=None, mcmc=DEFAULT_MCMC, bootstrap=None, d0_multiples
     {name: DataFrame} for the names in `which`. bootstrap: default {n: 100}.
     per_task: {task: fit_kw for that task only} (its metric, chance). fits: {task: the fit
     stage's result}, made with these options and this bootstrap: Table 3's row is read from
-    it instead of fitted again (the same seeded fit gives the same numbers).
+    it instead of fitted again (the same seeded fit gives the same numbers). holdout_names:
+    the Table 2 rows to fit (default every one of holdout_rows()).
 
     A fit that several tables share runs once: 'Full Data' of Table 2, the functional-form
     row of the default variant and the D0 sweep's row at the default D0 are the same seeded
@@ -296,7 +267,7 @@ def paper_tables(obs, task=None, mcmc=DEFAULT_MCMC, bootstrap=None, d0_multiples
             else:
                 add("uncertainty", t, None, {**base, "bootstrap": bootstrap})
         if "holdout" in which:
-            for name in holdout_rows():
+            for name in holdout_names or holdout_rows():
                 add("holdout", t, name, base if name == "Full Data" else {**base, "select": name})
         if "functional_form" in which:
             for v in variants:
