@@ -111,7 +111,18 @@ def main(argv=None):
     ap.add_argument("--ft-tasks", default=None, help="comma-separated tasks to finetune (default: all)")
     ap.add_argument("--fit", action="store_true", help="fit the emergence law to each finetuned task's table "
                     "(MLE + profile), Full Data and -k Last Checkpoints, with the steps ahead")
+    ap.add_argument("--save", help="write the table (one row per snapshot, task and D) to this CSV")
+    ap.add_argument("--table", help="skip training: fit the law to a table written by --save")
+    ap.add_argument("--slope-per-d", action="store_true", help="the law with one ReLU slope per D (--fit)")
     a = ap.parse_args(argv)
+    if a.table:
+        import pandas as pd
+
+        rows = pd.read_csv(a.table).to_dict("records")
+        cc = CorpusConfig(**{**dict(seq_len=96, doc_len=12, doc_min=3, seed=a.seed), **json.loads(a.corpus)})
+        for name in (a.ft_tasks.split(",") if a.ft_tasks else sorted({r["task"] for r in rows})):
+            law_report(rows, name, 1 / cc.successors, a.n_test, a.slope_per_d)
+        return
     torch.set_num_threads(1)
     # the toy language is the master seed's unless the corpus names its own ("seed")
     cc = CorpusConfig(**{**dict(seq_len=96, doc_len=12, doc_min=3, seed=a.seed), **json.loads(a.corpus)})
@@ -170,13 +181,17 @@ def main(argv=None):
                      for d, v in zip([0] + data, accs) if not np.isnan(v)]
             cols.append(" ".join(f"{v:5.2f}" for v in accs))
         print(f"{step:5d} {loss:6.3f}  " + "   ".join(cols), flush=True)
+    if a.save:
+        import pandas as pd
+
+        pd.DataFrame(rows).to_csv(a.save, index=False)
     if a.fit:
         for name in (a.ft_tasks.split(",") if a.ft_tasks else tasks):
-            law_report(rows, name, 1 / cc.successors, a.n_test)
+            law_report(rows, name, 1 / cc.successors, a.n_test, a.slope_per_d)
     print(f"# total {time.time() - t0:.0f}s", flush=True)
 
 
-def law_report(rows, task, chance, n_test):
+def law_report(rows, task, chance, n_test, slope_per_D=False):
     """The pipeline's fit on the harness's table (one subset draw per D, no MCMC): Full Data
     and -k Last Checkpoints, each with the step of the last checkpoint kept and how many
     times its steps (= FLOPs along the run) the true emergence point needs."""
@@ -191,10 +206,11 @@ def law_report(rows, task, chance, n_test):
                    stderr=np.sqrt(df["value"] * (1 - df["value"]) / n_test))
     steps = df.groupby("ckpt")["step"].first()
     fs = df[df["data_amount"] == 0].sort_values("step")
-    print(f"# law on {task}:  row  n_ckpts  last_step  predicted  truth  error  trivial  steps_ahead  status")
+    per_d = " (a slope per D)" if slope_per_D else ""
+    print(f"# law{per_d} on {task}:  row  n_ckpts  last_step  predicted  truth  error  trivial  steps_ahead  status")
     for k in range(0, 9):  # Table 2's '-k Last Checkpoints', further than its k <= 4
         name = "Full Data" if k == 0 else f"-{k} Last Checkpoints"
-        r = fit_task(df, task, chance=chance, mcmc=None, select=_drop_last(k))
+        r = fit_task(df, task, chance=chance, mcmc=None, select=_drop_last(k), slope_per_D=slope_per_D)
         if not r.get("fit_ckpts") or r["emergence_point_mle"] is None or r["ground_truth"] is None:
             print(f"#   {name}: {r['status']} ({r.get('reason')})")
             continue
