@@ -61,6 +61,34 @@ def mc_accuracy(model, tok, test, shots, k, seed=0):
 
 
 @torch.no_grad()
+def gen_accuracy(model, tok, test, shots, k, seed=0):
+    """Greedy exact match of a generation task (records without choices), teacher-forced: greedy
+    decoding reproduces the target iff every target token is the argmax given the right prefix."""
+    rng = np.random.default_rng(seed)
+    seqs = []
+    for r in test:
+        demo = [shots[i] for i in rng.choice(len(shots), k, replace=False)] if k else []
+        p = tok(FMT.render(demo + [{"context": r["context"], "target": ""}]).rstrip(), add_special_tokens=False).input_ids
+        seqs.append((p, tok(" " + r["target"], add_special_tokens=False).input_ids))
+    correct = 0
+    for i in range(0, len(seqs), 128):
+        chunk = seqs[i:i + 128]
+        w = max(len(p) + len(t) for p, t in chunk)
+        x = torch.zeros((len(chunk), w), dtype=torch.long)
+        m = torch.zeros_like(x)
+        for j, (p, t) in enumerate(chunk):
+            x[j, :len(p) + len(t)], m[j, :len(p) + len(t)] = torch.tensor(p + t), 1
+        pred = model(input_ids=x, attention_mask=m).logits.argmax(-1)
+        for j, (p, t) in enumerate(chunk):
+            correct += int(pred[j, len(p) - 1:len(p) + len(t) - 1].tolist() == t)
+    return correct / len(seqs)
+
+
+def accuracy(model, tok, test, shots, k):
+    return (mc_accuracy if "choices" in test[0] else gen_accuracy)(model, tok, test, shots, k)
+
+
+@torch.no_grad()
 def heldout_loss(model, batch):
     return float(model(input_ids=batch, labels=batch).loss)
 
@@ -113,6 +141,7 @@ def main(argv=None):
                     "(MLE + profile), Full Data and -k Last Checkpoints, with the steps ahead")
     ap.add_argument("--save", help="write the table (one row per snapshot, task and D) to this CSV")
     ap.add_argument("--table", help="skip training: fit the law to a table written by --save")
+    ap.add_argument("--chance", type=float, help="the task's chance level with --table (default 1/successors)")
     ap.add_argument("--slope-per-d", action="store_true", help="the law with one ReLU slope per D (--fit)")
     a = ap.parse_args(argv)
     if a.table:
@@ -121,7 +150,8 @@ def main(argv=None):
         rows = pd.read_csv(a.table).to_dict("records")
         cc = CorpusConfig(**{**dict(seq_len=96, doc_len=12, doc_min=3, seed=a.seed), **json.loads(a.corpus)})
         for name in (a.ft_tasks.split(",") if a.ft_tasks else sorted({r["task"] for r in rows})):
-            law_report(rows, name, 1 / cc.successors, a.n_test, a.slope_per_d)
+            law_report(rows, name, a.chance if a.chance is not None else 1 / cc.successors, a.n_test,
+                       a.slope_per_d)
         return
     torch.set_num_threads(1)
     # the toy language is the master seed's unless the corpus names its own ("seed")
@@ -169,12 +199,12 @@ def main(argv=None):
         cols = []
         ft_here = step >= a.ft_from * a.steps and i % a.ft_every == 0
         for name, (test, shots, pool) in tasks.items():
-            accs = [mc_accuracy(m, tok, test, shots, a.k)]
+            accs = [accuracy(m, tok, test, shots, a.k)]
             for d in data:
                 if ft_here and (a.ft_tasks is None or name in a.ft_tasks.split(",")):
                     sub = [pool[j] for j in np.random.default_rng([d, 5]).choice(len(pool), min(d, len(pool)),
                                                                                    replace=False)]
-                    accs.append(mc_accuracy(finetune(m, tok, sub, recipe, a.k, d), tok, test, shots, a.k))
+                    accs.append(accuracy(finetune(m, tok, sub, recipe, a.k, d), tok, test, shots, a.k))
                 else:
                     accs.append(float("nan"))
             rows += [dict(task=name, ckpt=f"step{step}", step=step, pretrain_loss=loss, data_amount=d, value=v)
@@ -187,7 +217,8 @@ def main(argv=None):
         pd.DataFrame(rows).to_csv(a.save, index=False)
     if a.fit:
         for name in (a.ft_tasks.split(",") if a.ft_tasks else tasks):
-            law_report(rows, name, 1 / cc.successors, a.n_test, a.slope_per_d)
+            mc = "choices" in tasks[name][0][0]  # exact match of a generation task: chance 0
+            law_report(rows, name, 1 / cc.successors if mc else 0.0, a.n_test, a.slope_per_d)
     print(f"# total {time.time() - t0:.0f}s", flush=True)
 
 
