@@ -142,6 +142,7 @@ def main(argv=None):
     ap.add_argument("--save", help="write the table (one row per snapshot, task and D) to this CSV")
     ap.add_argument("--table", help="skip training: fit the law to a table written by --save")
     ap.add_argument("--chance", type=float, help="the task's chance level with --table (default 1/successors)")
+    ap.add_argument("--variant", default="log_power", help="the law's form (--fit): log_power, power, no_fewshot")
     ap.add_argument("--slope-per-d", action="store_true", help="the law with one ReLU slope per D (--fit)")
     a = ap.parse_args(argv)
     if a.table:
@@ -151,7 +152,7 @@ def main(argv=None):
         cc = CorpusConfig(**{**dict(seq_len=96, doc_len=12, doc_min=3, seed=a.seed), **json.loads(a.corpus)})
         for name in (a.ft_tasks.split(",") if a.ft_tasks else sorted({r["task"] for r in rows})):
             law_report(rows, name, a.chance if a.chance is not None else 1 / cc.successors, a.n_test,
-                       a.slope_per_d)
+                       a.slope_per_d, a.variant)
         return
     torch.set_num_threads(1)
     # the toy language is the master seed's unless the corpus names its own ("seed")
@@ -218,11 +219,11 @@ def main(argv=None):
     if a.fit:
         for name in (a.ft_tasks.split(",") if a.ft_tasks else tasks):
             mc = "choices" in tasks[name][0][0]  # exact match of a generation task: chance 0
-            law_report(rows, name, 1 / cc.successors if mc else 0.0, a.n_test, a.slope_per_d)
+            law_report(rows, name, 1 / cc.successors if mc else 0.0, a.n_test, a.slope_per_d, a.variant)
     print(f"# total {time.time() - t0:.0f}s", flush=True)
 
 
-def law_report(rows, task, chance, n_test, slope_per_D=False):
+def law_report(rows, task, chance, n_test, slope_per_D=False, variant="log_power"):
     """The pipeline's fit on the harness's table (one subset draw per D, no MCMC): Full Data
     and -k Last Checkpoints, each with the step of the last checkpoint kept and how many
     times its steps (= FLOPs along the run) the true emergence point needs."""
@@ -237,11 +238,12 @@ def law_report(rows, task, chance, n_test, slope_per_D=False):
                    stderr=np.sqrt(df["value"] * (1 - df["value"]) / n_test))
     steps = df.groupby("ckpt")["step"].first()
     fs = df[df["data_amount"] == 0].sort_values("step")
-    per_d = " (a slope per D)" if slope_per_D else ""
+    per_d = f" ({variant}{', a slope per D' if slope_per_D else ''})"
     print(f"# law{per_d} on {task}:  row  n_ckpts  last_step  predicted  truth  error  trivial  steps_ahead  status")
     for k in range(0, 9):  # Table 2's '-k Last Checkpoints', further than its k <= 4
         name = "Full Data" if k == 0 else f"-{k} Last Checkpoints"
-        r = fit_task(df, task, chance=chance, mcmc=None, select=_drop_last(k), slope_per_D=slope_per_D)
+        r = fit_task(df, task, chance=chance, mcmc=None, select=_drop_last(k), slope_per_D=slope_per_D,
+                     variant=variant)
         if not r.get("fit_ckpts") or r["emergence_point_mle"] is None or r["ground_truth"] is None:
             print(f"#   {name}: {r['status']} ({r.get('reason')})")
             continue
