@@ -160,9 +160,11 @@ def main(argv=None):
     mc = ModelConfig(**json.loads(a.model))
     recipe = Recipe.from_config(json.loads(a.recipe))
     corpus, tok = Corpus(cc), make_tokenizer(cc)
-    tasks = {n: (records(corpus, g, a.n_test, 1, o), records(corpus, g, 64, 2, o), records(corpus, g, 4096, 3, o))
-             for n, (g, o) in json.loads(a.tasks).items()}
     data = [int(d) for d in a.data.split(",")]
+    more = max(0, max(data) - 4096)  # D above 4096: more pool records, the first 4096 unchanged
+    tasks = {n: (records(corpus, g, a.n_test, 1, o), records(corpus, g, 64, 2, o),
+                 records(corpus, g, 4096, 3, o) + (records(corpus, g, more, 4, o) if more else []))
+             for n, (g, o) in json.loads(a.tasks).items()}
     model = build_model(cc, mc, a.seed)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.98), weight_decay=0.01)
     def lr_at(s):
