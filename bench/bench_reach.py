@@ -14,6 +14,10 @@ seeds within 0.1 nats and at least 2x closer than trivial (the issue's bar), the
 trivial error and the share reported ok.
 
     OMP_NUM_THREADS=1 python bench/bench_reach.py [--seeds 4] [--processes 2]
+
+`--from-run results/toy` places a finished run on that map instead (no fitting): per fitted
+task, the law's span E(D_max) - E(D0) in nats and in doublings of the FLOPs of the run that
+crosses the ground truth, and the loss that run loses per doubling over that stretch.
 """
 from __future__ import annotations
 
@@ -58,8 +62,42 @@ def scenario_rows(job):
     return out
 
 
+def from_run(run_dir):
+    """Span of each fitted law in nats and in doublings of compute along the run crossing its truth."""
+    import glob
+    import json
+    import os
+
+    from emergence import law
+
+    obs = pd.read_csv(os.path.join(run_dir, "observations.csv"))
+    ck = pd.read_csv(os.path.join(run_dir, "checkpoints.csv")).drop_duplicates(["series", "size", "step"])
+    for path in sorted(glob.glob(os.path.join(run_dir, "fits", "*.json"))):
+        f = json.load(open(path))
+        p, truth = f.get("params") or {}, f.get("ground_truth")
+        if not {"k", "alpha", "C"} <= set(p) or truth is None:
+            print(f"{f.get('task')}: no fitted law or no ground truth ({f.get('status')})")
+            continue
+        d_max = obs.loc[(obs["task"] == f["task"]) & (obs["data_amount"] > 0), "data_amount"].max()
+        e0, e_max = (float(law.law(f["variant"], p["k"], p["alpha"], p["C"], d)) for d in (f["d0"], d_max))
+        # the run with the most checkpoints on both sides of the truth
+        runs = [g.sort_values("flops") for _, g in ck.groupby(["series", "size"])
+                if (g["pretrain_loss"] < truth).any() and (g["pretrain_loss"] > e_max).any()]
+        if not runs:
+            print(f"{f['task']}: no run crosses {truth:.3f} and {e_max:.3f} nats")
+            continue
+        r = max(runs, key=len)
+        # log2 FLOPs where the run's loss reaches the truth and the truth + span (loss falls along the run)
+        at = np.interp([-truth, -(truth + e_max - e0)], -r["pretrain_loss"].to_numpy(), np.log2(r["flops"].to_numpy()))
+        dbl = float(at[0] - at[1])
+        print(f"{f['task']}: E(D0 = {f['d0']:g}) {e0:.3f}, E(D = {d_max:g}) {e_max:.3f}: span {e_max - e0:.3f} nats "
+              f"= {dbl:.2f} doublings of {r['series'].iloc[0]}/{r['size'].iloc[0]}'s FLOPs before the truth "
+              f"{truth:.3f} ({(e_max - e0) / dbl if dbl > 0 else float('nan'):.2f} nats per doubling there)")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
+    ap.add_argument("--from-run", help="a finished run's results folder: place its fits on the map, fit nothing")
     ap.add_argument("--seeds", type=int, default=4)
     ap.add_argument("--processes", type=int, default=2)
     ap.add_argument("--g", default="0.26,0.07")
@@ -68,6 +106,8 @@ def main(argv=None):
     ap.add_argument("--alpha", default="1.0,2.0")
     ap.add_argument("--grids", default="32-1024,4-1024,32-8192")
     a = ap.parse_args(argv)
+    if a.from_run:
+        return from_run(a.from_run)
     fl = lambda s: [float(x) for x in s.split(",")]  # noqa: E731
     jobs = list(itertools.product(fl(a.g), fl(a.span), fl(a.sigma), fl(a.alpha), a.grids.split(","),
                                   range(a.seeds)))
