@@ -30,9 +30,9 @@ from emergence.toy import Corpus, CorpusConfig, ModelConfig, build_model, make_t
 FMT = PromptFormat(" ", " | ", "")
 
 
-def records(corpus, gen, n, seed, opts):
+def records(corpus, gen, n, seed, opts, split="test"):
     rng = np.random.default_rng([seed, n, 7])
-    return [T.GENERATORS[gen](corpus, rng, **opts) for _ in range(n)]
+    return [T.GENERATORS[gen](corpus, rng, split=split, **opts) for _ in range(n)]
 
 
 @torch.no_grad()
@@ -144,6 +144,7 @@ def main(argv=None):
     ap.add_argument("--chance", type=float, help="the task's chance level with --table (default 1/successors)")
     ap.add_argument("--variant", default="log_power", help="the law's form (--fit): log_power, power, no_fewshot")
     ap.add_argument("--slope-per-d", action="store_true", help="the law with one ReLU slope per D (--fit)")
+    ap.add_argument("--facts", help="JSON: use bench/facts_language.py's FactsConfig instead of the rule language")
     a = ap.parse_args(argv)
     if a.table:
         import pandas as pd
@@ -160,12 +161,18 @@ def main(argv=None):
     mc = ModelConfig(**json.loads(a.model))
     recipe = Recipe.from_config(json.loads(a.recipe))
     corpus, tok = Corpus(cc), make_tokenizer(cc)
+    n_vocab = None
+    if a.facts is not None:
+        from facts_language import FactsConfig, FactsCorpus
+
+        corpus = FactsCorpus(FactsConfig(**{"seed": a.seed, **json.loads(a.facts)}))
+        tok, n_vocab = corpus.tokenizer(), len(corpus.vocab)
     data = [int(d) for d in a.data.split(",")]
     more = max(0, max(data) - 4096)  # D above 4096: more pool records, the first 4096 unchanged
-    tasks = {n: (records(corpus, g, a.n_test, 1, o), records(corpus, g, 64, 2, o),
-                 records(corpus, g, 4096, 3, o) + (records(corpus, g, more, 4, o) if more else []))
+    tasks = {n: (records(corpus, g, a.n_test, 1, o), records(corpus, g, 64, 2, o, "fewshot"),
+                 records(corpus, g, 4096, 3, o, "pool") + (records(corpus, g, more, 4, o, "pool") if more else []))
              for n, (g, o) in json.loads(a.tasks).items()}
-    model = build_model(cc, mc, a.seed)
+    model = build_model(cc, mc, a.seed, n_vocab)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.98), weight_decay=0.01)
     def lr_at(s):
         f = min(1.0, (s + 1) / a.warmup)
@@ -220,8 +227,9 @@ def main(argv=None):
         pd.DataFrame(rows).to_csv(a.save, index=False)
     if a.fit:
         for name in (a.ft_tasks.split(",") if a.ft_tasks else tasks):
-            mc = "choices" in tasks[name][0][0]  # exact match of a generation task: chance 0
-            law_report(rows, name, 1 / cc.successors if mc else 0.0, a.n_test, a.slope_per_d, a.variant)
+            r0 = tasks[name][0][0]  # exact match of a generation task: chance 0
+            law_report(rows, name, 1 / len(r0["choices"]) if "choices" in r0 else 0.0, a.n_test, a.slope_per_d,
+                       a.variant)
     print(f"# total {time.time() - t0:.0f}s", flush=True)
 
 

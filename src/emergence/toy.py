@@ -238,11 +238,11 @@ class TrainConfig:
         return f
 
 
-def build_model(cc: CorpusConfig, mc: ModelConfig, seed: int):
+def build_model(cc: CorpusConfig, mc: ModelConfig, seed: int, n_vocab: int | None = None):
     import torch
 
     torch.manual_seed(seed)
-    n_vocab = len(vocab(cc))
+    n_vocab = n_vocab or len(vocab(cc))
     if mc.arch == "llama":
         from transformers import LlamaConfig, LlamaForCausalLM
 
