@@ -28,6 +28,7 @@ class FactsConfig:
     zipf: float = 1.0
     quiz_docs: float = 0.04
     quiz_gap: int = 1
+    quiz_entities: str = "all"  # "even": pretraining quizzes only about the pool's entities
     statements: tuple = (2, 5)  # statements per document
     seq_len: int = 96
     seed: int = 0
@@ -53,7 +54,19 @@ class FactsCorpus:
         return PreTrainedTokenizerFast(tokenizer_object=tk, pad_token="<pad>", eos_token="<eos>", model_max_length=512)
 
     def _fact(self, e, r):
-        return [self.id[f"e{e}"], self.id[f"r{r}"]], self.id[f"v{self.table[e, r]}"]
+        """(cue ids, value id); with one relation the statement is the bigram "e v", which a
+        model learns without any attention circuit."""
+        cue = [self.id[f"e{e}"]] + ([self.id[f"r{r}"]] if self.fc.n_relations > 1 else [])
+        return cue, self.id[f"v{self.table[e, r]}"]
+
+    def draw(self, rng, which: str, lo: int = 0, hi: int | None = None) -> int:
+        """An entity by corpus frequency among `which` (all, even, odd) in [lo, hi)."""
+        i = np.arange(self.fc.n_entities)
+        ok = (i >= lo) & (i < (hi or self.fc.n_entities))
+        if which != "all":
+            ok &= (i % 2) == (which == "odd")
+        p = np.where(ok, self.p, 0.0)
+        return int(rng.choice(self.fc.n_entities, p=p / p.sum()))
 
     def batch(self, rng, batch_size: int) -> np.ndarray:
         fc = self.fc
@@ -63,7 +76,8 @@ class FactsCorpus:
             row = []
             while len(row) < fc.seq_len:
                 if rng.random() < fc.quiz_docs:
-                    q, v = self._fact(rng.choice(fc.n_entities, p=self.p), rng.integers(fc.n_relations))
+                    e = self.draw(rng, "even" if fc.quiz_entities == "even" else "all")
+                    q, v = self._fact(e, rng.integers(fc.n_relations))
                     row += q + [eq] * fc.quiz_gap + [v]
                 else:
                     n = rng.integers(fc.statements[0], fc.statements[1] + 1)
@@ -76,15 +90,19 @@ class FactsCorpus:
 
 
 @T.generator("fact_quiz")
-def fact_quiz(corpus: FactsCorpus, rng, split: str = "test", lo: int = 0, hi: int | None = None, **_) -> dict:
+def fact_quiz(corpus: FactsCorpus, rng, split: str = "test", lo: int = 0, hi: int | None = None,
+              weights: str = "uniform", **_) -> dict:
     """A quiz on a test entity (odd index in [lo, hi)) or, for demonstrations and the
-    finetuning pool, on any even-index entity. Choices: every value (chance 1/n_values)."""
+    finetuning pool, on any even-index entity; entities uniform or by corpus frequency
+    (weights "zipf"). Choices: every value (chance 1/n_values)."""
     fc = corpus.fc
-    if split == "test":
+    if weights == "zipf":
+        e = corpus.draw(rng, "odd", lo, hi) if split == "test" else corpus.draw(rng, "even")
+    elif split == "test":
         e = 2 * rng.integers(lo // 2, (hi or fc.n_entities) // 2) + 1
     else:
         e = 2 * rng.integers(0, fc.n_entities // 2)
     r = int(rng.integers(fc.n_relations))
-    ctx = f"e{e} r{r}" + " =" * fc.quiz_gap
+    ctx = f"e{e}" + (f" r{r}" if fc.n_relations > 1 else "") + " =" * fc.quiz_gap
     return {"context": ctx, "target": f"v{corpus.table[e, r]}", "choices": [f"v{k}" for k in range(fc.n_values)],
             "label": int(corpus.table[e, r])}
