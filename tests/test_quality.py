@@ -98,3 +98,11 @@ def test_a_case_study_without_its_other_run_stops_in_one_line_naming_the_field(t
     with pytest.raises(SystemExit, match=r"quality.baseline 'never_run_here': results/never_run_here/fits/rule.json "
                                          r"not found; run that config first"):
         layout.read_other_run(paths, "quality.baseline 'never_run_here'")
+
+
+def test_an_interval_end_without_flops_is_named_not_dashed():
+    r = quality.compare([_run("a", 2e11, 7e11), _run("b", 6e11, 3e11)])
+    r["runs"][0]["flops_hi"] = None
+    md = quality.to_markdown(r, "m")
+    row = [line for line in md.splitlines() if line.startswith("| a |")][0]
+    assert "to beyond the law" in row and "--" not in row

@@ -84,9 +84,16 @@ def to_markdown(result: dict, size: str) -> str:
     def f(v, fmt):
         return "-" if v is None else format(v, fmt)
 
+    def span(lo, hi, fmt):
+        # an end past the loss law's asymptote has no FLOPs: say so rather than print "x--"
+        if lo is None and hi is None:
+            return "-"
+        return f"{f(lo, fmt) if lo is not None else 'beyond the law'} to {f(hi, fmt) if hi is not None else 'beyond the law'}"
+
     for r in result["runs"]:
-        rows.append(f"| {r['run']} | {r['status']} | {f(r['loss_pred'], '.3f')} | {f(r['loss_p5'], '.3f')}-"
-                    f"{f(r['loss_p95'], '.3f')} | {f(r['loss_true'], '.3f')} | {f(r['flops_pred'], '.3g')} | "
-                    f"{f(r['flops_lo'], '.3g')}-{f(r['flops_hi'], '.3g')} | {f(r['flops_true'], '.3g')} |")
+        rows.append(f"| {r['run']} | {r['status']} | {f(r['loss_pred'], '.3f')} | "
+                    f"{span(r['loss_p5'], r['loss_p95'], '.3f')} | {f(r['loss_true'], '.3f')} | "
+                    f"{f(r['flops_pred'], '.3g')} | {span(r['flops_lo'], r['flops_hi'], '.3g')} | "
+                    f"{f(r['flops_true'], '.3g')} |")
     return (f"# Data quality: which series emerges first (FLOPs of size {size})\n\n**{result['verdict']}**\n\n"
             + "\n".join(rows) + "\n")
