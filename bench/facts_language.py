@@ -29,6 +29,7 @@ class FactsConfig:
     quiz_docs: float = 0.04
     quiz_gap: int = 1
     quiz_entities: str = "all"  # "even": pretraining quizzes only about the pool's entities
+    name_tokens: int = 1  # 2: an entity is named by two tokens (first, last) from sqrt(n_entities) each
     statements: tuple = (2, 5)  # statements per document
     seq_len: int = 96
     seed: int = 0
@@ -41,7 +42,10 @@ class FactsCorpus:
         self.table = rng.integers(0, fc.n_values, (fc.n_entities, fc.n_relations))
         p = 1.0 / np.arange(1, fc.n_entities + 1) ** fc.zipf
         self.p = p / p.sum()
-        self.vocab = (SPECIALS + [f"e{i}" for i in range(fc.n_entities)] + [f"r{j}" for j in range(fc.n_relations)]
+        self.side = int(round(fc.n_entities ** 0.5))
+        names = ([f"e{i}" for i in range(fc.n_entities)] if fc.name_tokens == 1 else
+                 [f"f{i}" for i in range(self.side)] + [f"l{i}" for i in range(self.side)])
+        self.vocab = (SPECIALS + names + [f"r{j}" for j in range(fc.n_relations)]
                       + [f"v{k}" for k in range(fc.n_values)] + ["="])
         self.id = {t: i for i, t in enumerate(self.vocab)}
 
@@ -56,8 +60,13 @@ class FactsCorpus:
     def _fact(self, e, r):
         """(cue ids, value id); with one relation the statement is the bigram "e v", which a
         model learns without any attention circuit."""
-        cue = [self.id[f"e{e}"]] + ([self.id[f"r{r}"]] if self.fc.n_relations > 1 else [])
+        cue = [self.id[t] for t in self.name(e).split()] + ([self.id[f"r{r}"]] if self.fc.n_relations > 1 else [])
         return cue, self.id[f"v{self.table[e, r]}"]
+
+    def name(self, e) -> str:
+        if self.fc.name_tokens == 1:
+            return f"e{e}"
+        return f"f{e // self.side} l{e % self.side}"
 
     def draw(self, rng, which: str, lo: int = 0, hi: int | None = None) -> int:
         """An entity by corpus frequency among `which` (all, even, odd) in [lo, hi)."""
@@ -103,6 +112,6 @@ def fact_quiz(corpus: FactsCorpus, rng, split: str = "test", lo: int = 0, hi: in
     else:
         e = 2 * rng.integers(0, fc.n_entities // 2)
     r = int(rng.integers(fc.n_relations))
-    ctx = f"e{e}" + (f" r{r}" if fc.n_relations > 1 else "") + " =" * fc.quiz_gap
+    ctx = corpus.name(e) + (f" r{r}" if fc.n_relations > 1 else "") + " =" * fc.quiz_gap
     return {"context": ctx, "target": f"v{corpus.table[e, r]}", "choices": [f"v{k}" for k in range(fc.n_values)],
             "label": int(corpus.table[e, r])}
