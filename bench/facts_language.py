@@ -16,8 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from emergence import tasks as T
-
-SPECIALS = ["<pad>", "<eos>", "|"]
+from emergence.toy import SPECIALS, word_tokenizer
 
 
 @dataclass
@@ -50,12 +49,7 @@ class FactsCorpus:
         self.id = {t: i for i, t in enumerate(self.vocab)}
 
     def tokenizer(self):
-        from tokenizers import Tokenizer, models, pre_tokenizers
-        from transformers import PreTrainedTokenizerFast
-
-        tk = Tokenizer(models.WordLevel(dict(self.id), unk_token="<pad>"))
-        tk.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-        return PreTrainedTokenizerFast(tokenizer_object=tk, pad_token="<pad>", eos_token="<eos>", model_max_length=512)
+        return word_tokenizer(self.vocab)
 
     def _fact(self, e, r):
         """(cue ids, value id); with one relation the statement is the bigram "e v", which a

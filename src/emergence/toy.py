@@ -71,11 +71,15 @@ def vocab(cc: CorpusConfig) -> list[str]:
 
 
 def make_tokenizer(cc: CorpusConfig):
-    """A word-level HF tokenizer: whitespace-separated symbols, one id each."""
+    return word_tokenizer(vocab(cc))
+
+
+def word_tokenizer(words: list[str]):
+    """A word-level HF tokenizer: whitespace-separated symbols, one id each (SPECIALS first)."""
     from tokenizers import Tokenizer, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast
 
-    tk = Tokenizer(models.WordLevel({t: i for i, t in enumerate(vocab(cc))}, unk_token="<pad>"))
+    tk = Tokenizer(models.WordLevel({t: i for i, t in enumerate(words)}, unk_token="<pad>"))
     tk.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     return PreTrainedTokenizerFast(tokenizer_object=tk, pad_token="<pad>", eos_token="<eos>",
                                    model_max_length=512)

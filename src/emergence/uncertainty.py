@@ -166,7 +166,12 @@ def run_mcmc(model: law.Model, theta_mle, priors, nwalkers=48, nsteps=1000, max_
     s.random_state = np.random.RandomState(seed).get_state()
     state, block = p0, nsteps
     while True:
-        state = s.run_mcmc(state, block, progress=False)
+        with warnings.catch_warnings():
+            # numpy's PSD check on the KDE's covariance (strongly correlated per-D slopes) has
+            # an absolute tolerance of 1e-8; gaussian_kde's own Cholesky of it succeeded, so the
+            # proposal is the density its logpdf scores, and the warning is only log noise
+            warnings.filterwarnings("ignore", "covariance is not symmetric positive-semidefinite")
+            state = s.run_mcmc(state, block, progress=False)
         steps = s.iteration
         tau = s.get_autocorr_time(tol=0)
         out.update(steps=steps, tau=float(np.max(tau)), acceptance=float(np.mean(s.acceptance_fraction)))
