@@ -1,4 +1,5 @@
 # Stage 4: nested random subsets of each task's finetuning pool, per D and draw.
+# Tiny, but the finetune jobs (the longest chain) wait on them: priority as finetune.
 
 
 rule subsets:
@@ -10,6 +11,7 @@ rule subsets:
         LAYOUT.log("subsets", "{task}"),
     benchmark:
         LAYOUT.benchmark("subsets", "{task}")
+    priority: 10
     conda:
         "../envs/subsets.yaml"
     params:

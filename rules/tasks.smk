@@ -1,4 +1,5 @@
 # Stage 3: toy tasks as lm-eval task YAMLs over generated local files.
+# Tiny, but the finetune jobs (the longest chain) wait on them: priority as finetune.
 
 
 rule tasks:
@@ -11,6 +12,7 @@ rule tasks:
         LAYOUT.log("tasks", "{task}"),
     benchmark:
         LAYOUT.benchmark("tasks", "{task}")
+    priority: 10
     conda:
         "../envs/tasks.yaml"
     params:

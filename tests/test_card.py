@@ -26,6 +26,11 @@ def test_a_closer_pinned_law_is_trusted():
     assert card.build(_fit())["verdict"] == "trust"
 
 
+def test_a_pinned_law_past_the_failure_bar_is_missed_even_when_closer_than_trivial():
+    c = card.build(_fit(ground_truth=3.15, error_nats=0.15, baselines={"trivial": {"E": 2.85, "error": 0.3}}))
+    assert c["verdict"] == "missed" and "0.150" in c["verdict_reason"]
+
+
 def test_weak_and_unidentifiable_fits_keep_their_status_as_the_verdict():
     assert card.build(_fit(status="weak", reason="wide"))["verdict"] == "weak"
     c = card.build(_fit(status="unidentifiable", emergence_point_mle=None, reason="flat"))

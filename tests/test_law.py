@@ -265,3 +265,14 @@ def test_mcmc_moves_sample_a_curved_target_exactly():
     x = s.get_chain(discard=1000, flat=True)
     assert abs(x[:, 0].var() - 1.0) < 0.15 and abs(x[:, 1].mean() - 1.0) < 0.15
     assert abs(x[:, 1].var() - 2.09) < 0.4
+
+
+def test_a_prediction_set_by_the_end_of_alphas_prior_is_weak():
+    # the table's law has alpha = 1; a prior that ends at 0.3 holds the MLE on its end, and
+    # moving the end to 0.6 moves E(D0) by 0.13 nats: the prior, not the data, set it
+    obs = simulate_obs(seed=0, alpha=1.0)
+    r = fit_task(obs, "sim", chance=CHANCE, priors={"alpha": (0.02, 0.3)})
+    s = r["prior_sensitivity"]
+    assert s["bound"] == 0.3 and s["widened"] == [0.02, 0.6] and s["shift"] > 0.1
+    assert r["status"] == "weak" and "alpha sits at its prior's end 0.3" in r["reason"]
+    assert fit_task(obs, "sim", chance=CHANCE)["prior_sensitivity"] is None  # alpha inside [0.02, 4]

@@ -36,7 +36,7 @@ def test_the_better_corpus_is_predicted_first_with_the_ratio_measured():
 def test_a_wrong_order_is_said_plainly():
     r = quality.compare([_run("a", 2e11, 7e11), _run("b", 6e11, 3e11)])
     assert r["predicted_first"] == "b" and r["observed_first"] == "a" and r["order_right"] is False
-    assert "WRONG order" in r["verdict"]
+    assert "WRONG order" in r["verdict"] and r["ratio_true"] < 1  # observed, in the predicted order
     md = quality.to_markdown(r, "m")
     assert "WRONG order" in md and md.count("\n| ") == 3  # header + one row per run
 
@@ -106,3 +106,9 @@ def test_an_interval_end_without_flops_is_named_not_dashed():
     md = quality.to_markdown(r, "m")
     row = [line for line in md.splitlines() if line.startswith("| a |")][0]
     assert "to beyond the law" in row and "--" not in row
+
+
+def test_overlapping_intervals_claim_no_order():
+    r = quality.compare([_run("a", 2e11, 3.0e11), _run("b", 6e11, 3.1e11)])
+    assert r["confident"] is False and "no confident order" in r["verdict"]
+    assert quality.compare([_run("a", 2e11, 2.1e11), _run("b", 6e11, 5.5e11)])["confident"] is True

@@ -86,7 +86,8 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
     status: 'ok' (prediction pinned by the data, ground truth known), 'forecast' (pinned;
     nothing has emerged yet, so no ground truth), 'weak' (a prediction the data do not pin:
     a 90 % interval wider than max_width, an interval open at the prior's end, views that
-    disagree, a chain that did not converge; see reason), 'unidentifiable' (no prediction)."""
+    disagree, a chain that did not converge, a prediction that moves with the end of alpha's
+    prior where the MLE sits on it; see reason), 'unidentifiable' (no prediction)."""
     if variant not in law.VARIANTS:
         raise InputError(f"variant: unknown {variant!r}; choices: {', '.join(law.VARIANTS)}")
     _check_options(d0, mcmc, bootstrap, seed, verdict)
@@ -112,7 +113,7 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
                percentiles_reason=None, bootstrap_percentiles=None, bootstrap_n_ok=None, profile_interval=None,
                ground_truth=None, ground_truth_reason=None, error_nats=None, error_percentiles=None, failed=None,
                params=None, priors=None, loglik=None, ess=None, tau=None, mcmc_converged=None, mcmc_steps=None,
-               mcmc_diagnostics=None, n_informative_D=None, beats_trivial=None, next_run=None,
+               mcmc_diagnostics=None, n_informative_D=None, beats_trivial=None, next_run=None, prior_sensitivity=None,
                status="unidentifiable", reason=None)
 
     # ground truth: elbow of the few-shot metric over all checkpoints
@@ -194,7 +195,8 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
         names = {round(float(v), 9): c for c, v in per_ckpt["loss"].items()}
         out["next_run"] = nextrun.suggest(model, pri, r, n_draws=int(fit_df["subset_sample"].max() or 1),
                                           ckpt_names=names)
-    word, reasons = uncertainty.verdict(e0, views, pri, boot_fail=boot_fail, **verdict)
+    out["prior_sensitivity"] = sens = uncertainty.prior_sensitivity(model, pri, r)
+    word, reasons = uncertainty.verdict(e0, views, pri, boot_fail=boot_fail, sensitivity=sens, **verdict)
     if word == "unidentifiable":
         out["reason"] = "; ".join(reasons)
         return json_safe(out)

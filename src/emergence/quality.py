@@ -14,8 +14,9 @@ in training FLOPs of one model size instead, which is also the question a data t
 - observed: each run's ground truth (its few-shot elbow over every checkpoint) at the FLOPs
   where the run actually reached that loss (emergence.horizon.flops_at_loss).
 
-The verdict names the series predicted to emerge first, the predicted FLOPs ratio, and
-whether the observed order and ratio agree.
+The verdict names the series predicted to emerge first (claimed only when the two 90 %
+FLOPs intervals are apart; else "no confident order"), the predicted FLOPs ratio, and
+whether the observed order and ratio (both in the predicted order) agree.
 """
 from __future__ import annotations
 
@@ -52,28 +53,37 @@ def compare(runs: list[dict]) -> dict:
     """runs: two one_run() dicts. Returns them with the verdict (first, ratios, agreement)."""
     a, b = runs
     out = dict(runs=runs, predicted_first=None, observed_first=None, ratio_pred=None, ratio_true=None,
-               order_right=None, verdict=None)
+               order_right=None, confident=None, verdict=None)
     if a["flops_pred"] and b["flops_pred"]:
         first, second = (a, b) if a["flops_pred"] <= b["flops_pred"] else (b, a)
         out["predicted_first"], out["ratio_pred"] = first["run"], second["flops_pred"] / first["flops_pred"]
     if a["flops_true"] and b["flops_true"]:
-        first_t, second_t = (a, b) if a["flops_true"] <= b["flops_true"] else (b, a)
-        out["observed_first"], out["ratio_true"] = first_t["run"], second_t["flops_true"] / first_t["flops_true"]
+        out["observed_first"] = (a if a["flops_true"] <= b["flops_true"] else b)["run"]
     if out["predicted_first"] is None:
         out["verdict"] = "no prediction in FLOPs: " + "; ".join(f"{r['run']}: {r['flops_reason']}" for r in runs
                                                                  if not r["flops_pred"])
         return out
-    other = b["run"] if out["predicted_first"] == a["run"] else a["run"]
-    pred = f"predicted: {out['predicted_first']} emerges first; {other} needs {out['ratio_pred']:.2f}x its FLOPs"
+    first, other = (a, b) if out["predicted_first"] == a["run"] else (b, a)
+    # an order is claimed only when the 90 % FLOPs intervals are apart (an end past the loss
+    # law's asymptote is open: None, read as 0 below and infinity above)
+    lo = [r["flops_lo"] or 0.0 for r in (first, other)]
+    hi = [r["flops_hi"] or math.inf for r in (first, other)]
+    out["confident"] = hi[0] < lo[1]
+    pred = (f"predicted: {first['run']} emerges first; {other['run']} needs {out['ratio_pred']:.2f}x its FLOPs"
+            if out["confident"] else
+            f"predicted: no confident order (the 90 % FLOPs intervals overlap; the MLEs put {first['run']} "
+            f"first, {other['run']} at {out['ratio_pred']:.2f}x its FLOPs)")
     if out["observed_first"] is None:
         out["verdict"] = pred + "; not yet observed in both runs"
         return out
     out["order_right"] = out["observed_first"] == out["predicted_first"]
-    # the observed ratio of the predicted order, so that the two ratios compare directly
-    obs_ratio = out["ratio_true"] if out["order_right"] else 1.0 / out["ratio_true"]
-    out["verdict"] = (f"{pred}; observed: {out['observed_first']} first, ratio {obs_ratio:.2f}x "
+    # observed FLOPs in the predicted order (other / first), so that it compares with ratio_pred
+    # directly; below 1 when the order was wrong
+    out["ratio_true"] = other["flops_true"] / first["flops_true"]
+    out["verdict"] = (f"{pred}; observed: {out['observed_first']} first, {other['run']} at "
+                      f"{out['ratio_true']:.2f}x {first['run']}'s FLOPs "
                       f"({'right order' if out['order_right'] else 'WRONG order'}, ratio off by "
-                      f"{abs(out['ratio_pred'] / obs_ratio - 1):.0%})")
+                      f"{abs(out['ratio_pred'] / out['ratio_true'] - 1):.0%})")
     return out
 
 

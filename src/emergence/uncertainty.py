@@ -298,11 +298,34 @@ def profile_interval(model, priors, mle, level=0.90, n_grid=31):
 
 
 # ---------------------------------------------------------------------------------------------
+# prior sensitivity
+
+def prior_sensitivity(model, pri, mle, rel=1e-3):
+    """The law's alpha at an end of its prior: refit the MLE with that end moved out (the
+    upper x 2, the lower / 10) and report how far E(D0) moves. A flat likelihood in alpha
+    lets the prior's arbitrary end set the law's shape; a prediction that moves more than
+    the views may disagree is the prior's, not the data's. None when alpha is inside."""
+    a, (lo, hi) = float(mle["theta"][1]), pri.alpha
+    if a >= hi * (1 - rel):
+        end, wide = hi, (lo, 2 * hi)
+    elif a <= lo * (1 + rel):
+        end, wide = lo, (lo / 10, hi)
+    else:
+        return None
+    r = law.fit_mle(model, priors_mod.Priors(pri.e_lo, pri.e_hi, wide, pri.slope_max, pri.log_sigma))
+    if r is None:
+        return dict(param="alpha", bound=end, widened=list(wide), e0=None, alpha=None, shift=None)
+    return dict(param="alpha", bound=end, widened=list(wide), e0=r["e0"], alpha=float(r["theta"][1]),
+                shift=abs(r["e0"] - mle["e0"]))
+
+
+# ---------------------------------------------------------------------------------------------
 # verdict
 
-def verdict(mle_e0, views, priors, max_width=0.5, max_disagreement=0.1, boot_fail=None):
+def verdict(mle_e0, views, priors, max_width=0.5, max_disagreement=0.1, boot_fail=None, sensitivity=None):
     """(status word or None, reasons). views: name -> dict(lo, mid, hi) of a 90 % interval,
-    or a string saying why the view is missing. None means the views pin the prediction."""
+    or a string saying why the view is missing. sensitivity: prior_sensitivity's result.
+    None means the views pin the prediction."""
     reasons = []
     prof = views.get("profile")
     if isinstance(prof, dict) and prof["open_lo"] and prof["open_hi"]:
@@ -322,6 +345,11 @@ def verdict(mle_e0, views, priors, max_width=0.5, max_disagreement=0.1, boot_fai
     if len(mids) > 1 and np.ptp(list(mids.values())) > max_disagreement:
         reasons.append("views disagree by more than %g nats (%s)" % (
             max_disagreement, ", ".join(f"{n} {m:.3f}" for n, m in mids.items())))
+    if sensitivity and (sensitivity["shift"] is None or sensitivity["shift"] > max_disagreement):
+        moved = ("has no MLE" if sensitivity["shift"] is None
+                 else f"moves the MLE by {sensitivity['shift']:.2f} nats (> {max_disagreement:g})")
+        reasons.append(f"alpha sits at its prior's end {sensitivity['bound']:g}, so the prior sets the law's shape: "
+                       f"alpha in [{sensitivity['widened'][0]:g}, {sensitivity['widened'][1]:g}] {moved}")
     if boot_fail is not None and boot_fail[0] > 0.2 * boot_fail[1]:
         reasons.append(f"{boot_fail[0]} of {boot_fail[1]} bootstrap refits unidentifiable")
     return ("weak" if reasons else None), reasons
