@@ -29,5 +29,5 @@ drawn = {
 }
 for k, (name, fig) in enumerate(drawn.items()):
     # a figure without data still gets a file that says why, so the report stays complete
-    figures.save(fig, o[name], o.pdfs[k], missing=f"{name}: not enough data in this run ({fit.get('reason')})")
+    figures.save(fig, o[name], o.pdfs[k], missing=figures.missing_reason(name, obs, fit, task))
     log.info(f"{name}: {'drawn' if fig is not None else 'placeholder'}")

@@ -35,6 +35,7 @@ long = tables.scorecard(frames["holdout"])
 summary = tables.scorecard_summary(long)
 io.write_csv(long, out.scorecard)
 wide = tables.scorecard_wide(long)
-io.write_text("Rows within 0.1 nats, closest forecast, horizon (largest k of '-k Last Checkpoints' still within):\n\n"
+io.write_text("Rows within 0.1 nats, closest forecast (ties count for each), horizon (largest k with Full Data and "
+              "'-1'..'-k Last Checkpoints' all within; -1: Full Data is not):\n\n"
               + tables.to_markdown(summary) + "\nError (nats) of each forecast on every Table 2 row:\n\n"
               + tables.to_markdown(wide), out.scorecard_md)

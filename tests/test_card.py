@@ -31,6 +31,18 @@ def test_a_pinned_law_past_the_failure_bar_is_missed_even_when_closer_than_trivi
     assert c["verdict"] == "missed" and "0.150" in c["verdict_reason"]
 
 
+def test_a_fit_that_saw_rising_checkpoints_is_not_trusted():
+    c = card.build(_fit(n_kept_past_truth=2))
+    assert c["verdict"] == "weak" and "2 checkpoint(s) past the true emergence point" in c["verdict_reason"]
+
+
+def test_a_forecast_behind_the_checkpoints_still_at_the_floor_is_not_trusted():
+    f = _fit(status="forecast", ground_truth=None, error_nats=None, profile_interval={"lo": 2.95, "hi": 3.1},
+             baselines={"trivial": {"E": 2.9, "error": None}})  # fitted down to 2.9, all at the floor
+    c = card.build(f)
+    assert c["verdict"] == "weak" and "contradict" in c["verdict_reason"]
+
+
 def test_weak_and_unidentifiable_fits_keep_their_status_as_the_verdict():
     assert card.build(_fit(status="weak", reason="wide"))["verdict"] == "weak"
     c = card.build(_fit(status="unidentifiable", emergence_point_mle=None, reason="flat"))

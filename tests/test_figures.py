@@ -247,3 +247,14 @@ def test_log_axis_ticks_are_few_round_and_inside_the_data(lo, hi):
     labels = [ax.xaxis.get_major_formatter()(t) for t in ticks]
     assert all("e" in lab and len(lab) <= 6 for lab in labels)
     plt.close(fig)
+
+
+def test_a_placeholder_says_what_is_absent():
+    from emergence.figures import missing_reason
+    from emergence.observations import simulate_obs
+
+    obs = simulate_obs(seed=0)  # one recipe, accuracy only
+    assert "only one finetuning recipe" in missing_reason("fig12", obs, {}, "sim")
+    assert "no continuous metric" in missing_reason("fig13", obs, {}, "sim")
+    assert "no ground truth" in missing_reason("fig7", obs, {"ground_truth": None}, "sim")
+    assert "flat" in missing_reason("fig4", obs, {"ground_truth": 2.9, "reason": "flat"}, "sim")

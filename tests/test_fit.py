@@ -213,6 +213,8 @@ def test_duplicates_and_a_negative_shot_count_are_refused_by_fit_task_too():
         fit_task(obs.assign(num_fewshot=-1), "sim")
     with pytest.raises(fit.InputError, match="max_width"):
         fit_task(obs, "sim", max_width=-1)
+    with pytest.raises(fit.InputError, match="d0: expected >= 1"):  # log 0.5 < 0 has no real power
+        fit_task(obs, "sim", d0=0.5)
 
 
 def test_known_stderr_is_used_and_reported():

@@ -112,3 +112,32 @@ def test_overlapping_intervals_claim_no_order():
     r = quality.compare([_run("a", 2e11, 3.0e11), _run("b", 6e11, 3.1e11)])
     assert r["confident"] is False and "no confident order" in r["verdict"]
     assert quality.compare([_run("a", 2e11, 2.1e11), _run("b", 6e11, 5.5e11)])["confident"] is True
+
+
+def test_another_runs_broken_files_stop_with_one_line(tmp_path):
+    import json
+
+    import pytest
+
+    from emergence import layout
+
+    paths = {"fit": tmp_path / "fit.json", "checkpoints": tmp_path / "ck.csv", "observations": tmp_path / "obs.csv"}
+    paths["fit"].write_text(json.dumps({"task": "rule"}))
+    paths["observations"].write_text("task,value\nrule,0.2\n")
+    paths["checkpoints"].write_text("ckpt,size,pretrain_loss\nc0,m,3.0\n")  # no flops
+    with pytest.raises(SystemExit, match="quality.baseline 'toy': .*ck.csv lacks column.s. flops"):
+        layout.read_other_run({k: str(v) for k, v in paths.items()}, "quality.baseline 'toy'")
+    paths["fit"].write_text("[1, 2]")
+    paths["checkpoints"].write_text("ckpt,size,flops,pretrain_loss\nc0,m,1e9,3.0\n")
+    with pytest.raises(SystemExit, match="is not a fit"):
+        layout.read_other_run({k: str(v) for k, v in paths.items()}, "quality.baseline 'toy'")
+
+
+def test_flops_that_do_not_grow_give_no_forecast_in_compute():
+    from emergence import horizon
+
+    C = np.geomspace(1e10, 2e12, 14)
+    ck = pd.DataFrame({"ckpt": [f"c{i}" for i in range(14)], "series": "toy", "size": "m", "flops": 0.0,
+                       "pretrain_loss": 2.0 + 30.0 * (C / 1e9) ** -0.5})
+    assert horizon.flops_forecast(ck, {"emergence_point_mle": 2.5}, size="m") is None
+    assert horizon.flops_at_loss(ck.assign(pretrain_loss="abc"), "m", 2.5) is None

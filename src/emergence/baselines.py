@@ -94,6 +94,8 @@ def two_step(rows: pd.DataFrame, chance: float, all_losses=None) -> dict:
     fs = r[r["data_amount"] == 0].groupby("ckpt_id").agg(L=("pretrain_loss", "mean"), x=(CONTINUOUS, "mean"))
     if len(fs) < 3:
         return dict(E=None, reason="fewer than 3 few-shot checkpoints with the continuous metric")
+    if np.ptp(fs["L"].to_numpy(float)) <= 0:  # polyfit scales by the largest |L|: all 0 breaks its SVD
+        return dict(E=None, reason="the fitted checkpoints share one loss: no slope in loss")
     b, a = np.polyfit(fs["L"], fs["x"], 1)
     if b >= 0:
         return dict(E=None, reason=f"step 1: {CONTINUOUS} does not improve as the loss falls over the fitted "

@@ -6,7 +6,8 @@ scorecard and horizon where it has them.
 
 Verdicts:
 - `unidentifiable`: no prediction (reason says why);
-- `weak`: a prediction the data do not pin (wide or disagreeing intervals, ...);
+- `weak`: a prediction the data do not pin (wide or disagreeing intervals, ...), one fitted
+  on checkpoints past the truth, or a forecast that the fitted checkpoints contradict;
 - `no better than trivial`: the law is not closer to the truth than "emergence at the
   most capable fitted checkpoint", or, with no truth yet, its 90 % interval still includes
   that checkpoint (the data do not say emergence is any further off);
@@ -44,11 +45,19 @@ def verdict(fit: dict) -> tuple[str, str]:
         if triv.get("error") is not None and fit["error_nats"] >= triv["error"]:
             return "no better than trivial", (f"the law is off by {fit['error_nats']:.3f} nats, the trivial forecast "
                                               f"by {triv['error']:.3f}")
+        past = fit.get("n_kept_past_truth") or 0
+        if past:  # the selection kept rising checkpoints: the fit saw the answer
+            return "weak", (f"the fit used {past} checkpoint(s) past the true emergence point (kept as "
+                            f"pre-emergence by the selection), so its error of {fit['error_nats']:.3f} nats is "
+                            "not a forecast's")
         if fit["error_nats"] > FAIL_NATS:  # closer than trivial is no comfort past the failure bar
             return "missed", (f"off by {fit['error_nats']:.3f} nats (> {FAIL_NATS}); the trivial forecast by "
                               f"{_f(triv.get('error'))}")
         return "trust", f"off by {fit['error_nats']:.3f} nats; the trivial forecast by {_f(triv.get('error'))}"
     pi = fit.get("profile_interval") or {}
+    if triv.get("E") is not None and fit["emergence_point_mle"] > triv["E"] and not (pi and pi["lo"] <= triv["E"]):
+        return "weak", (f"the prediction ({fit['emergence_point_mle']:.3f} nats) lies before the most capable "
+                        f"fitted checkpoint ({triv['E']:.3f}), which is still at the floor: the data contradict it")
     if triv.get("E") is not None and pi and pi["lo"] <= triv["E"] <= pi["hi"]:
         return "no better than trivial", ("the 90 % interval includes emergence at the most capable fitted "
                                           f"checkpoint ({triv['E']:.3f} nats)")
@@ -200,8 +209,9 @@ def to_html(card: dict) -> str:
     if nr and nr.get("best"):
         best = nr["best"]
         out.append(f"<p>Next run to buy: D = {best['data_amount']:g} on {esc(str(best.get('ckpt') or best['loss']))}"
-                   f" ({best['n_runs']} draws): 90 % profile width {nr['width_before']:.3f} &rarr; "
-                   f"{best['width_after']:.3f} nats.</p>")
+                   f" ({best['n_runs']} draws): the narrowest expected 90 % profile width of the candidates, "
+                   f"{best['width_after']:.3f} nats (now {nr['width_before']:.3f}; noise-free rows at the law's "
+                   f"prediction: a ranking, not a promise).</p>")
     return "\n".join(out) + "\n"
 
 
@@ -226,8 +236,16 @@ def main(argv=None) -> int:
     if not argv:
         print("usage: python -m emergence.card CONFIG [WORKDIR]", file=sys.stderr)
         return 2
-    with open(argv[0]) as f:
-        name = (yaml.safe_load(f) or {}).get("name")
+    try:
+        with open(argv[0]) as f:
+            cfg = yaml.safe_load(f) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+        print(f"{argv[0]}: cannot read the config ({type(e).__name__}: {str(e).splitlines()[0]})", file=sys.stderr)
+        return 2
+    if not isinstance(cfg, dict):
+        print(f"{argv[0]}: expected a YAML mapping (a config), got a {type(cfg).__name__}", file=sys.stderr)
+        return 2
+    name = cfg.get("name")
     path = os.path.join(argv[1] if len(argv) > 1 else ".", "results", str(name), "cards", "summary.txt")
     if not os.path.exists(path):
         print(f"no forecast cards at {path} (no fitted task, or the run did not finish)", file=sys.stderr)

@@ -91,6 +91,8 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
     if variant not in law.VARIANTS:
         raise InputError(f"variant: unknown {variant!r}; choices: {', '.join(law.VARIANTS)}")
     _check_options(d0, mcmc, bootstrap, seed, verdict)
+    if variant != "power" and d0 is not None and d0 < 1:  # log D0 < 0: no real (log D0)^alpha
+        raise InputError(f"d0: expected >= 1 for the {variant} law (it raises log D0 to a power), got {d0!r}")
     verdict = {**VERDICT_DEFAULTS, **verdict}
     df, metric, method, N = task_frame(obs, task, metric, method, num_fewshot)
     chance = check_chance(chance, df, task, metric)

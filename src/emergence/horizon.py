@@ -78,7 +78,8 @@ def compute_horizon(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame,
                          next_flops=None if nxt is None else float(nxt["flops"]), truth_flops=f_true,
                          ratio_next=None if nxt is None else float(nxt["flops"] / last["flops"]),
                          ratio_truth=None if f_true is None else f_true / float(last["flops"]),
-                         error_nats=err, failed=failed, status=r.get("status")))
+                         error_nats=err, failed=failed, status=r.get("status"),
+                         trivial_error=_num(r.get("trivial_error"))))
     return pd.DataFrame(rows) if rows else None
 
 
@@ -210,8 +211,8 @@ def flops_forecast(checkpoints: pd.DataFrame, fit: dict, size: str | None = None
         size = n.sort_values(["n", "f"], ascending=False, kind="stable").index[0]
     run = ck[ck["size"] == str(size)].sort_values("flops")
     run = run.iloc[int(len(run) * (1 - tail)):] if len(run) * tail >= 4 else run.iloc[-4:]
-    if len(run) < 4:
-        return None
+    if len(run) < 4 or run["flops"].nunique() < 2 or (run["flops"] <= 0).any():
+        return None  # FLOPs that do not grow along the run: no law in compute
     law = fit_loss_vs_params(run["flops"], run["pretrain_loss"])
     pct = fit.get("percentiles") or {}
     lo_hi = [_num(pct.get("p95")), _num(pct.get("p5"))]  # a lower loss needs more compute
@@ -229,6 +230,7 @@ def flops_at_loss(checkpoints: pd.DataFrame, size: str, loss: float) -> float | 
     falling loss along it). What a run measured, where flops_forecast extrapolates."""
     run = checkpoints[checkpoints["size"].astype(str) == str(size)].copy()
     run["flops"] = pd.to_numeric(run["flops"], errors="coerce")
+    run["pretrain_loss"] = pd.to_numeric(run["pretrain_loss"], errors="coerce")
     run = run.dropna(subset=["flops", "pretrain_loss"]).sort_values("flops")
     Ls, Fs = run["pretrain_loss"].to_numpy(float), np.log(run["flops"].to_numpy(float))
     if loss is None or len(run) < 2 or not Ls.min() <= loss <= Ls.max() or not np.all(np.diff(Ls) < 0):

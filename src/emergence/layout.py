@@ -115,6 +115,15 @@ def read_other_run(paths: dict, field: str) -> tuple:
     missing = [f for f in paths.values() if not os.path.exists(f)]
     if missing:
         raise SystemExit(f"error: {field}: {missing[0]} not found; run that config first (make run CONFIG=<its config>)")
-    with open(paths["fit"]) as f:
-        fit = json.load(f)
-    return fit, pd.read_csv(paths["checkpoints"]), pd.read_csv(paths["observations"])
+    try:
+        with open(paths["fit"]) as f:
+            fit = json.load(f)
+        ck, obs = pd.read_csv(paths["checkpoints"]), pd.read_csv(paths["observations"])
+    except (ValueError, OSError, UnicodeDecodeError) as e:  # JSON, CSV and encoding errors
+        raise SystemExit(f"error: {field}: cannot read that run's files ({type(e).__name__}: "
+                         f"{str(e).splitlines()[0] if str(e) else ''})") from None
+    want = {"ckpt", "size", "flops", "pretrain_loss"} - set(ck.columns)
+    if not isinstance(fit, dict) or want:
+        raise SystemExit(f"error: {field}: " + (f"{paths['fit']} is not a fit (a JSON object)" if not isinstance(fit, dict)
+                                                 else f"{paths['checkpoints']} lacks column(s) {', '.join(sorted(want))}"))
+    return fit, ck, obs

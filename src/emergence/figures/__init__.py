@@ -32,7 +32,7 @@ dashed red, true emergence dash-dotted black; chance level dotted grey.
 """
 from emergence.figures.ahead import fig7, fig10, fig_scorecard
 from emergence.figures.lenses import fig_chain_correlations, fig_chain_mass, fig_passuntil
-from emergence.figures.output import placeholder, save, table_html
+from emergence.figures.output import missing_reason, placeholder, save, table_html
 from emergence.figures.paper import fig3, fig4, fig5, fig6, fig12, fig13
 from emergence.figures.future import fig_future
 from emergence.figures.quality import fig_quality
@@ -41,7 +41,7 @@ from emergence.figures.style import STYLE, d_palette, size_markers
 from emergence.horizon import (compute_horizon, final_checkpoints, fit_loss_vs_params, loss_of_params,
                                params_of_loss)
 
-__all__ = ["fig3", "fig4", "fig5", "fig6", "fig7", "fig10", "fig11", "fig12", "fig13", "fig_scorecard",
+__all__ = ["missing_reason", "fig3", "fig4", "fig5", "fig6", "fig7", "fig10", "fig11", "fig12", "fig13", "fig_scorecard",
            "fig_quality", "fig_future", "fig_chain_correlations",
            "fig_chain_mass", "fig_passuntil", "placeholder", "save", "table_html", "STYLE", "d_palette",
            "size_markers", "compute_horizon", "final_checkpoints", "fit_loss_vs_params", "loss_of_params",

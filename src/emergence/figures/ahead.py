@@ -33,7 +33,8 @@ def fig7(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame, task: str 
     Checkpoints' row (see ``compute_horizon``, which also picks the training run): bars = the
     FLOPs of the run's first post-emergence checkpoint and of the true emergence point, as
     multiples of the FLOPs of the most capable checkpoint of the run still used; a red cross
-    marks a failed prediction (> 0.1 nats error, or none). None if unavailable."""
+    marks a failed prediction (> 0.1 nats error, or none); under each group, the law's error
+    beside the trivial forecast's on the same row, and `weak` rows say so. None if unavailable."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     fit = fit or {}
@@ -71,8 +72,16 @@ def fig7(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame, task: str 
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}×"))
     ax.axhline(1.0, color="0.3", lw=0.8)
     ax.set_xticks(xs)
-    ax.set_xticklabels([a.replace(" Last Checkpoints", "\nlast ckpts") for a in hz["ablation"]])
-    ax.set_xlabel("most capable pre-emergence checkpoints held out (Table 2 rows)")
+
+    def tick(r):  # the row's errors beside its reach: reach the trivial forecast matches is no reach
+        e, t = _num(r.get("error_nats")), _num(r.get("trivial_error"))
+        errs = f"\nlaw {e:.2f}" if e is not None else "\nlaw -"
+        errs += f"\ntrivial {t:.2f}" if t is not None else ""
+        st = r.get("status")
+        return r["ablation"].replace(" Last Checkpoints", "\nlast ckpts") + errs + (f"\n({st})" if st == "weak" else "")
+
+    ax.set_xticklabels([tick(r) for _, r in hz.iterrows()], fontsize=7)
+    ax.set_xlabel("most capable pre-emergence checkpoints held out (Table 2 rows; errors in nats)")
     ax.set_ylabel("compute ahead of the last\ncheckpoint used (× FLOPs)")
     ax.grid(axis="x", visible=False)
     ax.set_title(title or f"{task}: how far ahead the prediction is ({hz['size'].iloc[0]} run)")

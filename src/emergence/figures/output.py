@@ -70,6 +70,19 @@ def placeholder(message: str):
     return fig
 
 
+def missing_reason(name: str, obs, fit: dict, task: str) -> str:
+    """Why a task's paper figure has no data, in the words of what is absent."""
+    rows = obs[obs["task"].astype(str) == str(task)]
+    methods = set(rows["method"].astype(str)) - {"fewshot"}
+    if name in ("fig11", "fig12") and len(methods) < 2:
+        return f"{name}: only one finetuning recipe ran for {task} (finetune.compare.tasks lists the compared ones)"
+    if name == "fig13" and "logprob_norm" not in set(rows["metric"].astype(str)):
+        return f"{name}: no continuous metric (logprob_norm) for {task}: lm-eval reports it for multiple choice only"
+    if name == "fig7" and fit.get("ground_truth") is None:
+        return f"{name}: no ground truth (nothing has emerged in this run), so no distance to it"
+    return f"{name}: not enough data in this run ({fit.get('reason')})"
+
+
 def save(fig, png: str, pdf: str | None = None, missing: str = "no data for this figure") -> None:
     """Write the figure (PNG, and PDF if given) and close it; a None figure is written as a
     placeholder that says `missing`."""

@@ -151,7 +151,8 @@ def _mark_emergence(ax, fit, band=True):
     e = _num((fit or {}).get("emergence_point_mle"))
     if e is not None:
         ax.axvline(e, **PRED, zorder=4)
-        handles.append(Line2D([], [], **PRED, label=f"predicted emergence ({e:.3f})"))
+        st = (fit or {}).get("status")
+        handles.append(Line2D([], [], **PRED, label=f"predicted emergence ({e:.3f}" + (f", {st})" if st else ")")))
         p = (fit or {}).get("percentiles") or {}
         if band and _num(p.get("p5")) is not None and _num(p.get("p95")) is not None:
             ax.axvspan(p["p5"], p["p95"], color="tab:red", alpha=0.08, lw=0, zorder=0)
