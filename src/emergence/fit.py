@@ -186,7 +186,7 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
     if bootstrap is not None and bootstrap.get("n", 100) > 0:
         n_boot = bootstrap.get("n", 100)
         e0s, n_bad = uncertainty.bootstrap(L, y, D, d0, pri, variant, slope_per_D, n=n_boot, seed=seed)
-        out["bootstrap_n_ok"], boot_fail = len(e0s), (n_bad, n_boot)
+        out["bootstrap_n"], out["bootstrap_n_ok"], boot_fail = n_boot, len(e0s), (n_bad, n_boot)
         if len(e0s) >= 10:
             out["bootstrap_percentiles"] = b = uncertainty.percentiles(e0s)
             out["bootstrap_e0"] = np.sort(np.asarray(e0s, float)).tolist()

@@ -126,6 +126,8 @@ def fig4(obs: pd.DataFrame, fit: dict, task: str | None = None, chance: float | 
     ids = _ckpt_ids(df)
     infit = ids.isin(used) if used else pd.Series(True, index=df.index)
 
+    # a rate (accuracy, exact match) stops at 1: the ReLUs are drawn up to it, not past it
+    top = 1.0 if df["value"].max() <= 1.0 else np.inf
     fig, (ax, axl) = plt.subplots(1, 2, figsize=(WIDTH, 3.0), gridspec_kw=dict(width_ratios=[1.65, 1]))
     losses = df["pretrain_loss"]
     span = losses.max() - losses.min()
@@ -137,7 +139,7 @@ def fig4(obs: pd.DataFrame, fit: dict, task: str | None = None, chance: float | 
         ax.scatter(m.loc[m.used, "loss"], m.loc[m.used, "y"], color=c, s=14, zorder=3, lw=0)
         ax.scatter(m.loc[~m.used, "loss"], m.loc[~m.used, "y"], facecolor="none", edgecolor=c, s=14, lw=0.8, zorder=3)
         E = float(_law.law(lawname, k, alpha, C, d))
-        ax.plot(x, B + _slope(params, d) * np.maximum(0.0, E - x), color=c, lw=1.3, zorder=2)
+        ax.plot(x, np.minimum(B + _slope(params, d) * np.maximum(0.0, E - x), top), color=c, lw=1.3, zorder=2)
     if len(fs):
         m = fs.assign(used=infit[fs.index]).groupby(["ckpt", "used"], as_index=False).agg(
             loss=("pretrain_loss", "mean"), y=("value", "mean"))
@@ -146,7 +148,7 @@ def fig4(obs: pd.DataFrame, fit: dict, task: str | None = None, chance: float | 
                    edgecolor=FEWSHOT_COLOR, s=40, lw=0.7, zorder=5)
     A_pred = max(_slope(params, min(int(d) for d in ft["data_amount"].unique())), 0.0)
     base = B + (_num(params.get("Delta")) or 0.0)
-    ax.plot(x, base + A_pred * np.maximum(0.0, e0 - x), color="grey", lw=2.2, alpha=0.8, zorder=4)
+    ax.plot(x, np.minimum(base + A_pred * np.maximum(0.0, e0 - x), top), color="grey", lw=2.2, alpha=0.8, zorder=4)
     if used:
         lo = df.loc[infit, "pretrain_loss"]
         if len(lo):
@@ -229,7 +231,10 @@ def fig5(fit: dict, obs: pd.DataFrame | None = None, task: str | None = None, sa
     b = fit.get("bootstrap_e0")
     if b and len(b) >= 10:
         s = np.sort(np.asarray(b, float))
-        curves.append((f"bootstrap ({len(s)} refits)", s, np.arange(1, len(s) + 1) / len(s), "tab:blue", "--"))
+        n = fit.get("bootstrap_n")  # unidentified refits have no E(D0): the curve is of the rest
+        lab = f"bootstrap ({len(s)} of {n} refits; {n - len(s)} unidentified left out)" if n and n > len(s) \
+            else f"bootstrap ({len(s)} refits)"
+        curves.append((lab, s, np.arange(1, len(s) + 1) / len(s), "tab:blue", "--"))
     elif _pct_cdf(fit.get("bootstrap_percentiles")):
         x, F = _pct_cdf(fit["bootstrap_percentiles"])
         curves.append(("bootstrap (5th-95th pct.)", x, F, "tab:blue", "--"))

@@ -139,7 +139,8 @@ def fig11(obs: pd.DataFrame, task: str, kinds: dict[str, str], fit: dict | None 
         ax.axhline(pts["level"], color="grey", lw=0.8, ls="--", zorder=1)
         _chance_line(ax, _chance_of(fit, chance))
         _loss_axis(ax)
-    axes[0][0].set_ylabel(_metric_label(metric, n))
+    # the 0-shot panel is not in the k-shot format: name the metric alone where it is drawn
+    axes[0][0].set_ylabel(_metric_label(metric, n if panels == ["recipes"] else None))
     first = [Line2D([], [], color=FEWSHOT_COLOR, lw=1.2, label=_label(f"few-shot ({n}-shot)", pts["fewshot"], None)),
              Line2D([], [], color="grey", lw=0.8, ls="--", label=f"level {pts['level']:.3f}: floor + 10 % of the rise")]
     extra = [Line2D([], [], **CHANCE, label="chance")]
