@@ -170,8 +170,8 @@ def fig4(obs: pd.DataFrame, fit: dict, task: str | None = None, chance: float | 
         axl.axhline(t, **TRUE)
     axl.set_xscale("log")
     axl.set_xlabel("finetuning examples D")
-    axl.set_ylabel("emergence point E(D) (nats)")
-    axl.set_title("(b) emergence law E(D)")
+    axl.set_ylabel("emergence point E(D) (nats, inverted)")
+    axl.set_title("(b) fitted law E(D) at each D")
     if not axl.yaxis_inverted():
         axl.invert_yaxis()  # same orientation as the loss axis: further along = more capable
 
@@ -232,7 +232,7 @@ def fig5(fit: dict, obs: pd.DataFrame | None = None, task: str | None = None, sa
     if b and len(b) >= 10:
         s = np.sort(np.asarray(b, float))
         n = fit.get("bootstrap_n")  # unidentified refits have no E(D0): the curve is of the rest
-        lab = f"bootstrap ({len(s)} of {n} refits; {n - len(s)} unidentified left out)" if n and n > len(s) \
+        lab = f"bootstrap ({len(s)} of {n} refits;\n{n - len(s)} unidentified left out)" if n and n > len(s) \
             else f"bootstrap ({len(s)} refits)"
         curves.append((lab, s, np.arange(1, len(s) + 1) / len(s), "tab:blue", "--"))
     elif _pct_cdf(fit.get("bootstrap_percentiles")):
