@@ -141,3 +141,16 @@ def test_flops_that_do_not_grow_give_no_forecast_in_compute():
                        "pretrain_loss": 2.0 + 30.0 * (C / 1e9) ** -0.5})
     assert horizon.flops_forecast(ck, {"emergence_point_mle": 2.5}, size="m") is None
     assert horizon.flops_at_loss(ck.assign(pretrain_loss="abc"), "m", 2.5) is None
+
+
+def test_a_forecast_in_compute_uses_only_the_fits_own_checkpoints():
+    from emergence import horizon
+
+    C = np.geomspace(1e10, 2e12, 14)
+    ck = pd.DataFrame({"ckpt": [f"c{i}" for i in range(14)], "series": "toy", "size": "m", "flops": C,
+                       "pretrain_loss": 2.0 + 30.0 * (C / 1e9) ** -0.5})
+    fit = {"emergence_point_mle": 2.6, "fit_ckpts": [f"toy/c{i}" for i in range(8)]}
+    later = ck.assign(pretrain_loss=np.where(np.arange(14) >= 8, ck["pretrain_loss"] - 0.3, ck["pretrain_loss"]))
+    # what the run did after emergence (here: a sudden drop) cannot move the forecast
+    assert horizon.flops_forecast(later, fit, size="m")["flops_mle"] == \
+        horizon.flops_forecast(ck.iloc[:8], fit, size="m")["flops_mle"]

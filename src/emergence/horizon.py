@@ -189,7 +189,8 @@ def flops_forecast(checkpoints: pd.DataFrame, fit: dict, size: str | None = None
 
     The run's loss against FLOPs is fitted with the same saturating power law as L(N)
     (fit_loss_vs_params: L = c + a C^-b) on its last `tail` share of checkpoints (warm-up
-    excluded: early loss falls faster than any power law), then inverted at the MLE and at
+    excluded: early loss falls faster than any power law; only the fit's own pre-emergence
+    checkpoints, `fit_ckpts`, where they name rows here), then inverted at the MLE and at
     the 5th / 95th posterior percentiles (monotone, so the interval maps to an interval;
     a loss at or below the law's asymptote maps to inf: never, at this model size). The run:
     `size` of the fitted series, else the size with the most checkpoints (then the largest).
@@ -204,6 +205,9 @@ def flops_forecast(checkpoints: pd.DataFrame, fit: dict, size: str | None = None
     ck["pretrain_loss"] = pd.to_numeric(ck["pretrain_loss"], errors="coerce")
     ck = ck.dropna(subset=["flops", "pretrain_loss"])
     ck["size"] = ck["size"].astype(str)
+    pre = {str(c).split("/")[-1] for c in fit.get("fit_ckpts") or []}
+    if "ckpt" in ck and ck["ckpt"].astype(str).isin(pre).any():  # a forecast uses nothing past emergence
+        ck = ck[ck["ckpt"].astype(str).isin(pre)]
     if size is None:
         n = ck.groupby("size").agg(n=("ckpt", "size"), f=("flops", "max"))
         if n.empty:

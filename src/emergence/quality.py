@@ -28,14 +28,9 @@ from emergence import horizon
 from emergence.values import num as _num
 
 
-def _pre(checkpoints: pd.DataFrame, fit: dict) -> pd.DataFrame:
-    keep = {str(c).split("/")[-1] for c in fit.get("fit_ckpts") or []}
-    return checkpoints[checkpoints["ckpt"].astype(str).isin(keep)]
-
-
 def one_run(name: str, fit: dict, checkpoints: pd.DataFrame, size: str) -> dict:
     """Predicted and observed emergence of one run, in loss and in FLOPs of `size`."""
-    raw = horizon.flops_forecast(_pre(checkpoints, fit), fit, size=size) or {}
+    raw = horizon.flops_forecast(checkpoints, fit, size=size) or {}  # pre-emergence rows only
     fc = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in raw.items()}
     why = (None if fc.get("flops_mle") else "no emergence point predicted" if fit.get("emergence_point_mle") is None
            else "the predicted loss lies below the run's loss-vs-FLOPs asymptote (never, at this size)"
