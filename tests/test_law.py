@@ -276,3 +276,18 @@ def test_a_prediction_set_by_the_end_of_alphas_prior_is_weak():
     assert s["bound"] == 0.3 and s["widened"] == [0.02, 0.6] and s["shift"] > 0.1
     assert r["status"] == "weak" and "alpha sits at its prior's end 0.3" in r["reason"]
     assert fit_task(obs, "sim", chance=CHANCE)["prior_sensitivity"] is None  # alpha inside [0.02, 4]
+
+
+def test_the_truth_has_its_own_interval_that_covers_and_widens_with_noise():
+    from emergence.law import relu_interval
+
+    L = np.linspace(4.0, 2.4, 20)
+    clean = 1 / 6 + 1.5 * np.maximum(0.0, 2.9 - L)
+    width, cover = {}, []
+    for sd in (0.005, 0.03):
+        ivs = [relu_interval(L, clean + np.random.default_rng(s).normal(0, sd, 20), seed=s) for s in range(20)]
+        width[sd] = np.mean([iv["hi"] - iv["lo"] for iv in ivs])
+        cover += [iv["lo"] <= 2.9 <= iv["hi"] for iv in ivs]
+    assert np.mean(cover) >= 0.75  # 90 % intervals, 40 tables
+    assert width[0.03] > 2 * width[0.005]
+    assert relu_interval(L, np.full(20, 1 / 6)) is None  # never rises: no truth, no interval

@@ -78,7 +78,8 @@ def build(fit: dict, scorecard=None, horizon=None, compute=None) -> dict:
             held = dict(ablation=best["ablation"], flops_ratio_to_truth=best.get("ratio_truth"))
     return dict(task=fit.get("task"), metric=fit.get("metric"), prediction=fit.get("emergence_point_mle"),
                 intervals=fit.get("intervals"), status=fit.get("status"), reason=fit.get("reason"),
-                ground_truth=fit.get("ground_truth"), error_nats=fit.get("error_nats"),
+                ground_truth=fit.get("ground_truth"), ground_truth_interval=fit.get("ground_truth_interval"),
+                error_nats=fit.get("error_nats"),
                 baselines=fit.get("baselines"), scorecard=scorecard, horizon=held,
                 next_run=dict(best=nr.get("best"), width_before=nr.get("width_before"), method=nr.get("method"))
                 if nr else None,
@@ -128,6 +129,8 @@ def to_markdown(card: dict) -> str:
             f"from {card.get('n_ckpts')} pre-emergence checkpoints",
             f"- status: {card['status']}" + (f" ({card['reason']})" if card.get("reason") else ""),
             f"- ground truth (few-shot elbow over every checkpoint): {_f(card.get('ground_truth'))}"
+            + (f" (its own 90 % interval {_f(gi['lo'])}-{_f(gi['hi'])}: errors below its width are ties)"
+               if (gi := card.get("ground_truth_interval")) else "")
             + (f"; error {_f(card.get('error_nats'))}" if card.get("error_nats") is not None else "")]
     ps = card.get("prior_sensitivity")
     if ps:

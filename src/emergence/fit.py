@@ -113,7 +113,8 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
                chance=chance, floor=sel.floor, floor_noise=sel.noise, selection_reason=why,
                slope_per_D=slope_per_D, emergence_point_mle=None, intervals=None, percentiles=None,
                percentiles_reason=None, bootstrap_percentiles=None, bootstrap_n_ok=None, profile_interval=None,
-               ground_truth=None, ground_truth_reason=None, error_nats=None, error_percentiles=None, failed=None,
+               ground_truth=None, ground_truth_reason=None, ground_truth_interval=None, error_nats=None,
+               error_percentiles=None, failed=None,
                params=None, priors=None, loglik=None, ess=None, tau=None, mcmc_converged=None, mcmc_steps=None,
                mcmc_diagnostics=None, n_informative_D=None, beats_trivial=None, next_run=None, prior_sensitivity=None,
                status="unidentifiable", reason=None)
@@ -125,6 +126,8 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
         gt = law.fit_relu(df.loc[fs, "pretrain_loss"], df.loc[fs, "value"])
         out["ground_truth_reason"] = gt["reason"]
         out["ground_truth"] = gt["E"] if gt["reason"] is None else None
+        if gt["reason"] is None:  # the truth's own 90 % interval: errors below its width are ties
+            out["ground_truth_interval"] = law.relu_interval(df.loc[fs, "pretrain_loss"], df.loc[fs, "value"], seed=seed)
 
     fit_df = df[df["ckpt_id"].isin(pre_ids)]
     if select is not None:

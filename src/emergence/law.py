@@ -343,10 +343,31 @@ def fit_relu(loss, y):
     a, b, rr = prof(E)
     out = dict(E=E, A=float(a[0]), B=float(b[0]), rss=float(rr[0]), reason=None)
     n_floor = int((loss > E).sum())
-    if out["A"] <= 0:
+    if out["A"] <= 0 or np.ptp(y) <= 1e-12:  # a constant metric fits any elbow with A ~ 1e-16
         out["reason"] = "few-shot metric never rises above the floor"
     elif len(np.unique(loss[loss < E])) < 2:
         out["reason"] = f"only {len(np.unique(loss[loss < E]))} checkpoint(s) past the elbow; elbow not pinned"
     elif n_floor < 1:
         out["reason"] = "no checkpoint at the floor; elbow not bracketed"
     return out
+
+
+def relu_interval(loss, y, n=200, level=0.90, seed=0) -> dict | None:
+    """A residual-bootstrap interval of fit_relu's elbow: the truth's own uncertainty, so
+    that an error below it is read as a tie. The checkpoints are the design (fixed x): the
+    fitted curve plus resampled residuals, refitted n times. None when the elbow is not
+    pinned or fewer than half the refits pin it. Returns dict(lo, hi, n_ok)."""
+    loss, y = np.asarray(loss, float), np.asarray(y, float)
+    r = fit_relu(loss, y)
+    if r["reason"] is not None:
+        return None
+    mean = r["B"] + r["A"] * np.maximum(0.0, r["E"] - loss)
+    res = y - mean
+    rng = np.random.default_rng(seed)
+    Es = [f["E"] for f in (fit_relu(loss, mean + rng.choice(res, len(res))) for _ in range(n))
+          if f["reason"] is None]
+    if len(Es) < n / 2:
+        return None
+    q = (1 - level) / 2
+    lo, hi = np.quantile(Es, [q, 1 - q])
+    return dict(lo=float(lo), hi=float(hi), n_ok=len(Es))
