@@ -215,6 +215,10 @@ def test_duplicates_and_a_negative_shot_count_are_refused_by_fit_task_too():
         fit_task(obs, "sim", max_width=-1)
     with pytest.raises(fit.InputError, match="d0: expected >= 1"):  # log 0.5 < 0 has no real power
         fit_task(obs, "sim", d0=0.5)
+    two = fit.pd.concat([obs, obs.assign(metric="f1")])  # a second metric: which one is not ours to guess
+    with pytest.raises(fit.InputError, match="several metrics .acc, f1."):
+        fit_task(two, "sim")
+    assert fit_task(two, "sim", metric="f1", mcmc=None, profile=False)["metric"] == "f1"
 
 
 def test_known_stderr_is_used_and_reported():

@@ -144,7 +144,10 @@ def task_frame(obs, task, metric=None, method=None, num_fewshot=None):
     metrics = sorted(df["metric"].astype(str).unique())
     if metric is None:  # the one metric that is not a lens's companion, else acc
         main = [m for m in metrics if m not in AUXILIARY] or metrics
-        metric = main[0] if len(main) == 1 else "acc"
+        if len(main) > 1:  # picking one would silently drop the others' rows
+            raise InputError(f"task {task!r} has several metrics ({', '.join(main)}): name the one to fit "
+                             "(--metric, or the task's `metric` in the config)")
+        metric = main[0]
     if metric not in metrics:
         raise InputError(f"task {task!r} has no metric {metric!r}; metrics: {', '.join(metrics)}")
     df = _typed(df[df["metric"].astype(str) == metric])
