@@ -200,11 +200,21 @@ def fig_scorecard(holdout: pd.DataFrame, task: str | None = None, title: str = "
         g = long[long["forecast"] == f]
         x = np.array([rows.index(a) for a in g["ablation"]]) + (j - (len(forecasts) - 1) / 2) * 0.16
         c, m = SCORE_STYLE.get(f, ("0.5", "o"))
-        ax.scatter(x, np.maximum(g["error_nats"], 1e-4), color=c, marker=m, s=22, zorder=3, label=f)
+        y = np.maximum(g["error_nats"], 1e-4)
+        if f == "law":  # hollow where the row's status is weak: a number the data do not pin
+            weak = g["ablation"].map(dict(zip(h["ablation"], h["status"]))).eq("weak").to_numpy()
+            ax.scatter(x[~weak], y[~weak], color=c, marker=m, s=22, zorder=3, label="law (ok)")
+            ax.scatter(x[weak], y[weak], facecolor="white", edgecolor=c, marker=m, s=22, zorder=3, label="law (weak)")
+        else:
+            ax.scatter(x, y, color=c, marker=m, s=22, zorder=3, label=f)
+    for i, a in enumerate(rows):  # rows where the law gave no number say so
+        if not ((long["ablation"] == a) & (long["forecast"] == "law")).any():
+            ax.annotate("no law", (i, 0), xycoords=("data", "axes fraction"), xytext=(0, 3), textcoords="offset points",
+                        ha="center", va="bottom", fontsize=6, color=SCORE_STYLE.get("law", ("0.3",))[0], rotation=90)
     ax.axhline(FAIL_NATS, color="tab:red", ls="--", lw=1.0, zorder=1, label=f"{FAIL_NATS:g} nats")
     ax.set_yscale("log")
     ax.set_xticks(range(len(rows)))
-    ax.set_xticklabels(rows, rotation=60, ha="right", fontsize=7)
+    ax.set_xticklabels(rows, rotation=60, ha="right", rotation_mode="anchor", fontsize=7)  # label ends at its tick
     ax.set_ylabel("|forecast − true emergence| (nats)")
     ax.set_title(title or f"{task}: the law and simpler forecasts on every Table 2 row")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)

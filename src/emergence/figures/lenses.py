@@ -102,7 +102,8 @@ def fig_passuntil(table: pd.DataFrame, fit: dict, title: str = ""):
     law = fit.get("law")
     if law:
         x = np.geomspace(t[axis].min(), t[axis].max(), 100)
-        ax.plot(x, np.exp(-law["c"] * x ** -law["alpha"]), **PRED, label="fit exp(-c N^-α)")
+        n = f", all {law['n']} checkpoints" if law.get("n") else ""
+        ax.plot(x, np.exp(-law["c"] * x ** -law["alpha"]), **PRED, label=f"fit exp(-c N^-α){n}")
     h = fit.get("holdout") or {}
     if law and h.get("pu_pred"):  # the held-out checkpoint: predicted from the others' fit
         ax.scatter([h["x_holdout"]], [h["pu_pred"]], marker="D", s=30, facecolor="white", edgecolor="tab:red",
