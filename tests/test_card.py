@@ -22,8 +22,10 @@ def test_a_law_that_loses_to_the_trivial_forecast_says_so():
     assert "no better than trivial" in card.to_markdown(c) and "NO BETTER THAN TRIVIAL" in card.one_line(c)
 
 
-def test_a_closer_pinned_law_is_trusted():
+def test_a_closer_pinned_law_is_trusted_but_a_tie_is_not_a_win():
     assert card.build(_fit())["verdict"] == "trust"
+    tie = _fit(error_nats=0.0799996)  # the trivial forecast's 0.08, to a millionth: the same loss
+    assert card.build(tie)["verdict"] == "no better than trivial"
 
 
 def test_a_pinned_law_past_the_failure_bar_is_missed_even_when_closer_than_trivial():

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import math
 
+from emergence.values import FAIL_NATS, TIE_NATS
+
 VERDICTS = ("trust", "weak", "missed", "no better than trivial", "unidentifiable")
-FAIL_NATS = 0.1  # emergence.fit.FAIL_NATS: the paper's failure bar (card imports nothing heavy)
 NAMES = {"trivial": "trivial (emergence at the most capable fitted checkpoint)",
          "fewshot_only": "few-shot rows only (ReLU)",
          "two_step": "two-step (loss -> logprob_norm -> accuracy)",
@@ -38,11 +39,12 @@ def verdict(fit: dict) -> tuple[str, str]:
     triv = (fit.get("baselines") or {}).get("trivial") or {}
     if st == "weak":
         why = fit.get("reason") or "the data do not pin the prediction"
-        if fit.get("error_nats") is not None and triv.get("error") is not None and fit["error_nats"] >= triv["error"]:
+        if fit.get("error_nats") is not None and triv.get("error") is not None and \
+                fit["error_nats"] >= triv["error"] - TIE_NATS:
             why += f"; and the trivial forecast was closer ({triv['error']:.3f} vs {fit['error_nats']:.3f} nats)"
         return "weak", why
     if fit.get("ground_truth") is not None:
-        if triv.get("error") is not None and fit["error_nats"] >= triv["error"]:
+        if triv.get("error") is not None and fit["error_nats"] >= triv["error"] - TIE_NATS:  # a tie is no win
             return "no better than trivial", (f"the law is off by {fit['error_nats']:.3f} nats, the trivial forecast "
                                               f"by {triv['error']:.3f}")
         past = fit.get("n_kept_past_truth") or 0

@@ -25,9 +25,8 @@ from emergence import baselines, card, law, nextrun, priors as priors_mod, selec
 from emergence.io import json_safe, write_json  # noqa: F401  (write_json: the CLI's writer)
 from emergence.observations import (InputError, check_chance, check_obs, ckpt_ids, default_method,  # noqa: F401
                                     read_obs, simulate_obs, task_frame)
+from emergence.values import FAIL_NATS, TIE_NATS  # noqa: F401  (FAIL_NATS re-exported: emergence.fit.FAIL_NATS)
 
-
-FAIL_NATS = 0.1  # an MLE error above this is a failed prediction (SPEC section 1)
 MCMC_KEYS = set(uncertainty.MCMC_DEFAULTS)
 VERDICT_DEFAULTS = dict(max_width=0.5, max_disagreement=0.1)
 
@@ -209,7 +208,7 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
     if truth is not None:
         out["error_nats"] = abs(e0 - truth)
         out["failed"] = out["error_nats"] > FAIL_NATS
-        out["beats_trivial"] = out["error_nats"] < out["baseline_trivial_error"]
+        out["beats_trivial"] = out["error_nats"] < out["baseline_trivial_error"] - TIE_NATS
     if word == "weak":
         out["status"] = "weak"
         out["reason"] = "; ".join(reasons + ([] if truth is not None else [f"no ground truth: {out['ground_truth_reason']}"]))

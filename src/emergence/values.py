@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import math
 
+FAIL_NATS = 0.1  # an MLE error above this is a failed prediction (SPEC section 1)
+TIE_NATS = 1e-3  # errors closer than this are a tie: a law "beats" a forecast by more
+
 
 def num(x):
     """A finite float, or None."""
