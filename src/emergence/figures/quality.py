@@ -42,16 +42,25 @@ def fig_quality(result: dict, observations: dict[str, pd.DataFrame], task: str, 
     ax.set_ylabel(_metric_label(metric, n))
     _chance_line(ax, chance)
     ax.set_title("few-shot accuracy of each series")
+    finite = [v for r in runs for v in (r["flops_pred"], r["flops_lo"], r["flops_hi"], r["flops_true"]) if v]
+    right = 1.5 * max(finite) if finite else None  # where an open interval's arrow ends
     for i, r in enumerate(runs):
         c = cols[r["run"]]
         if r["flops_pred"]:
             # the interval drawn as a bar and the MLE as a point: a posterior interval need not
-            # contain the MLE (an error bar would need it to); None: beyond the loss asymptote
-            lo, hi = r["flops_lo"] or r["flops_pred"], r["flops_hi"] or r["flops_pred"] * 10
+            # contain the MLE (an error bar would need it to); an end past the loss law's
+            # asymptote (None: never, at this size) runs off the axis as an arrow
+            lo, hi = r["flops_lo"] or r["flops_pred"], r["flops_hi"] or right
             bx.plot([lo, hi], [i, i], color=c, lw=2, solid_capstyle="butt")
+            if not r["flops_hi"]:
+                bx.plot([hi], [i], ">", color=c, ms=6)
+                bx.annotate("never at this size", (hi, i), xytext=(0, 5), textcoords="offset points", ha="right",
+                            va="bottom", fontsize=7, color=c)
             bx.plot([r["flops_pred"]], [i], "o", color=c)
         if r["flops_true"]:
             bx.plot([r["flops_true"]], [i], "x", color="black", ms=7, mew=1.5)
+    if finite:
+        bx.set_xlim(0.85 * min(finite), 1.6 * max(finite))
     log_axis_ticks(bx, max_ticks=4)
     bx.set_yticks(range(len(runs)), [r["run"] for r in runs])
     bx.set_ylim(-0.6, len(runs) - 0.4)
