@@ -36,11 +36,14 @@ def fig_future(check: dict, obs: pd.DataFrame, longer_obs: pd.DataFrame, task: s
          Line2D([], [], color="0.6", marker="o", lw=1.0, label="longer run (the check)")]
     if check.get("flops_pred"):
         ax.axvline(check["flops_pred"], **PRED)
-        h.append(Line2D([], [], **PRED, label=f"forecast ({check['flops_pred']:.3g} FLOPs)"))
         lo = check.get("flops_lo") or check["flops_pred"]
         hi = check.get("flops_hi") or ax.get_xlim()[1]  # None: beyond the run's loss asymptote
+        # the MLE is the joint peak, the band a marginal's equal tails: it may lie outside
+        out = "; outside the band" if not lo <= check["flops_pred"] <= hi else ""
+        h.append(Line2D([], [], **PRED, label=f"forecast, MLE ({check['flops_pred']:.3g} FLOPs{out})"))
         ax.axvspan(lo, hi, color="tab:red", alpha=0.08, lw=0)
-        h.append(Patch(color="tab:red", alpha=0.15, label="forecast 90 % (posterior)"))
+        h.append(Patch(color="tab:red", alpha=0.15, label="forecast 90 % (posterior" +
+                       ("; open: never at this size)" if not check.get("flops_hi") else ")")))
     if check.get("flops_true"):
         ax.axvline(check["flops_true"], **TRUE)
         h.append(Line2D([], [], **TRUE, label=f"emerged ({check['flops_true']:.3g} FLOPs)"))
