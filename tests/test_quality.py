@@ -154,3 +154,12 @@ def test_a_forecast_in_compute_uses_only_the_fits_own_checkpoints():
     # what the run did after emergence (here: a sudden drop) cannot move the forecast
     assert horizon.flops_forecast(later, fit, size="m")["flops_mle"] == \
         horizon.flops_forecast(ck.iloc[:8], fit, size="m")["flops_mle"]
+
+
+def test_no_order_is_claimed_without_both_intervals_or_against_them():
+    good, bad = _run("good", 2e11, 2.1e11), _run("bad", 6e11, 5.5e11)
+    r = quality.compare([good, {**bad, "flops_lo": None, "flops_hi": None, "flops_interval": False}])
+    assert r["confident"] is False and "a run has no 90 % FLOPs interval" in r["verdict"]
+    assert "the MLEs: right order" in r["verdict"]
+    flipped = {**good, "flops_lo": 7e11, "flops_hi": 8e11}  # its interval lies past the other's
+    assert "disagree" in quality.compare([flipped, bad])["verdict"]

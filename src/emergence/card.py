@@ -41,7 +41,7 @@ def verdict(fit: dict) -> tuple[str, str]:
         why = fit.get("reason") or "the data do not pin the prediction"
         if fit.get("error_nats") is not None and triv.get("error") is not None and \
                 fit["error_nats"] >= triv["error"] - TIE_NATS:
-            why += f"; and the trivial forecast was closer ({triv['error']:.3f} vs {fit['error_nats']:.3f} nats)"
+            why += f"; and the trivial forecast was as close or closer ({triv['error']:.3f} vs {fit['error_nats']:.3f} nats)"
         return "weak", why
     if fit.get("ground_truth") is not None:
         if triv.get("error") is not None and fit["error_nats"] >= triv["error"] - TIE_NATS:  # a tie is no win
@@ -86,7 +86,7 @@ def build(fit: dict, scorecard=None, horizon=None, compute=None) -> dict:
                 next_run=dict(best=nr.get("best"), width_before=nr.get("width_before"), method=nr.get("method"))
                 if nr else None,
                 verdict=word, verdict_reason=why, n_ckpts=fit.get("n_ckpts"),
-                prior_sensitivity=fit.get("prior_sensitivity"),
+                prior_sensitivity=fit.get("prior_sensitivity"), n_kept_past_truth=fit.get("n_kept_past_truth"),
                 compute=_compute(compute))
 
 
@@ -131,9 +131,12 @@ def to_markdown(card: dict) -> str:
             f"from {card.get('n_ckpts')} pre-emergence checkpoints",
             f"- status: {card['status']}" + (f" ({card['reason']})" if card.get("reason") else ""),
             f"- ground truth (few-shot elbow over every checkpoint): {_f(card.get('ground_truth'))}"
-            + (f" (its own 90 % interval {_f(gi['lo'])}-{_f(gi['hi'])}: errors below its width are ties)"
+            + (f" (for scale, the truth's own 90 % interval: {_f(gi['lo'])}-{_f(gi['hi'])})"
                if (gi := card.get("ground_truth_interval")) else "")
             + (f"; error {_f(card.get('error_nats'))}" if card.get("error_nats") is not None else "")]
+    if card.get("n_kept_past_truth"):
+        out.append(f"- the fit used {card['n_kept_past_truth']} checkpoint(s) past the true emergence point (the "
+                   "selection kept them as pre-emergence): its error is a nowcast's, not a forecast's")
     ps = card.get("prior_sensitivity")
     if ps:
         out.append(f"- alpha sits at its prior's end {ps['bound']:g}; with alpha in [{ps['widened'][0]:g}, "

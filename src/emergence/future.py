@@ -21,8 +21,8 @@ from emergence.values import num as _num
 
 def check(fit: dict, checkpoints: pd.DataFrame, longer_fit: dict, longer_ck: pd.DataFrame, size: str) -> dict:
     """The forecast of `fit` against the truth of `longer_fit`, in loss and in FLOPs of `size`."""
-    fc = horizon.flops_forecast(checkpoints, fit, size=size) or {}
-    fc = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in fc.items() if k != "law"}
+    raw = horizon.flops_forecast(checkpoints, fit, size=size) or {}
+    fc = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in raw.items() if k != "law"}
     e, truth = _num(fit.get("emergence_point_mle")), _num(longer_fit.get("ground_truth"))
     triv = _num(((fit.get("baselines") or {}).get("trivial") or {}).get("E"))
     ivs = {k: v for k, v in (fit.get("intervals") or {}).items() if isinstance(v, dict)}
@@ -31,7 +31,8 @@ def check(fit: dict, checkpoints: pd.DataFrame, longer_fit: dict, longer_ck: pd.
                trivial_error=abs(triv - truth) if triv is not None and truth is not None else None,
                covered={k: v["lo"] <= truth <= v["hi"] for k, v in ivs.items()} if truth is not None else {},
                size=size, flops_pred=fc.get("flops_mle"), flops_lo=fc.get("flops_lo"), flops_hi=fc.get("flops_hi"),
-               flops_last=fc.get("flops_last"),
+               flops_last=fc.get("flops_last"),  # no interval without percentiles; inf (open) is one
+               flops_interval=raw.get("flops_lo") is not None and raw.get("flops_hi") is not None,
                flops_true=horizon.flops_at_loss(longer_ck, size, truth) if truth is not None else None)
     out["verdict"] = verdict(out)
     return out

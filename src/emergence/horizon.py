@@ -190,7 +190,7 @@ def flops_forecast(checkpoints: pd.DataFrame, fit: dict, size: str | None = None
     The run's loss against FLOPs is fitted with the same saturating power law as L(N)
     (fit_loss_vs_params: L = c + a C^-b) on its last `tail` share of checkpoints (warm-up
     excluded: early loss falls faster than any power law; only the fit's own pre-emergence
-    checkpoints, `fit_ckpts`, where they name rows here), then inverted at the MLE and at
+    checkpoints, `fit_ckpts`, when it lists them), then inverted at the MLE and at
     the 5th / 95th posterior percentiles (monotone, so the interval maps to an interval;
     a loss at or below the law's asymptote maps to inf: never, at this model size). The run:
     `size` of the fitted series, else the size with the most checkpoints (then the largest).
@@ -205,9 +205,11 @@ def flops_forecast(checkpoints: pd.DataFrame, fit: dict, size: str | None = None
     ck["pretrain_loss"] = pd.to_numeric(ck["pretrain_loss"], errors="coerce")
     ck = ck.dropna(subset=["flops", "pretrain_loss"])
     ck["size"] = ck["size"].astype(str)
-    pre = {str(c).split("/")[-1] for c in fit.get("fit_ckpts") or []}
-    if "ckpt" in ck and ck["ckpt"].astype(str).isin(pre).any():  # a forecast uses nothing past emergence
-        ck = ck[ck["ckpt"].astype(str).isin(pre)]
+    pre = {str(c) for c in fit.get("fit_ckpts") or []}
+    if pre:  # a forecast uses nothing past emergence: the fit's own checkpoints, by id or series/id
+        ids = ck["ckpt"].astype(str) if "ckpt" in ck else pd.Series("", index=ck.index)
+        full = (ck["series"].astype(str) + "/" + ids) if "series" in ck else ids
+        ck = ck[ids.isin(pre) | full.isin(pre)]
     if size is None:
         n = ck.groupby("size").agg(n=("ckpt", "size"), f=("flops", "max"))
         if n.empty:

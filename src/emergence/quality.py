@@ -41,7 +41,13 @@ def one_run(name: str, fit: dict, checkpoints: pd.DataFrame, size: str) -> dict:
                 loss_p95=_num((fit.get("percentiles") or {}).get("p95")), loss_true=truth,
                 flops_pred=fc.get("flops_mle"), flops_lo=fc.get("flops_lo"), flops_hi=fc.get("flops_hi"),
                 flops_true=horizon.flops_at_loss(checkpoints, size, truth) if truth is not None else None,
-                flops_reason=why)
+                flops_reason=why, flops_interval=_has_interval(raw))
+
+
+def _has_interval(raw: dict) -> bool:
+    """A FLOPs interval exists (an end past the loss law's asymptote is inf: open, not absent);
+    without posterior percentiles (a chain that did not converge) there is none."""
+    return raw.get("flops_lo") is not None and raw.get("flops_hi") is not None
 
 
 def compare(runs: list[dict]) -> dict:
@@ -59,14 +65,17 @@ def compare(runs: list[dict]) -> dict:
                                                                  if not r["flops_pred"])
         return out
     first, other = (a, b) if out["predicted_first"] == a["run"] else (b, a)
-    # an order is claimed only when the 90 % FLOPs intervals are apart (an end past the loss
-    # law's asymptote is open: None, read as 0 below and infinity above)
+    # an order is claimed only when both 90 % FLOPs intervals exist and lie apart in the MLEs'
+    # order (an end past the loss law's asymptote is open: None, read as infinity above)
+    has = first.get("flops_interval", True) and other.get("flops_interval", True)
     lo = [r["flops_lo"] or 0.0 for r in (first, other)]
     hi = [r["flops_hi"] or math.inf for r in (first, other)]
-    out["confident"] = hi[0] < lo[1]
+    out["confident"] = bool(has and hi[0] < lo[1])
+    why = ("a run has no 90 % FLOPs interval" if not has else "the MLEs and the 90 % intervals disagree on it"
+           if hi[1] < lo[0] else "the 90 % FLOPs intervals overlap")
     pred = (f"predicted: {first['run']} emerges first; {other['run']} needs {out['ratio_pred']:.2f}x its FLOPs"
             if out["confident"] else
-            f"predicted: no confident order (the 90 % FLOPs intervals overlap; the MLEs put {first['run']} "
+            f"predicted: no confident order ({why}; the MLEs put {first['run']} "
             f"first, {other['run']} at {out['ratio_pred']:.2f}x its FLOPs)")
     if out["observed_first"] is None:
         out["verdict"] = pred + "; not yet observed in both runs"
@@ -77,7 +86,8 @@ def compare(runs: list[dict]) -> dict:
     out["ratio_true"] = other["flops_true"] / first["flops_true"]
     out["verdict"] = (f"{pred}; observed: {out['observed_first']} first, {other['run']} at "
                       f"{out['ratio_true']:.2f}x {first['run']}'s FLOPs "
-                      f"({'right order' if out['order_right'] else 'WRONG order'}, ratio off by "
+                      f"({'' if out['confident'] else 'the MLEs: '}"
+                      f"{'right order' if out['order_right'] else 'WRONG order'}, ratio off by "
                       f"{abs(out['ratio_pred'] / out['ratio_true'] - 1):.0%})")
     return out
 

@@ -17,6 +17,7 @@ import pandas as pd
 from emergence import scoring, uncertainty
 from emergence.baselines import NAMES as BASELINES
 from emergence.fit import FAIL_NATS, fit_task
+from emergence.values import TIE_NATS
 from emergence.observations import task_frame
 
 DEFAULT_MCMC = {}  # uncertainty.MCMC_DEFAULTS: chains grow until converged
@@ -150,7 +151,7 @@ def scorecard(holdout: pd.DataFrame) -> pd.DataFrame:
         for m, v in errs.items():
             long.append(dict(task=r["task"], ablation=r["ablation"], forecast=m, error_nats=v,
                              within=None if v is None else v <= FAIL_NATS,
-                             best=None if v is None else v == min(known)))
+                             best=None if v is None else v <= min(known) + TIE_NATS))  # ties count for each
     return pd.DataFrame(long, columns=["task", "ablation", "forecast", "error_nats", "within", "best"])
 
 

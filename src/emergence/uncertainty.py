@@ -308,11 +308,13 @@ def prior_sensitivity(model, pri, mle, rel=1e-3):
     a, (lo, hi) = float(mle["theta"][1]), pri.alpha
     if a >= hi * (1 - rel):
         end, wide = hi, (lo, 2 * hi)
-    elif a <= lo * (1 + rel):
+    elif lo > 0 and a <= lo * (1 + rel):  # a lower end of 0 cannot move further out
         end, wide = lo, (lo / 10, hi)
     else:
         return None
-    r = law.fit_mle(model, priors_mod.Priors(pri.e_lo, pri.e_hi, wide, pri.slope_max, pri.log_sigma))
+    # started from the MLE too, so the wider prior's fit is never worse than the narrow one's
+    r = law.fit_mle(model, priors_mod.Priors(pri.e_lo, pri.e_hi, wide, pri.slope_max, pri.log_sigma),
+                    extra_starts=[mle["theta"]])
     if r is None:
         return dict(param="alpha", bound=end, widened=list(wide), e0=None, alpha=None, shift=None)
     return dict(param="alpha", bound=end, widened=list(wide), e0=r["e0"], alpha=float(r["theta"][1]),

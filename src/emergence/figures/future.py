@@ -41,9 +41,12 @@ def fig_future(check: dict, obs: pd.DataFrame, longer_obs: pd.DataFrame, task: s
         # the MLE is the joint peak, the band a marginal's equal tails: it may lie outside
         out = "; outside the band" if not lo <= check["flops_pred"] <= hi else ""
         h.append(Line2D([], [], **PRED, label=f"forecast, MLE ({check['flops_pred']:.3g} FLOPs{out})"))
-        ax.axvspan(lo, hi, color="tab:red", alpha=0.08, lw=0)
-        h.append(Patch(color="tab:red", alpha=0.15, label="forecast 90 % (posterior" +
-                       ("; open: never at this size)" if not check.get("flops_hi") else ")")))
+        if check.get("flops_interval", True):
+            ax.axvspan(lo, hi, color="tab:red", alpha=0.08, lw=0)
+            h.append(Patch(color="tab:red", alpha=0.15, label="forecast 90 % (posterior" +
+                           ("; open: never at this size)" if not check.get("flops_hi") else ")")))
+        else:
+            h.append(Patch(color="white", label="no 90 % interval (no posterior percentiles)"))
     if check.get("flops_true"):
         ax.axvline(check["flops_true"], **TRUE)
         h.append(Line2D([], [], **TRUE, label=f"emerged ({check['flops_true']:.3g} FLOPs)"))

@@ -79,7 +79,7 @@ def missing_reason(name: str, obs, fit: dict, task: str) -> str:
     if name == "fig13" and "logprob_norm" not in set(rows["metric"].astype(str)):
         return f"{name}: no continuous metric (logprob_norm) for {task}: lm-eval reports it for multiple choice only"
     if name == "fig7" and fit.get("ground_truth") is None:
-        return f"{name}: no ground truth (nothing has emerged in this run), so no distance to it"
+        return f"{name}: no ground truth ({fit.get('ground_truth_reason') or 'none'}), so no distance to it"
     return f"{name}: not enough data in this run ({fit.get('reason')})"
 
 

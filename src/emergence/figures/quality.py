@@ -46,7 +46,10 @@ def fig_quality(result: dict, observations: dict[str, pd.DataFrame], task: str, 
     right = 1.5 * max(finite) if finite else None  # where an open interval's arrow ends
     for i, r in enumerate(runs):
         c = cols[r["run"]]
-        if r["flops_pred"]:
+        if r["flops_pred"] and not r.get("flops_interval", True):
+            bx.annotate("no 90 % interval", (r["flops_pred"], i), xytext=(0, 5), textcoords="offset points",
+                        ha="center", va="bottom", fontsize=7, color=c)
+        elif r["flops_pred"]:
             # the interval drawn as a bar and the MLE as a point: a posterior interval need not
             # contain the MLE (an error bar would need it to); an end past the loss law's
             # asymptote (None: never, at this size) runs off the axis as an arrow
@@ -56,6 +59,7 @@ def fig_quality(result: dict, observations: dict[str, pd.DataFrame], task: str, 
                 bx.plot([hi], [i], ">", color=c, ms=6)
                 bx.annotate("never at this size", (hi, i), xytext=(0, 5), textcoords="offset points", ha="right",
                             va="bottom", fontsize=7, color=c)
+        if r["flops_pred"]:
             bx.plot([r["flops_pred"]], [i], "o", color=c)
         if r["flops_true"]:
             bx.plot([r["flops_true"]], [i], "x", color="black", ms=7, mew=1.5)
