@@ -291,3 +291,11 @@ def test_the_truth_has_its_own_interval_that_covers_and_widens_with_noise():
     assert np.mean(cover) >= 0.75  # 90 % intervals, 40 tables
     assert width[0.03] > 2 * width[0.005]
     assert relu_interval(L, np.full(20, 1 / 6)) is None  # never rises: no truth, no interval
+
+
+def test_the_fit_reports_the_truths_interval_with_its_bootstrap_only():
+    obs = simulate_obs(sigma=0.02, A_fs=1.0, seed=2)
+    with_boot = fit_task(obs, "sim", chance=CHANCE, bootstrap={"n": 10})
+    gi = with_boot["ground_truth_interval"]
+    assert gi["lo"] <= with_boot["ground_truth"] <= gi["hi"]
+    assert fit_task(obs, "sim", chance=CHANCE)["ground_truth_interval"] is None  # Table 2 rows: not again

@@ -202,7 +202,8 @@ def fig_scorecard(holdout: pd.DataFrame, task: str | None = None, title: str = "
         c, m = SCORE_STYLE.get(f, ("0.5", "o"))
         y = np.maximum(g["error_nats"], 1e-4)
         if f == "law":  # hollow where the row's status is weak: a number the data do not pin
-            weak = g["ablation"].map(dict(zip(h["ablation"], h["status"]))).eq("weak").to_numpy()
+            weak = g.merge(h[["task", "ablation", "status"]], on=["task", "ablation"], how="left")["status"].eq("weak")
+            weak = weak.to_numpy()
             ax.scatter(x[~weak], y[~weak], color=c, marker=m, s=22, zorder=3, label="law (ok)")
             ax.scatter(x[weak], y[weak], facecolor="white", edgecolor=c, marker=m, s=22, zorder=3, label="law (weak)")
         else:
