@@ -258,3 +258,17 @@ def test_a_placeholder_says_what_is_absent():
     assert "no continuous metric" in missing_reason("fig13", obs, {}, "sim")
     assert "no ground truth" in missing_reason("fig7", obs, {"ground_truth": None}, "sim")
     assert "flat" in missing_reason("fig4", obs, {"ground_truth": 2.9, "reason": "flat"}, "sim")
+
+
+def test_fig4_free_elbow_brackets_a_known_elbow_and_declines_a_flat_curve():
+    # Fig. 4(b) sets each D's own elbow beside the law's point: a clean ReLU with noise must
+    # be recovered inside its interval; a curve that never leaves the floor must not get one
+    from emergence.figures.paper import free_elbow
+
+    rng = np.random.default_rng(3)
+    L = np.repeat(np.linspace(3.6, 2.8, 12), 2)
+    y = 0.2 + 0.8 * np.maximum(0.0, 3.1 - L) + rng.normal(0, 0.01, len(L))
+    e = free_elbow(pd.DataFrame(dict(pretrain_loss=L, value=y)))
+    assert e is not None and e["lo"] <= 3.1 <= e["hi"] and abs(e["E"] - 3.1) < 0.05
+    flat = pd.DataFrame(dict(pretrain_loss=L, value=0.2 + rng.normal(0, 0.01, len(L))))
+    assert free_elbow(flat) is None

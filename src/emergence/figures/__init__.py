@@ -7,6 +7,7 @@ it needs are absent (``save`` then writes a labelled placeholder so workflow out
 
     fig3   few-shot vs finetuned metric against pretraining loss, per size and D
     fig4   the MLE emergence-law fit: fitted ReLU per D, extrapolated few-shot ReLU, law E(D)
+           beside each D's own free-slope elbow (where its rows pin one)
     fig5   CDF of the predicted emergence point (MCMC / bootstrap), few-shot data overlaid
     fig6   functional-form and D0 ablations (MLE error bars, 5th-95th percentile whiskers)
     fig7   how much compute ahead the prediction is (Table 2 "-k Last Checkpoints" rows)

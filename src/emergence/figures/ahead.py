@@ -133,7 +133,8 @@ def fig10(checkpoints: pd.DataFrame, fit: dict, series: str | None = None, min_p
     grid = np.geomspace(lo / 1.6, hi * 1.6, 300)
     form = (f"L(N) = {lf['a']:.3g}·N^(−{lf['b']:.3g}) + {lf['c']:.3g}" if lf["form"] == "power"
             else f"L(N) = {lf['u']:.3g} {'−' if lf['v'] < 0 else '+'} {abs(lf['v']):.3g}·ln N\n"
-                 f"(log-linear: < {min_power_points} sizes)")
+                 + ("(through 2 sizes: exact, so no\nuncertainty of its own is shown)" if len(fin) == 2
+                    else f"(log-linear: < {min_power_points} sizes)"))
     ax.plot(grid, loss_of_params(lf, grid), color="0.3", lw=1.3, label=form, zorder=2)
     same_t = "tokens" in fin.columns and fin["tokens"].nunique() == 1
     ax.scatter(fin["params"], fin["pretrain_loss"], color="black", s=28, zorder=4,
@@ -151,7 +152,7 @@ def fig10(checkpoints: pd.DataFrame, fit: dict, series: str | None = None, min_p
     if math.isfinite(n_pred) and lo <= n_pred <= hi:
         lab = f"predicted emergence ≈ {_fmt_params(n_pred)} params"
         if n_band:
-            lab += f"\n(5th–95th: {_fmt_params(n_band[0])}–{_fmt_params(n_band[1])})"
+            lab += f"\n(5th–95th: {_fmt_params(n_band[0])}–{_fmt_params(n_band[1])}, {src} only)"
             # the MLE can sit outside the posterior's 5th-95th band: whiskers never go negative
             ax.errorbar([n_pred], [e0], xerr=[[max(n_pred - max(n_band[0], lo), 0.0)],
                                              [max(min(n_band[1], hi) - n_pred, 0.0)]],
