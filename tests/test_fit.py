@@ -238,3 +238,13 @@ def test_profile_interval_holds_the_mle_where_the_grid_search_misses_its_ridge()
     r = fit_task(obs, "rule_gen", chance=0.0, d0=20, mcmc=None, seed=0)
     pi, e0 = r["profile_interval"], r["emergence_point_mle"]
     assert e0 is not None and pi["lo"] <= e0 <= pi["hi"], (r["status"], e0, pi)
+
+
+def test_a_fit_with_no_interval_at_all_is_not_called_pinned():
+    # 'ok' / 'forecast' say the data pin E(D0); with profile, MCMC and bootstrap all off
+    # nothing has checked that, so the status must say weak and why
+    obs = simulate_obs(N=0, seed=1)
+    r = fit_task(obs, "sim", mcmc=None, bootstrap=None, profile=False)
+    assert r["emergence_point_mle"] is not None
+    assert r["status"] == "weak" and "no interval" in r["reason"]
+    assert fit_task(obs, "sim", mcmc=None, bootstrap=None)["status"] in ("ok", "forecast")

@@ -86,7 +86,8 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
     nothing has emerged yet, so no ground truth), 'weak' (a prediction the data do not pin:
     a 90 % interval wider than max_width, an interval open at the prior's end, views that
     disagree, a chain that did not converge, a prediction that moves with the end of alpha's
-    prior where the MLE sits on it; see reason), 'unidentifiable' (no prediction)."""
+    prior where the MLE sits on it, or no interval
+    computed at all; see reason), 'unidentifiable' (no prediction)."""
     if variant not in law.VARIANTS:
         raise InputError(f"variant: unknown {variant!r}; choices: {', '.join(law.VARIANTS)}")
     _check_options(d0, mcmc, bootstrap, seed, verdict)

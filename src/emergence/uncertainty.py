@@ -344,6 +344,9 @@ def verdict(mle_e0, views, priors, max_width=0.5, max_disagreement=0.1, boot_fai
             side = "below" if v.get("open_lo") else "above"
             reasons.append(f"{name} interval reaches the prior's end: the data do not bound E(D0) from {side}")
     mids = {n: v["mid"] for n, v in views.items() if isinstance(v, dict)}
+    if not mids:  # 'ok' claims the data pin E(D0); with no interval nothing has checked that
+        reasons.append("no interval was computed (profile, MCMC and bootstrap all off or failed), "
+                       "so nothing shows that the data pin E(D0)")
     if len(mids) > 1 and np.ptp(list(mids.values())) > max_disagreement:
         reasons.append("views disagree by more than %g nats (%s)" % (
             max_disagreement, ", ".join(f"{n} {m:.3f}" for n, m in mids.items())))
