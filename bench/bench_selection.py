@@ -5,7 +5,8 @@ real rise is seen.
 
 16 checkpoints at losses 4.0 .. 2.8 (steps of 0.08 nats), accuracy floor 0.25 (chance given),
 noise sd 0.015 not given to the rule; the rise starts at loss 3.2 (the 11th checkpoint), with
-few-shot slopes 0.3, 1 and 3 per nat. The numbers quoted in emergence/selection.py.
+few-shot slopes 0.3, 1 and 3 per nat; then the same rises with one floor checkpoint read
+as 0 (a bad reading). The numbers quoted in emergence/selection.py.
 """
 import argparse
 
@@ -30,6 +31,16 @@ def main():
             for _ in range(a.rises)])
         print(f"rise from the 11th checkpoint, slope {slope}: kept median {np.median(kept):.0f} of 16 "
               f"(never ended: {np.mean(kept == 16):.1%}, ended before the elbow: {np.mean(kept < 11):.1%})")
+    # one bad reading: a floor checkpoint (2nd-8th weakest) scored 0, e.g. a failed evaluation
+    for slope in (0.3, 1.0, 3.0):
+        kept = []
+        for _ in range(a.rises):
+            y = 0.25 + slope * np.maximum(0, 3.2 - loss) + 0.015 * rng.standard_normal(16)
+            y[rng.integers(1, 8)] = 0.0
+            kept.append(selection.pre_emergence(loss, y, chance=0.25).mask.sum())
+        kept = np.array(kept)
+        print(f"same with one floor checkpoint read as 0, slope {slope}: kept median {np.median(kept):.0f} of 16 "
+              f"(never ended: {np.mean(kept == 16):.1%})")
 
 
 if __name__ == "__main__":

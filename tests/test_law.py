@@ -144,6 +144,20 @@ def test_noisy_floors_keep_the_pre_emergence_set(seed):
     assert r["emergence_point_mle"] is not None and abs(r["emergence_point_mle"] - true_e0(*CASES[0])) < 0.1
 
 
+def test_one_bad_reading_on_the_floor_does_not_hide_a_slow_rise():
+    # a failed evaluation scoring 0 among the floor checkpoints used to inflate the floor's
+    # spread so far that a slow rise was never confirmed: every checkpoint kept, "nothing has
+    # emerged" (forecast mode) on a series that had
+    loss = np.linspace(4.0, 2.8, 16)
+    rng = np.random.default_rng(5)
+    missed = 0
+    for _ in range(40):
+        y = 0.25 + 0.3 * np.maximum(0, 3.2 - loss) + 0.015 * rng.standard_normal(16)
+        y[rng.integers(1, 8)] = 0.0
+        missed += selection.pre_emergence(loss, y, chance=0.25).mask.all()
+    assert missed <= 4
+
+
 def test_pre_emergence_override():
     obs = simulate_obs(seed=0)
     r = fit_task(obs, "sim", chance=CHANCE, fit_ckpts=["c09", "c08", "c07", "c06", "c05"])
