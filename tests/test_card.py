@@ -69,3 +69,22 @@ def test_cli_writes_a_card_for_a_users_own_table(tmp_path):
     assert c["verdict"] in card.VERDICTS and c["next_run"]["best"]["data_amount"] > 0
     assert (tmp_path / "fit.card.md").read_text().startswith("# Forecast card: sim")
     assert r.stdout.startswith("sim: ")
+
+
+def test_the_card_names_the_data_amounts_that_do_not_rise_by_themselves():
+    # a law point for a D whose own rows stay within noise comes from the shared slope: the
+    # card must say which ones, and say nothing when every D rises clearly
+    c = card.build(_fit(rise_sds={"32": 2.1, "64": None, "256": 7.5}))
+    md = card.to_markdown(c)
+    assert "1 of 3 data amounts rise clearly" in md and "D = 32, 64 " in md
+    assert "rise clearly" in card.to_html(c)
+    assert "rise clearly" not in card.to_markdown(card.build(_fit(rise_sds={"32": 5.0, "64": 9.0})))
+
+
+def test_the_fit_reports_each_data_amounts_own_rise():
+    from emergence.fit import fit_task
+
+    obs = simulate_obs(seed=2)  # elbows of D = 4 ... 1024 spread over the checkpoints
+    r = fit_task(obs, "sim", mcmc=None, bootstrap=None)
+    assert set(r["rise_sds"]) == {"4", "16", "64", "256", "1024"}
+    assert r["rise_sds"]["1024"] > 4.0

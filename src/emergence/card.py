@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 
-from emergence.values import FAIL_NATS, TIE_NATS
+from emergence.values import FAIL_NATS, RISE_SDS, TIE_NATS
 
 VERDICTS = ("trust", "weak", "missed", "no better than trivial", "unidentifiable")
 NAMES = {"trivial": "trivial (emergence at the most capable fitted checkpoint)",
@@ -87,6 +87,7 @@ def build(fit: dict, scorecard=None, horizon=None, compute=None) -> dict:
                 if nr else None,
                 verdict=word, verdict_reason=why, n_ckpts=fit.get("n_ckpts"),
                 prior_sensitivity=fit.get("prior_sensitivity"), n_kept_past_truth=fit.get("n_kept_past_truth"),
+                rise_sds=fit.get("rise_sds"),
                 compute=_compute(compute))
 
 
@@ -113,6 +114,21 @@ def compute_line(card: dict) -> str | None:
     return f"size {c['size']} reaches the predicted loss at {when}{band} (its loss-vs-FLOPs power law, extrapolated)"
 
 
+def rise_line(card: dict) -> str | None:
+    """Which data amounts rise clearly by themselves inside the fitted checkpoints, and which
+    the law places by the slope they share with the others. None when every D rises."""
+    rs = card.get("rise_sds") or {}
+    if not rs:
+        return None
+    flat = [d for d, v in rs.items() if v is None or v < RISE_SDS]
+    if not flat:
+        return None
+    names = ", ".join(f"{float(d):,.0f}" for d in flat)
+    return (f"{len(rs) - len(flat)} of {len(rs)} data amounts rise clearly (>= {RISE_SDS:g} residual sds) inside "
+            f"the fitted checkpoints; the law's E(D) for D = {names} rests on the slope shared with the "
+            "others, not on those rows' own elbow (Fig. 4(b))")
+
+
 def one_line(card: dict) -> str:
     p = card["prediction"]
     head = f"{card['task']}: {card['verdict'].upper()}"
@@ -137,6 +153,8 @@ def to_markdown(card: dict) -> str:
     if card.get("n_kept_past_truth"):
         out.append(f"- the fit used {card['n_kept_past_truth']} checkpoint(s) past the true emergence point (the "
                    "selection kept them as pre-emergence): its error is a nowcast's, not a forecast's")
+    if rl := rise_line(card):
+        out.append(f"- {rl}")
     ps = card.get("prior_sensitivity")
     if ps:
         out.append(f"- alpha sits at its prior's end {ps['bound']:g}; with alpha in [{ps['widened'][0]:g}, "
@@ -200,6 +218,8 @@ def to_html(card: dict) -> str:
            f"<p>{esc(one_line(card))}</p>"]
     if compute_line(card):
         out.append(f"<p>In compute: {esc(compute_line(card))}.</p>")
+    if rise_line(card):
+        out.append(f"<p>{esc(rise_line(card))}.</p>")
     ivs = card.get("intervals") or {}
     rows = [dict(view=k, low=v["lo"], mid=v["mid"], high=v["hi"]) if isinstance(v, dict) else dict(view=k, note=v)
             for k, v in ivs.items()]

@@ -116,7 +116,8 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
                ground_truth=None, ground_truth_reason=None, ground_truth_interval=None, error_nats=None,
                error_percentiles=None, failed=None,
                params=None, priors=None, loglik=None, ess=None, tau=None, mcmc_converged=None, mcmc_steps=None,
-               mcmc_diagnostics=None, n_informative_D=None, beats_trivial=None, next_run=None, prior_sensitivity=None,
+               mcmc_diagnostics=None, n_informative_D=None, rise_sds=None, beats_trivial=None, next_run=None,
+               prior_sensitivity=None,
                status="unidentifiable", reason=None)
 
     # ground truth: elbow of the few-shot metric over all checkpoints
@@ -145,6 +146,10 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
                                   out["ground_truth"], sel.emerged_level)
     out["baseline_trivial"] = out["baselines"]["trivial"]["E"]
     out["baseline_trivial_error"] = out["baselines"]["trivial"]["error"]
+    # how clearly each data amount rises by itself inside the fitted checkpoints: the law's
+    # point for a D that does not rests on the slope it shares with the others (Fig. 4(b))
+    out["rise_sds"] = {f"{d:g}": law.own_rise(g["pretrain_loss"], g["value"])
+                       for d, g in fit_df[fit_df["data_amount"] > 0].groupby("data_amount")}
     L, y, D = (fit_df[c].to_numpy(float) for c in ("pretrain_loss", "value", "data_amount"))
     model = law.Model(L, y, D, d0, variant, slope_per_D)
     out["n_rows"] = model.n

@@ -5,6 +5,7 @@ import math
 
 FAIL_NATS = 0.1  # an MLE error above this is a failed prediction (SPEC section 1)
 TIE_NATS = 1e-3  # errors closer than this are a tie: a law "beats" a forecast by more
+RISE_SDS = 4.0  # a curve rises by itself when its own ReLU lifts its most capable row this many residual sds
 
 
 def num(x):

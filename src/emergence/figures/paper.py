@@ -92,24 +92,16 @@ def _slope(params, d):
     return _num(params.get(f"A_{int(d):g}", params.get(f"A_{d:g}", params.get("A")))) or 0.0
 
 
-RISE_SDS = 4.0
-
-
 def free_elbow(rows: pd.DataFrame, n: int = 100) -> dict | None:
     """One D's own elbow: a ReLU with its own slope fitted to that D's rows alone, and its
     90 % residual-bootstrap interval (law.relu_interval; it covers a known elbow in 41 of 50
     simulated noisy ReLUs, so read it as a little narrow). None when the rows do not pin one:
-    fewer than two checkpoints past it, none at the floor, most refits unpinned, or a rise
-    by the most capable row under RISE_SDS residual sds (a free elbow finds a "rise" in pure
-    noise: on 12-24 flat rows rise/sd reaches 2.8-3.7 at its 99th percentile)."""
-    if rows["pretrain_loss"].nunique() < 4 or len(rows) < 5:
-        return None
+    a rise under law.RISE_SDS residual sds (law.own_rise), fewer than two checkpoints past
+    the elbow, none at the floor, or most refits unpinned."""
     L, y = rows["pretrain_loss"].to_numpy(float), rows["value"].to_numpy(float)
-    r = _law.fit_relu(L, y)
-    sd = math.sqrt(r["rss"] / (len(y) - 3))
-    if r["reason"] is not None or r["A"] * (r["E"] - L.min()) < RISE_SDS * sd:
-        return None
-    iv = _law.relu_interval(L, y, n=n)
+    rise = _law.own_rise(L, y)
+    r = _law.fit_relu(L, y) if rise is not None and rise >= _law.RISE_SDS else None
+    iv = _law.relu_interval(L, y, n=n) if r is not None and r["reason"] is None else None
     return None if iv is None else dict(E=r["E"], lo=min(iv["lo"], r["E"]), hi=max(iv["hi"], r["E"]))
 
 
