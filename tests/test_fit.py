@@ -243,8 +243,26 @@ def test_profile_interval_holds_the_mle_where_the_grid_search_misses_its_ridge()
 def test_a_fit_with_no_interval_at_all_is_not_called_pinned():
     # 'ok' / 'forecast' say the data pin E(D0); with profile, MCMC and bootstrap all off
     # nothing has checked that, so the status must say weak and why
-    obs = simulate_obs(N=0, seed=1)
+    obs = simulate_obs(N=0, seed=1, losses=np.linspace(2.7, 4.0, 10))  # nothing emerged (E(D0) = C = 2.62)
     r = fit_task(obs, "sim", mcmc=None, bootstrap=None, profile=False)
     assert r["emergence_point_mle"] is not None
     assert r["status"] == "weak" and "no interval" in r["reason"]
     assert fit_task(obs, "sim", mcmc=None, bootstrap=None)["status"] in ("ok", "forecast")
+
+
+@pytest.mark.parametrize("case", ["contradicted", "rising"])
+def test_a_forecast_the_data_contradict_or_a_rise_under_way_is_weak_not_forecast(case):
+    # status 'forecast' says: pinned, nothing emerged yet. Not when the law puts emergence
+    # before fitted checkpoints that still sit at the floor, nor when the most capable ones
+    # already lie well above a floor too short to confirm the rise (t critical values)
+    if case == "contradicted":
+        obs = simulate_obs(seed=0)
+        obs.loc[obs["method"] == "fewshot", "value"] = 0.2
+        why = "contradict"
+    else:
+        obs = simulate_obs(seed=0, losses=np.linspace(2.5, 3.2, 6))
+        why = "a rise may be under way"
+    r = fit_task(obs, "sim", mcmc=None, bootstrap=None)
+    assert r["status"] == "weak" and why in r["reason"], r["reason"]
+    assert fit_task(simulate_obs(seed=0, losses=np.linspace(2.95, 4.0, 10)), "sim", mcmc=None,
+                    bootstrap=None)["status"] == "forecast"

@@ -209,6 +209,9 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
                                           ckpt_names=names)
     out["prior_sensitivity"] = sens = uncertainty.prior_sensitivity(model, pri, r)
     word, reasons = uncertainty.verdict(e0, views, pri, boot_fail=boot_fail, sensitivity=sens, **verdict)
+    if truth is None and word != "unidentifiable":
+        doubts = _forecast_doubts(e0, out, sel, per_ckpt, fit_ckpts is None and loss_cutoff is None)
+        word, reasons = ("weak" if doubts else word), reasons + doubts
     if word == "unidentifiable":
         out["reason"] = "; ".join(reasons)
         return json_safe(out)
@@ -225,6 +228,25 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
         out["reason"] = None if truth is not None else f"prediction only: {out['ground_truth_reason']}"
     return json_safe(out)
 
+
+
+def _forecast_doubts(e0, out, sel, per_ckpt, selected) -> list[str]:
+    """Why a forecast (no ground truth) is not pinned although its intervals are narrow: the
+    law puts emergence before the most capable fitted checkpoint, which the selection judged
+    still at the floor (the data contradict it); or the most capable checkpoints already lie
+    z noise units over the floor, short only of the Student-t bar a short floor sets (a rise
+    may be under way, so "nothing has emerged" is not known)."""
+    out_ = []
+    triv, pi = out.get("baseline_trivial"), out.get("profile_interval") or {}
+    if triv is not None and e0 > triv and not (pi and pi["lo"] <= triv):
+        out_.append(f"the prediction ({e0:.3f} nats) lies before the most capable fitted checkpoint "
+                    f"({triv:.3f}), which the selection judged still at the floor: the data contradict it")
+    if selected and sel.mask.all() and sel.excess:
+        i, units = max(sel.excess[-2:], key=lambda t: t[1])
+        if units > sel.z:
+            out_.append(f"checkpoint {per_ckpt.index[i]} lies {units:.1f} noise units above the floor, short only of "
+                        "the bar a short floor sets: a rise may be under way, so 'nothing has emerged' is not known")
+    return out_
 
 
 def _baselines(obs, task, method, N, fit_df, per_ckpt, fit_ckpts, chance, all_losses, truth, level) -> dict:
