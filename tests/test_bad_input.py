@@ -141,7 +141,21 @@ FIT_CASES = {
     "non-numeric loss": ("text", ["--task", "t"], "column pretrain_loss"),
     "unknown task": ("ok", ["--task", "nope"], "unknown task 'nope'"),
     "unknown metric": ("ok", ["--task", "t", "--metric", "brier"], "has no metric 'brier'"),
+    # 1e20 passed "whole and >= 0" and then wrapped to a negative int64, silently dropping a row
+    "huge whole number": ("bigint", ["--task", "t"], "column num_fewshot has 1 missing/non-numeric/infinite/huge"),
+    # 1e308 overflowed the fit's squares into numpy warnings and a wrong reason
+    "huge value": ("huge", ["--task", "t"], "column value has 1 missing/non-numeric/infinite/huge"),
+    # pandas renames a repeated column to value.1 and the fit used the first without a word
+    "repeated column": ("twice", ["--task", "t"], "column(s) value appear more than once"),
 }
+
+
+def test_fit_cli_reads_names_as_text(tmp_path):
+    # a task called 007 used to be read as the number 7, and no spelling could name it
+    df = obs_frame().assign(task="007")
+    p = fit_cli(tmp_path, df, "--task", "007", "--bootstrap", "0")
+    assert p.returncode == 0, p.stderr
+    assert json.load(open(tmp_path / "fit.json"))["task"] == "007"
 
 
 @pytest.mark.parametrize("case", list(FIT_CASES))
@@ -159,6 +173,14 @@ def test_fit_cli_bad_observations(case, tmp_path):
         elif how == "text":
             df["pretrain_loss"] = df["pretrain_loss"].astype(object)
             df.loc[0, "pretrain_loss"] = "high"
+        elif how == "bigint":
+            df["num_fewshot"] = df["num_fewshot"].astype(float)
+            df.loc[0, "num_fewshot"] = 1e20
+        elif how == "huge":
+            df.loc[5, "value"] = 1e308
+        elif how == "twice":
+            df.insert(len(df.columns), "dup", df["value"])
+            df = df.rename(columns={"dup": "value"})
     p = fit_cli(tmp_path, df, *args)
     assert p.returncode != 0
     assert expect in p.stderr, p.stderr

@@ -22,6 +22,9 @@ REQUIRED = ["task", "ckpt", "series", "size", "pretrain_loss", "method", "data_a
 NUMERIC = ["pretrain_loss", "data_amount", "subset_sample", "num_fewshot", "value"]
 INTEGER = ["data_amount", "subset_sample", "num_fewshot"]
 # one result per checkpoint, run and metric
+TEXT = ["task", "ckpt", "series", "size", "method", "metric"]  # read as text: '007' is not 7
+MAX_WHOLE = 2.0 ** 53
+MAX_MAGNITUDE = 1e12
 KEY = ["task", "series", "ckpt", "method", "data_amount", "subset_sample", "num_fewshot", "metric"]
 
 
@@ -36,6 +39,9 @@ def _first(bad: pd.Series) -> str:
 
 def check_obs(obs: pd.DataFrame, where="observations"):
     """Refuse a table the fit cannot read faithfully (raises InputError)."""
+    twice = [c for c in REQUIRED + ["stderr"] if f"{c}.1" in obs.columns]  # pandas renames a repeat to c.1
+    if twice:
+        raise InputError(f"{where}: column(s) {', '.join(twice)} appear more than once in the header; keep one")
     missing = [c for c in REQUIRED if c not in obs.columns]
     if missing:
         raise InputError(f"{where}: missing column(s) {', '.join(missing)}")
@@ -50,28 +56,31 @@ def check_obs(obs: pd.DataFrame, where="observations"):
             bad = (v.isna() & obs[c].notna()) | np.isinf(v) | (v < 0)
         else:
             bad = ~np.isfinite(v)
+        bad |= v.abs() > MAX_MAGNITUDE  # the fit squares values: 1e308 overflows to inf
         if bad.any():
-            raise InputError(f"{where}: column {c} has {int(bad.sum())} missing/non-numeric/infinite value(s) "
-                             f"(expected finite numbers{' >= 0 or empty' if c == 'stderr' else ''}); "
+            raise InputError(f"{where}: column {c} has {int(bad.sum())} missing/non-numeric/infinite/huge value(s) "
+                             f"(expected finite numbers within +-1e12{', >= 0 or empty' if c == 'stderr' else ''}); "
                              f"first: {_first(bad)} = {obs[c][bad].iloc[0]!s}")
     num = {c: pd.to_numeric(obs[c]).astype(float) for c in NUMERIC}
     for c in INTEGER:
-        bad = (num[c] != np.round(num[c])) | (num[c] < 0)
+        # above 2^53 a float is no longer an exact whole number, and int64 wraps past 2^63
+        bad = (num[c] != np.round(num[c])) | (num[c] < 0) | (num[c] > MAX_WHOLE)
         if bad.any():
-            raise InputError(f"{where}: column {c} needs whole numbers >= 0; {_first(bad)} has {obs[c][bad].iloc[0]!r}")
+            raise InputError(f"{where}: column {c} needs whole numbers from 0 to 2^53; {_first(bad)} has "
+                             f"{obs[c][bad].iloc[0]!s}")
     if (num["pretrain_loss"] < 0).any():
         bad = num["pretrain_loss"] < 0
         raise InputError(f"{where}: column pretrain_loss is a cross-entropy, never below 0; {_first(bad)} has "
-                         f"{obs['pretrain_loss'][bad].iloc[0]!r}")
+                         f"{obs['pretrain_loss'][bad].iloc[0]!s}")
     fs = obs["method"].astype(str) == "fewshot"
     bad = fs & (num["data_amount"] != 0)
     if bad.any():
         raise InputError(f"{where}: column data_amount must be 0 on few-shot rows (method 'fewshot'); "
-                         f"{_first(bad)} has {obs['data_amount'][bad].iloc[0]!r}")
+                         f"{_first(bad)} has {obs['data_amount'][bad].iloc[0]!s}")
     bad = ~fs & (num["data_amount"] <= 0)
     if bad.any():
         raise InputError(f"{where}: column data_amount must be a positive integer on finetuned rows "
-                         f"(method {obs['method'][bad].iloc[0]!r}); {_first(bad)} has {obs['data_amount'][bad].iloc[0]!r}")
+                         f"(method {obs['method'][bad].iloc[0]!r}); {_first(bad)} has {obs['data_amount'][bad].iloc[0]!s}")
     keyed = obs[KEY].astype(str).assign(**{c: num[c].astype(np.int64).astype(str) for c in INTEGER})
     dup = keyed.duplicated(keep="first")
     if dup.any():
@@ -83,7 +92,7 @@ def read_obs(path) -> pd.DataFrame:
     if not os.path.isfile(path):
         raise InputError(f"{path}: no such file")
     try:
-        obs = pd.read_csv(path)
+        obs = pd.read_csv(path, dtype={c: str for c in TEXT})
     except Exception as e:  # parser errors carry no file name
         raise InputError(f"{path}: cannot read CSV ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
     check_obs(obs, path)
