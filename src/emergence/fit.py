@@ -279,6 +279,11 @@ def _check_out(out, observations):
     if os.path.abspath(out) == os.path.abspath(observations) or (
             os.path.exists(out) and os.path.samefile(out, observations)):
         raise InputError(f"--out {out}: is the observations table itself; give another path")
+    parent = os.path.dirname(os.path.abspath(out))
+    while not os.path.exists(parent):  # the writer makes missing folders; a file on the way blocks it
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):
+        raise InputError(f"--out {out}: {parent} is a file, not a folder; give a path under a folder")
 
 
 def main(argv=None):
