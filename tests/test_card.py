@@ -74,7 +74,7 @@ def test_cli_writes_a_card_for_a_users_own_table(tmp_path):
 def test_the_card_names_the_data_amounts_that_do_not_rise_by_themselves():
     # a law point for a D whose own rows stay within noise comes from the shared slope: the
     # card must say which ones, and say nothing when every D rises clearly
-    c = card.build(_fit(rise_sds={"32": 2.1, "64": None, "256": 7.5}))
+    c = card.build(_fit(rise_sds={"256": 7.5, "32": 2.1, "64": None}))  # JSON sorts keys as text
     md = card.to_markdown(c)
     assert "1 of 3 data amounts rise clearly" in md and "D = 32, 64 " in md
     assert "rise clearly" in card.to_html(c)

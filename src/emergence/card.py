@@ -120,7 +120,7 @@ def rise_line(card: dict) -> str | None:
     rs = card.get("rise_sds") or {}
     if not rs:
         return None
-    flat = [d for d, v in rs.items() if v is None or v < RISE_SDS]
+    flat = sorted((d for d, v in rs.items() if v is None or v < RISE_SDS), key=float)  # JSON sorts keys as text
     if not flat:
         return None
     names = ", ".join(f"{float(d):,.0f}" for d in flat)
