@@ -266,3 +266,10 @@ def test_a_forecast_the_data_contradict_or_a_rise_under_way_is_weak_not_forecast
     assert r["status"] == "weak" and why in r["reason"], r["reason"]
     assert fit_task(simulate_obs(seed=0, losses=np.linspace(2.95, 4.0, 10)), "sim", mcmc=None,
                     bootstrap=None)["status"] == "forecast"
+
+
+def test_checkpoints_that_all_share_one_loss_are_named_as_the_reason():
+    # the reason used to say "fewer than 2 pre-emergence checkpoints" beside n_ckpts = 10
+    obs = simulate_obs(seed=0).assign(pretrain_loss=3.0)
+    r = fit_task(obs, "sim", mcmc=None, bootstrap=None)
+    assert r["status"] == "unidentifiable" and "same pretraining loss" in r["reason"]

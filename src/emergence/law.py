@@ -201,6 +201,8 @@ def degenerate(model: Model) -> str | None:
     """A reason why the law cannot be identified from these rows at all, or None."""
     n_params = len(model.names)
     if len(np.unique(model.loss)) < 2:
+        if model.n > 1:  # several checkpoints, one loss: the law has no loss range to work on
+            return f"every fitted row has the same pretraining loss ({model.loss[0]:.4g}); the law needs a range of losses"
         return "fewer than 2 pre-emergence checkpoints"
     if len(model.Ds) < 3:
         return f"{len(model.Ds)} finetuning data amount(s); the 3-parameter law needs at least 3"
