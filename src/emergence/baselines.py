@@ -47,6 +47,14 @@ def trivial(fit_loss) -> dict:
     return dict(E=float(fit_loss.min()), reason=None)
 
 
+def contradicted(e0, trivial_E, profile_interval) -> bool:
+    """A forecast the fitted checkpoints contradict: emergence predicted before the most
+    capable fitted checkpoint (trivial_E), which the selection judged still at the floor,
+    and the profile interval does not reach it. The fit's status and the card both ask this."""
+    pi = profile_interval or {}
+    return trivial_E is not None and e0 > trivial_E and not (pi and pi["lo"] <= trivial_E)
+
+
 def fewshot_only(loss, y) -> dict:
     """ReLU elbow of the few-shot rows of the fitted checkpoints."""
     loss, y = np.asarray(loss, float), np.asarray(y, float)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 
+from emergence.baselines import contradicted
 from emergence.values import FAIL_NATS, RISE_SDS, TIE_NATS
 
 VERDICTS = ("trust", "weak", "missed", "no better than trivial", "unidentifiable")
@@ -57,7 +58,7 @@ def verdict(fit: dict) -> tuple[str, str]:
                               f"{_f(triv.get('error'))}")
         return "trust", f"off by {fit['error_nats']:.3f} nats; the trivial forecast by {_f(triv.get('error'))}"
     pi = fit.get("profile_interval") or {}
-    if triv.get("E") is not None and fit["emergence_point_mle"] > triv["E"] and not (pi and pi["lo"] <= triv["E"]):
+    if contradicted(fit["emergence_point_mle"], triv.get("E"), pi):  # the fit says weak too; a table's own JSON may not
         return "weak", (f"the prediction ({fit['emergence_point_mle']:.3f} nats) lies before the most capable "
                         f"fitted checkpoint ({triv['E']:.3f}), which is still at the floor: the data contradict it")
     if triv.get("E") is not None and pi and pi["lo"] <= triv["E"] <= pi["hi"]:

@@ -236,17 +236,17 @@ def _forecast_doubts(e0, out, sel, per_ckpt, selected) -> list[str]:
     still at the floor (the data contradict it); or the most capable checkpoints already lie
     z noise units over the floor, short only of the Student-t bar a short floor sets (a rise
     may be under way, so "nothing has emerged" is not known)."""
-    out_ = []
-    triv, pi = out.get("baseline_trivial"), out.get("profile_interval") or {}
-    if triv is not None and e0 > triv and not (pi and pi["lo"] <= triv):
-        out_.append(f"the prediction ({e0:.3f} nats) lies before the most capable fitted checkpoint "
+    doubts = []
+    triv = out.get("baseline_trivial")
+    if baselines.contradicted(e0, triv, out.get("profile_interval")):
+        doubts.append(f"the prediction ({e0:.3f} nats) lies before the most capable fitted checkpoint "
                     f"({triv:.3f}), which the selection judged still at the floor: the data contradict it")
     if selected and sel.mask.all() and sel.excess:
         i, units = max(sel.excess[-2:], key=lambda t: t[1])
         if units > sel.z:
-            out_.append(f"checkpoint {per_ckpt.index[i]} lies {units:.1f} noise units above the floor, short only of "
+            doubts.append(f"checkpoint {per_ckpt.index[i]} lies {units:.1f} noise units above the floor, short only of "
                         "the bar a short floor sets: a rise may be under way, so 'nothing has emerged' is not known")
-    return out_
+    return doubts
 
 
 def _baselines(obs, task, method, N, fit_df, per_ckpt, fit_ckpts, chance, all_losses, truth, level) -> dict:
