@@ -6,7 +6,8 @@ real rise is seen.
 16 checkpoints at losses 4.0 .. 2.8 (steps of 0.08 nats), accuracy floor 0.25 (chance given),
 noise sd 0.015 not given to the rule; the rise starts at loss 3.2 (the 11th checkpoint), with
 few-shot slopes 0.3, 1 and 3 per nat; then the same rises with one floor checkpoint read
-as 0 (a bad reading). The numbers quoted in emergence/selection.py.
+as 0 (a bad reading); then a short floor (the rise from the 5th checkpoint, chance not
+given). The numbers quoted in emergence/selection.py.
 """
 import argparse
 
@@ -41,6 +42,18 @@ def main():
         kept = np.array(kept)
         print(f"same with one floor checkpoint read as 0, slope {slope}: kept median {np.median(kept):.0f} of 16 "
               f"(never ended: {np.mean(kept == 16):.1%})")
+    # a short floor: the rise starts at the 5th checkpoint (loss 3.68), chance not given, so
+    # the floor and its spread come from 4 quiet checkpoints (Student t, 3 degrees of freedom)
+    for slope in (0.3, 1.0, 3.0):
+        kept = np.array([selection.pre_emergence(
+            loss, 0.25 + slope * np.maximum(0, 3.68 - loss) + 0.015 * rng.standard_normal(16)).mask.sum()
+            for _ in range(a.rises)])
+        print(f"short floor (rise from the 5th checkpoint, chance not given), slope {slope}: kept median "
+              f"{np.median(kept):.0f} of 16 (never ended: {np.mean(kept == 16):.1%}, kept past the elbow by 3 "
+              f"or more: {np.mean(kept >= 8):.1%})")
+    kept = np.array([selection.pre_emergence(loss, 0.25 + 0.015 * rng.standard_normal(16)).mask.sum()
+                     for _ in range(a.floors)])
+    print(f"pure floor, chance not given, {a.floors} series: set ended early in {np.mean(kept < 16):.1%}")
 
 
 if __name__ == "__main__":

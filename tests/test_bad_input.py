@@ -147,6 +147,7 @@ FIT_CASES = {
     "huge value": ("huge", ["--task", "t"], "column value has 1 missing/non-numeric/infinite/huge"),
     # pandas renames a repeated column to value.1 and the fit used the first without a word
     "repeated column": ("twice", ["--task", "t"], "column(s) value appear more than once"),
+    "chance above 1": ("ok", ["--task", "t", "--chance", "1.02"], "is a proportion, expected 0 to 1"),
 }
 
 

@@ -97,5 +97,6 @@ def test_a_fit_scores_passuntil_on_the_fitted_checkpoints_only():
     p = r["baselines"]["passuntil"]
     expect = baselines.passuntil(ck.loc[fitted, "pretrain_loss"], law_pu[fitted], None,
                                  r["floor"] + 3 * r["floor_noise"])
-    assert p["E"] is not None and abs(p["E"] - expect["E"]) < 1e-6, (p, expect)
+    # the fit rounds E and the level it reads at to 6 decimals
+    assert p["E"] is not None and abs(p["E"] - expect["E"]) < 1e-5, (p, expect)
     assert abs(p["error"] - abs(p["E"] - r["ground_truth"])) < 1e-5

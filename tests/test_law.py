@@ -158,6 +158,17 @@ def test_one_bad_reading_on_the_floor_does_not_hide_a_slow_rise():
     assert missed <= 4
 
 
+def test_a_short_floor_does_not_absorb_a_rise():
+    # four quiet checkpoints, chance not given: their Student-t value (10.2 units at 3 degrees
+    # of freedom) used to take a rising checkpoint into the floor, widen the spread and keep
+    # every checkpoint in 12 % of series ("nothing has emerged")
+    loss = np.linspace(4.0, 2.8, 16)
+    rng = np.random.default_rng(3)
+    kept = [selection.pre_emergence(loss, 0.25 + np.maximum(0, 3.68 - loss) + 0.015 * rng.standard_normal(16))
+            .mask.sum() for _ in range(60)]
+    assert max(kept) <= 8, kept
+
+
 def test_pre_emergence_override():
     obs = simulate_obs(seed=0)
     r = fit_task(obs, "sim", chance=CHANCE, fit_ckpts=["c09", "c08", "c07", "c06", "c05"])

@@ -25,6 +25,10 @@ INTEGER = ["data_amount", "subset_sample", "num_fewshot"]
 TEXT = ["task", "ckpt", "series", "size", "method", "metric"]  # read as text: '007' is not 7
 MAX_WHOLE = 2.0 ** 53
 MAX_MAGNITUDE = 1e12
+# lm-eval's proportion metrics (and PassUntil's pass rate): their chance level lies in
+# [0, 1]. Their values are not range-checked: the law is linear above its elbow and
+# simulated or extrapolated readings past 1 are fitted as given (docs/fit.md)
+PROPORTIONS = {"acc", "acc_norm", "exact_match", "pass_rate", "f1", "em", "accuracy", "pass@1"}
 KEY = ["task", "series", "ckpt", "method", "data_amount", "subset_sample", "num_fewshot", "metric"]
 
 
@@ -181,8 +185,9 @@ def task_frame(obs, task, metric=None, method=None, num_fewshot=None):
 
 def check_chance(chance, df, task, metric):
     """A chance level must be a number inside the range the metric takes: between the
-    smallest value of any row and the largest few-shot value (a chance above every few-shot
-    result would put the whole series below chance), with a quarter of the range to spare."""
+    smallest value of any row and the largest few-shot value, with a quarter of the range to
+    spare on either side (a weak model can sit under chance on every checkpoint: biased
+    multiple-choice answers do), and within [0, 1] for a proportion."""
     if chance is None:
         return None
     try:
@@ -191,6 +196,8 @@ def check_chance(chance, df, task, metric):
         raise InputError(f"chance: expected a number, got {chance!r}") from None
     lo, hi = float(df["value"].min()), float(df.loc[df["data_amount"] == 0, "value"].max())
     pad = 0.25 * max(hi - lo, 1e-9)
+    if str(metric).split(",")[0] in PROPORTIONS and np.isfinite(c) and not 0 <= c <= 1:
+        raise InputError(f"chance {chance!r}: task {task!r}'s {metric} is a proportion, expected 0 to 1")
     if not np.isfinite(c) or not lo - pad <= c <= hi + pad:
         raise InputError(f"chance {chance!r} lies outside the range of task {task!r}'s {metric} values "
                          f"[{lo:.4g}, {hi:.4g}]; give the metric's chance level in its own units")
