@@ -25,13 +25,16 @@ gc.set_threshold(50_000, 10, 10)
 # Schema first (types, unknown keys, empty lists; fills defaults), then the cross-field
 # checks a schema cannot express. Both fail before any job is planned, naming the file and
 # the field in one line (Snakemake's own message dumps the whole config).
+# Snakemake's validate fills the defaults; ours also refuses 30.0 where a whole number belongs
+# and names the field in one line.
 _source = ", ".join(map(str, workflow.configfiles)) or "config"
-_problem = cfg.size_problem(config)
+_problem = cfg.file_problem(workflow.configfiles) or cfg.size_problem(config) or cfg.key_problem(config)
 if not _problem:
     try:
         validate(config, "../schemas/config.schema.yaml")
     except WorkflowError:
-        _problem = cfg.schema_problem(config, _source)
+        pass
+    _problem = cfg.schema_problem(config, _source)
 _problem = _problem or "; ".join(cfg.check(config))
 if _problem:
     raise cfg.ConfigError(f"invalid config ({_source}): {_problem}")

@@ -155,6 +155,34 @@ CASES = {
     "evaluate batch 0": (put(("evaluate", "batch_size"), 0), "evaluate.batch_size"),
     # a toy checkpoint that pretraining never saves (not a multiple of save_every)
     "toy step not saved": (put(("toy", "train", "save_every"), 7), "toy.train.save_every"),
+    # found by a hostile-config review (2026-12-01): each of these passed the dry-run and
+    # failed in a job, or silently did something else
+    "steps as floats": (put(("series", 0, "sizes", "s", "steps"), [20.0, 40.0]), "series.0.sizes.s.steps.0"),
+    "D as floats": (put(("finetune", "data_amounts"), [2.0, 8.0]), "finetune.data_amounts.0"),
+    "size key a number": (lambda: rename_size(1)(), "series.0.sizes"),
+    "name with a newline": (put(("name",), "test\n"), "name"),
+    "task name with a newline": (put(("tasks", 1, "name"), "rule_gen\n"), "tasks.1.name"),
+    "shots beyond the pool": (put(("tasks", 0, "num_fewshot"), 9), "tasks.0.num_fewshot"),
+    "passuntil instances beyond n_test": (put(("passuntil", "instances"), 21), "passuntil.instances"),
+    "passuntil on multiple choice": (put(("passuntil", "task"), "rule"), "passuntil.task"),
+    "passuntil steps empty": (put(("passuntil", "steps"), []), "passuntil.steps"),
+    "mc generator, generation template": (put(("tasks", 0, "template"), "jsonl_generate.yaml"), "tasks.0.template"),
+    "template outside tasks/": (put(("tasks", 0, "template"), "../config.yaml"), "tasks.0.template"),
+    "metric not in the template": (put(("tasks", 0, "metric"), "accuracy"), "tasks.0.metric"),
+    "fit metric no task records": (put(("fit", "metric"), "acc_norm"), "fit.metric"),
+    "generator option typo": (put(("tasks", 0, "options"), {"contxt": 4}), "tasks.0.options"),
+    "generator context negative": (put(("tasks", 1, "options", "context"), -3), "tasks.1.options.context"),
+    "span on multiple choice": (put(("tasks", 0, "options", "span"), 2), "tasks.0.options.span"),
+    "held-out corpus missing": (put(("pretrain_loss", "corpus"), "data/heldout.jsonl"), "pretrain_loss.corpus"),
+    "device gpu": (put(("evaluate", "device"), "gpu"), "evaluate.device"),
+    "gpt2 positions too few": (put(("series", 0, "sizes", "s", "model"), {"arch": "gpt2", "n_layer": 1, "n_embd": 16,
+                                                                          "n_head": 2, "n_positions": 16}),
+                               "series.toy.sizes.s.model.n_positions"),
+    "lora target_modules empty": (recipe(lora={"target_modules": []}), "finetune.methods.lora.lora.target_modules"),
+    "hf repo without {step}": (put(("series", 0, "sizes", "s", "repo"), "org/model", lambda: hf(base())),
+                               "series.toy.sizes.s.repo"),
+    "hf local repo missing": (put(("series", 0, "sizes", "s", "repo"), "/nonexistent/ckpt-{step}", lambda: hf(base())),
+                              "series.toy.sizes.s.repo"),
 }
 
 
@@ -168,6 +196,44 @@ def test_hostile_config_is_refused_naming_the_field(case):
     msg = str(e.value)
     assert "hostile.yaml" in msg and field in msg, msg
     assert "\n" not in msg and time.time() - t < 30
+
+
+def test_a_type_error_names_the_expected_type_first():
+    # the message used to lead with the value and was cut at 200 characters before the type
+    c = base()
+    c["tasks"] = {t["name"]: t for t in c["tasks"]}
+    with pytest.raises(cfg.ConfigError, match=r"field 'tasks': expected array, got mapping"):
+        cfg.validate(c, "hostile.yaml")
+
+
+def test_a_repeated_yaml_key_is_refused(tmp_path):
+    # PyYAML keeps the last of two equal keys: a second finetune: block silently replaced the first
+    text = open(TEST_CONFIG).read() + "\nfinetune:\n  tasks: [rule]\n"
+    p = tmp_path / "twice.yaml"
+    p.write_text(text)
+    assert "key 'finetune' appears twice" in cfg.file_problem([p])
+    assert cfg.file_problem([TEST_CONFIG]) is None
+    r = snakemake("-n", "--configfile", str(p), "--cores", "1", workdir=tmp_path, check=False)
+    assert r.returncode != 0 and "key 'finetune' appears twice" in r.stdout + r.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def test_files_task_counts_against_its_own_files(tmp_path):
+    rec = {"context": "a b", "target": "c"}
+    p = tmp_path / "t.jsonl"
+    p.write_text("\n".join(json.dumps(rec) for _ in range(5)) + "\n")
+    c = base()
+    c["tasks"].append({"name": "mine", "source": "files", "template": "jsonl_generate.yaml",
+                       "files": {"test": str(p), "fewshot": str(p), "pool": str(p)}, "num_fewshot": 1,
+                       "metric": "exact_match"})
+    c["finetune"]["tasks"] = ["mine"]
+    c["finetune"]["compare"]["tasks"] = ["mine"]
+    with pytest.raises(cfg.ConfigError, match=r"finetune.data_amounts': 32 exceeds the 5 records of tasks.mine"):
+        cfg.validate(c, "hostile.yaml")
+    c["finetune"]["data_amounts"], c["finetune"]["compare"]["data_amount"] = [2, 4], 4
+    c["passuntil"].update(task="mine", instances=6)
+    with pytest.raises(cfg.ConfigError, match=r"passuntil.instances': 6 exceeds the 5 test instances"):
+        cfg.validate(c, "hostile.yaml")
 
 
 def test_task_file_field_types_are_checked(tmp_path):

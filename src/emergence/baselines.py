@@ -35,7 +35,7 @@ import pandas as pd
 from scipy.optimize import least_squares
 
 from emergence import law, passuntil as pu_law
-from emergence.observations import CONTINUOUS, PASS_RATE  # noqa: F401  (the metrics the baselines read)
+from emergence.values import CONTINUOUS, PASS_RATE  # noqa: F401  (the metrics the baselines read)
 
 NAMES = ("trivial", "fewshot_only", "two_step", "passuntil")
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from emergence.observations import PASS_RATE
+from emergence.values import PASS_RATE
 
 COLUMNS = ["task", "ckpt", "series", "size", "step", "params", "tokens", "flops", "pretrain_loss",
            "method", "data_amount", "subset_sample", "num_fewshot", "metric", "value", "stderr"]

@@ -8,10 +8,12 @@ before any job runs in one line naming the field.
 from __future__ import annotations
 
 import os
+import re
 
 import yaml
 
 from emergence import plan
+from emergence.values import CONTINUOUS
 from emergence import tasks as tasks_mod
 from emergence.repo import REPO, resolve  # noqa: F401  (REPO: the scripts' import point)
 
@@ -71,6 +73,9 @@ def validate(config: dict, source: str = "config", cross_checks: bool = True) ->
     """Schema validation with defaults (as Snakemake does) plus `check`; raises ConfigError."""
     import jsonschema
 
+    bad = key_problem(config)  # before the schema: its name patterns cannot read a number
+    if bad:
+        raise ConfigError(f"{source}: {bad}")
     schema = load_schema()
     validator_cls = jsonschema.validators.validator_for(schema)
 
@@ -80,16 +85,32 @@ def validate(config: dict, source: str = "config", cross_checks: bool = True) ->
                 instance[prop] = _copy(sub["default"])
         yield from validator_cls.VALIDATORS["properties"](validator, properties, instance, schema)
 
-    cls = jsonschema.validators.extend(validator_cls, {"properties": set_defaults})
+    # 30.0 is an integer to JSON Schema, but a step 30.0 names checkpoint 'step30.0' and a
+    # subset of 32.0 examples cannot slice a list: whole numbers must be written as such
+    checker = validator_cls.TYPE_CHECKER.redefine(
+        "integer", lambda _, x: isinstance(x, int) and not isinstance(x, bool))
+    cls = jsonschema.validators.extend(validator_cls, {"properties": set_defaults}, type_checker=checker)
     errors = sorted(cls(schema).iter_errors(config), key=lambda e: list(e.absolute_path))
     if errors:
         e = errors[0]
-        msg = e.message if len(e.message) < 200 else e.message[:200] + "..."
+        msg = e.message
+        if e.validator == "type":  # the message leads with the value, which may be a whole section
+            want = e.validator_value if isinstance(e.validator_value, list) else [e.validator_value]
+            got = {dict: "mapping", list: "list", str: "text", type(None): "null"}.get(type(e.instance),
+                                                                                       type(e.instance).__name__)
+            msg = f"expected {' or '.join(map(str, want))}, got {got} {_short(e.instance)}"
+        elif len(msg) >= 200:
+            msg = msg[:200] + "..."
         raise ConfigError(f"{source}: field '{_path(e.absolute_path)}': {msg}")
     problems = check(config) if cross_checks else []
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems))
     return config
+
+
+def _short(x, n=60) -> str:
+    r = repr(x)
+    return r if len(r) <= n else r[:n] + "..."
 
 
 def _copy(x):
@@ -118,8 +139,72 @@ def backend_problem(config: dict) -> str | None:
     return None
 
 
+NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
+
+
+def _read_template(path) -> dict:
+    try:
+        with open(path) as f:
+            spec = yaml.safe_load(f)
+    except yaml.YAMLError:
+        return {}
+    return spec if isinstance(spec, dict) else {}
+
+
+def output_kind(template: dict) -> str | None:
+    """'multiple_choice' or 'generate_until' (lm-eval's output_type), None if not said."""
+    return template.get("output_type")
+
+
+def _template_problems(i, t, template, records) -> list[str]:
+    """A toy/files task against the template it includes: generator kind, metric, shots."""
+    out, kind = [], output_kind(template)
+    gen = t.get("generator")
+    if gen and kind and (kind == "multiple_choice") != (gen in MC_GENERATORS):
+        out.append(f"field 'tasks.{i}.template': generator {gen} writes "
+                   f"{'multiple-choice' if gen in MC_GENERATORS else 'generation'} records, but {t['template']} is "
+                   f"{kind}; use {'jsonl_multiple_choice.yaml' if gen in MC_GENERATORS else 'jsonl_generate.yaml'}")
+    metrics = [m.get("metric") for m in template.get("metric_list") or [] if isinstance(m, dict)]
+    if metrics and t["metric"] not in metrics:
+        out.append(f"field 'tasks.{i}.metric': {t['metric']!r} is not a metric of {t['template']} ({', '.join(metrics)})")
+    if "span" in t.get("options", {}) and gen != "rule_gen":
+        out.append(f"field 'tasks.{i}.options.span': only rule_gen generates a span; {gen or 'a files task'} has none")
+    pool = t.get("n_fewshot_pool", 64) if t["source"] == "toy" else records.get((t["name"], "fewshot"))
+    if pool is not None and t["num_fewshot"] > pool:
+        out.append(f"field 'tasks.{i}.num_fewshot': {t['num_fewshot']} demonstrations from a pool of {pool}")
+    return out
+
+
+MC_GENERATORS = ("rule_mc", "rule_quiz")
+
+
+def _multiple_choice(t) -> bool:
+    if t.get("generator"):
+        return t["generator"] in MC_GENERATORS
+    if t.get("template"):
+        return output_kind(_read_template(os.path.join(REPO, "tasks", t["template"]))) == "multiple_choice"
+    return False  # an lm-eval task: its YAML is read only when the job runs
+
+
+def _names(config):
+    """(field, name) for every name that becomes part of a path."""
+    yield "name", config["name"]
+    for i, s in enumerate(config["series"]):
+        yield f"series.{i}.name", s["name"]
+        yield from ((f"series.{i}.sizes", z) for z in s["sizes"])
+    yield from ((f"tasks.{i}.name", t["name"]) for i, t in enumerate(config["tasks"]))
+    ft = config.get("finetune") or {}
+    yield from (("finetune.methods", m) for m in ft.get("methods") or {})
+    yield from (("finetune.compare.methods", m) for m in (ft.get("compare") or {}).get("methods") or {})
+
+
 def check(config: dict) -> list[str]:
     """Cross-section consistency; returns human-readable problems naming the field."""
+    # the schema's patterns end in $, which also matches before a final newline ('toy\n')
+    bad = [f"field '{f}': {n!r} is not a plain name (letters, digits, _ . -)" for f, n in _names(config)
+           if not NAME.fullmatch(n)]
+    if bad:
+        return bad
     cap = config.get("max_planned_runs", MAX_PLANNED_RUNS)
     if planned_jobs(config) > cap:  # first: every later check would walk the whole grid
         return [f"field 'max_planned_runs': the config plans {planned_jobs(config):,} evaluation and finetuning "
@@ -132,6 +217,7 @@ def check(config: dict) -> list[str]:
     if len(set(names)) != len(names):
         out.append("field 'tasks': two tasks share a name")
     tasks = {t["name"]: t for t in config["tasks"]}
+    records = {}  # (task, split) -> record count of a files task
     for i, t in enumerate(config["tasks"]):
         if t["source"] in ("toy", "files"):
             for key in ("generator", "template") if t["source"] == "toy" else ("files", "template"):
@@ -142,12 +228,15 @@ def check(config: dict) -> list[str]:
                 out.append(f"field 'tasks.{i}.files.{split}': no file {path}")
                 continue
             try:  # a malformed record fails here, before any job
-                tasks_mod.validate_records(resolve(path), "multiple_choice" in t.get("template", ""))
+                records[t["name"], split] = len(tasks_mod.validate_records(resolve(path),
+                                                                           "multiple_choice" in t.get("template", "")))
             except ValueError as e:
                 out.append(f"field 'tasks.{i}.files.{split}': {e}")
         tpl = os.path.join(REPO, "tasks", t.get("template", ""))
         if "template" in t and not os.path.isfile(tpl):
             out.append(f"field 'tasks.{i}.template': no file {tpl}")
+        elif "template" in t:
+            out.extend(_template_problems(i, t, _read_template(tpl), records))
         if t.get("dataset") and t["source"] != "lm_eval":
             out.append(f"field 'tasks.{i}.dataset': only for lm_eval tasks (a {t['source']} task reads its own files)")
         if t["source"] == "lm_eval" and t.get("include_path") and not os.path.isdir(resolve(t["include_path"])):
@@ -159,6 +248,13 @@ def check(config: dict) -> list[str]:
             where = f"series.{s['name']}.sizes.{size}"
             if s["source"] == "hf" and "repo" not in spec:
                 out.append(f"field '{where}.repo': required for an hf series")
+            elif s["source"] == "hf" and spec["repo"].startswith(("/", "./", "../", "~")) and not template_problem(
+                    spec["repo"]) and not os.path.isdir(os.path.expanduser(spec["repo"].format(step=spec["steps"][0]))):
+                out.append(f"field '{where}.repo': no folder {spec['repo'].format(step=spec['steps'][0])} "
+                           f"(a local path; a hub id has no leading / . or ~)")
+            elif s["source"] == "hf" and len(spec["steps"]) > 1 and "{step}" not in spec["repo"] + spec.get("revision", ""):
+                out.append(f"field '{where}.repo': {len(spec['steps'])} steps but neither repo nor revision has "
+                           "'{step}': every checkpoint would be the same model")
             for key in ("repo", "revision"):
                 if key in spec:
                     bad = template_problem(spec[key])
@@ -169,6 +265,12 @@ def check(config: dict) -> list[str]:
                     out.append(f"field '{where}.model': required for a toy series")
                 else:
                     m = spec["model"]
+                    # learned positions end at n_positions (rotary ones do not)
+                    need = max(config.get("toy", {}).get("corpus", {}).get("seq_len", 96),
+                               (config.get("pretrain_loss") or {}).get("seq_len", 96))
+                    if m.get("arch") == "gpt2" and m.get("n_positions", 256) < need:
+                        out.append(f"field '{where}.model.n_positions': {m.get('n_positions', 256)}, but training "
+                                   f"and scoring sequences are {need} tokens (toy.corpus.seq_len, pretrain_loss.seq_len)")
                     if m.get("n_embd", 64) % m.get("n_head", 4):
                         out.append(f"field '{where}.model.n_embd': {m.get('n_embd', 64)} is not a multiple of "
                                    f"n_head = {m.get('n_head', 4)}")
@@ -181,6 +283,10 @@ def check(config: dict) -> list[str]:
                 if unsaved:  # pretraining saves only every save_every steps: these would never exist
                     out.append(f"field '{where}.steps': {_few(unsaved)} are not multiples of "
                                f"toy.train.save_every = {every}")
+    held = (config.get("pretrain_loss") or {}).get("corpus", "toy")
+    if isinstance(held, str) and held != "toy" and not os.path.isfile(resolve(held)):
+        out.append(f"field 'pretrain_loss.corpus': no file {held} (expected 'toy', a .jsonl/.txt file of held-out "
+                   "text, or a datasets spec)")
     corpus = config.get("toy", {}).get("corpus", {})
     for i, t in enumerate(config["tasks"]):
         if t.get("generator") == "rule_quiz" and not corpus.get("quiz_docs"):
@@ -198,13 +304,24 @@ def check(config: dict) -> list[str]:
         for t in ft["tasks"]:
             if t not in tasks:
                 out.append(f"field 'finetune.tasks': unknown task {t!r} (tasks: {sorted(tasks)})")
-            elif tasks[t]["source"] != "lm_eval" and max(ft["data_amounts"]) > tasks[t].get("n_train_pool", 2048):
+            elif tasks[t]["source"] == "toy" and max(ft["data_amounts"]) > tasks[t].get("n_train_pool", 2048):
                 out.append(f"field 'finetune.data_amounts': {max(ft['data_amounts'])} exceeds "
                            f"tasks.{t}.n_train_pool = {tasks[t].get('n_train_pool', 2048)}")
+            elif (t, "pool") in records and max(ft["data_amounts"]) > records[t, "pool"]:
+                out.append(f"field 'finetune.data_amounts': {max(ft['data_amounts'])} exceeds the "
+                           f"{records[t, 'pool']} records of tasks.{t}.files.pool")
         for name, r in plan.recipes(config).items():
             if r.get("min_steps", 1) > r.get("max_steps", 10**7):
                 out.append(f"field 'finetune.methods.{name}.min_steps': {r['min_steps']} exceeds max_steps = "
                            f"{r['max_steps']}")
+        metric = (config.get("fit") or {}).get("metric")
+        for t in ft["tasks"] if metric else []:
+            spec = tasks.get(t, {})
+            tpl = _read_template(os.path.join(REPO, "tasks", spec["template"])) if spec.get("template") else {}
+            have = [m.get("metric") for m in tpl.get("metric_list") or [] if isinstance(m, dict)]
+            if have and metric not in have + [CONTINUOUS]:
+                out.append(f"field 'fit.metric': task {t!r} records {', '.join(have + [CONTINUOUS])}, "
+                           f"not {metric!r}")
         fm = (config.get("fit") or {}).get("method")
         if fm and fm not in plan.recipes(config):
             out.append(f"field 'fit.method': unknown recipe {fm!r} (finetune recipes: {sorted(plan.recipes(config))})")
@@ -228,8 +345,15 @@ def check(config: dict) -> list[str]:
     if pu:
         if pu["task"] not in tasks:
             out.append(f"field 'passuntil.task': unknown task {pu['task']!r}")
-        elif tasks[pu["task"]].get("generator", "rule_gen") == "rule_mc":
-            out.append("field 'passuntil.task': PassUntil needs a generation task scored by exact match")
+        elif _multiple_choice(tasks[pu["task"]]):
+            out.append(f"field 'passuntil.task': {pu['task']!r} is multiple choice; PassUntil samples answers, so it "
+                       "needs a generation task scored by exact match")
+        else:
+            t = tasks[pu["task"]]
+            n = t.get("n_test", 500) if t["source"] == "toy" else records.get((t["name"], "test"))
+            if n is not None and pu.get("instances", 30) > n:
+                out.append(f"field 'passuntil.instances': {pu.get('instances', 30)} exceeds the {n} test "
+                           f"instances of task {pu['task']!r}")
         if pu["series"] not in series or pu["size"] not in series[pu["series"]]["sizes"]:
             out.append(f"field 'passuntil.size': no size {pu['size']!r} in series {pu['series']!r}")
         elif pu.get("steps"):
@@ -254,6 +378,54 @@ def check(config: dict) -> list[str]:
 
 
 MAX_NODES = 200_000
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML keeps the last of two equal keys; a repeated `finetune:` block or size would
+    silently replace the first."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for k, _ in node.value:
+            key = self.construct_object(k, deep=True)
+            if key in seen:
+                raise ConfigError(f"key {key!r} appears twice in one mapping (lines {seen[key] + 1} and "
+                                  f"{k.start_mark.line + 1}); keep one")
+            seen[key] = k.start_mark.line
+        return super().construct_mapping(node, deep)
+
+
+def file_problem(paths) -> str | None:
+    """A config file that PyYAML reads differently from what it says: a repeated key."""
+    for path in map(str, paths):
+        if not os.path.isfile(path):
+            continue
+        try:
+            with open(path) as f:
+                yaml.load(f, Loader=_StrictLoader)
+        except ConfigError as e:
+            return f"{path}: {e}"
+        except yaml.YAMLError:
+            return None  # Snakemake's own loader has said so already
+    return None
+
+
+def key_problem(config, where=()) -> str | None:
+    """Every mapping key must be text: a size written `1:` is the number 1, which no field can
+    name ('1' is not 1) and which cannot be sorted beside the others."""
+    if isinstance(config, dict):
+        for k, v in config.items():
+            if not isinstance(k, str):
+                return f"field '{_path(where)}': key {k!r} is not text ({type(k).__name__}); quote it: '{k}'"
+            bad = key_problem(v, (*where, k))
+            if bad:
+                return bad
+    elif isinstance(config, list):
+        for i, v in enumerate(config):
+            bad = key_problem(v, (*where, i))
+            if bad:
+                return bad
+    return None
 
 
 def size_problem(config, limit=MAX_NODES) -> str | None:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from emergence import law
+from emergence.values import CONTINUOUS, PASS_RATE
 
 REQUIRED = ["task", "ckpt", "series", "size", "pretrain_loss", "method", "data_amount",
             "subset_sample", "num_fewshot", "metric", "value"]
@@ -142,9 +143,6 @@ def task_rows(obs, task, metric=None) -> pd.DataFrame | None:
     return None if df.empty else _typed(df)
 
 
-# metrics recorded beside a task's own: the continuous log-prob (metric chain, two-step
-# baseline) and PassUntil's pass rate (its baseline); never a task's default metric
-CONTINUOUS, PASS_RATE = "logprob_norm", "pass_rate"
 AUXILIARY = (CONTINUOUS, PASS_RATE)
 
 

@@ -5,6 +5,9 @@ import math
 
 FAIL_NATS = 0.1  # an MLE error above this is a failed prediction (SPEC section 1)
 TIE_NATS = 1e-3  # errors closer than this are a tie: a law "beats" a forecast by more
+# metrics recorded beside a task's own: the continuous log-prob (metric chain, two-step
+# baseline) and PassUntil's pass rate (its baseline); never a task's default metric
+CONTINUOUS, PASS_RATE = "logprob_norm", "pass_rate"
 RISE_SDS = 4.0  # a curve rises by itself when its own ReLU lifts its most capable row this many residual sds
 
 
