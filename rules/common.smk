@@ -106,7 +106,7 @@ def pretrain_loss_inputs(wildcards):
     if isinstance(heldout, dict):  # a datasets spec, read at run time
         corpus = []
     else:
-        corpus = LAYOUT.heldout() if heldout == "toy" else heldout
+        corpus = LAYOUT.heldout() if heldout == "toy" else cfg.resolve(heldout)
     return {"manifest": size_manifest(wildcards.series, wildcards.size), "corpus": corpus}
 
 

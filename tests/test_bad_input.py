@@ -5,6 +5,8 @@ import json
 import subprocess
 import sys
 
+import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -148,6 +150,15 @@ FIT_CASES = {
     # pandas renames a repeated column to value.1 and the fit used the first without a word
     "repeated column": ("twice", ["--task", "t"], "column(s) value appear more than once"),
     "chance above 1": ("ok", ["--task", "t", "--chance", "1.02"], "is a proportion, expected 0 to 1"),
+    # from a second hostile-table review (2026-12-01): each was fitted without a word
+    "two losses for one checkpoint": ("twoloss", ["--task", "t"], "has several pretrain_loss values"),
+    "finetuned rows without few-shot": ("nofs", ["--task", "t"], "have no few-shot row with num_fewshot"),
+    "shots differ between checkpoints": ("shots", ["--task", "t"], "have no few-shot row with num_fewshot"),
+    "two methods, same grid": ("twomethods", ["--task", "t"], "ran the same grid; name the one to fit (--method)"),
+    "colliding checkpoint names": ("collide", ["--task", "t"], "checkpoint names collide"),
+    "option twice": ("ok", ["--task", "t", "--task", "u"], "option --task given more than once"),
+    "perplexity as loss": ("ppl", ["--task", "t"], "a perplexity? give its log"),
+    "stderr of a proportion above 0.5": ("bigse", ["--task", "t"], "column stderr is above 0.5"),
 }
 
 
@@ -179,6 +190,26 @@ def test_fit_cli_bad_observations(case, tmp_path):
             df.loc[0, "num_fewshot"] = 1e20
         elif how == "huge":
             df.loc[5, "value"] = 1e308
+        elif how == "twoloss":
+            c = df["ckpt"].iloc[0]
+            df.loc[(df["ckpt"] == c) & (df["method"] != "fewshot"), "pretrain_loss"] += 0.08
+        elif how == "nofs":
+            c = df["ckpt"].iloc[0]
+            df = df[~((df["ckpt"] == c) & (df["method"] == "fewshot"))]
+        elif how == "shots":
+            c = df["ckpt"].iloc[0]
+            df.loc[(df["ckpt"] == c) & (df["method"] == "fewshot"), "num_fewshot"] = 1
+        elif how == "twomethods":
+            df = pd.concat([df, df[df["method"] != "fewshot"].assign(method="other")], ignore_index=True)
+        elif how == "collide":  # series 'a' + ckpt 'b/c00' and series 'a/b' + ckpt 'c00'
+            one = df.assign(series="a", ckpt="b/" + df["ckpt"])
+            two = df.assign(series="a/b")
+            df = pd.concat([one, two], ignore_index=True)
+        elif how == "ppl":
+            df["pretrain_loss"] = np.exp(df["pretrain_loss"])
+        elif how == "bigse":
+            df["stderr"] = 0.01
+            df.loc[2, "stderr"] = 0.7
         elif how == "twice":
             df.insert(len(df.columns), "dup", df["value"])
             df = df.rename(columns={"dup": "value"})

@@ -175,8 +175,8 @@ CASES = {
     "span on multiple choice": (put(("tasks", 0, "options", "span"), 2), "tasks.0.options.span"),
     "held-out corpus missing": (put(("pretrain_loss", "corpus"), "data/heldout.jsonl"), "pretrain_loss.corpus"),
     "device gpu": (put(("evaluate", "device"), "gpu"), "evaluate.device"),
-    "gpt2 positions too few": (put(("series", 0, "sizes", "s", "model"), {"arch": "gpt2", "n_layer": 1, "n_embd": 16,
-                                                                          "n_head": 2, "n_positions": 16}),
+    "gpt2 positions too few": (put(("series", 0, "sizes", "s", "model"), {"n_layer": 1, "n_embd": 16, "n_head": 2,
+                                                                          "n_positions": 16}),  # gpt2: the default
                                "series.toy.sizes.s.model.n_positions"),
     "lora target_modules empty": (recipe(lora={"target_modules": []}), "finetune.methods.lora.lora.target_modules"),
     "hf repo without {step}": (put(("series", 0, "sizes", "s", "repo"), "org/model", lambda: hf(base())),
@@ -204,6 +204,26 @@ def test_a_type_error_names_the_expected_type_first():
     c["tasks"] = {t["name"]: t for t in c["tasks"]}
     with pytest.raises(cfg.ConfigError, match=r"field 'tasks': expected array, got mapping"):
         cfg.validate(c, "hostile.yaml")
+
+
+@pytest.mark.parametrize("repo", ["org/m-{step:07d}", "org/m"])
+def test_valid_hub_templates_are_accepted(repo):
+    # '{step:07d}' names the step too; a fixed repo may take the step from its revision
+    c = hf(base())
+    for spec in c["series"][0]["sizes"].values():
+        spec["repo"] = repo
+        if "{" not in repo:
+            spec["revision"] = "iter_{step:06d}"
+    cfg.validate(c, "valid.yaml")
+
+
+def test_merge_keys_are_not_repeats(tmp_path):
+    # `<<: *x` then an override of one of x's keys is YAML's way to reuse a block
+    p = tmp_path / "merged.yaml"
+    p.write_text("a: &x {k: 1}\nb: {<<: *x, k: 2}\nd: {<<: *x, <<: *x}\n")
+    assert cfg.file_problem([p]) is None
+    p.write_text("a: &x {k: 1}\nb: {<<: *x, k: 2}\nc: {<<: *x, j: 1, j: 2}\n")
+    assert "key 'j' appears twice" in cfg.file_problem([p])
 
 
 def test_a_repeated_yaml_key_is_refused(tmp_path):

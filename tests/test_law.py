@@ -159,7 +159,7 @@ def test_one_bad_reading_on_the_floor_does_not_hide_a_slow_rise():
 
 
 def test_a_short_floor_does_not_absorb_a_rise():
-    # four quiet checkpoints, chance not given: their Student-t value (10.2 units at 3 degrees
+    # four quiet checkpoints, chance not given: their Student-t value (9.2 units at 3 degrees
     # of freedom) used to take a rising checkpoint into the floor, widen the spread and keep
     # every checkpoint in 12 % of series ("nothing has emerged")
     loss = np.linspace(4.0, 2.8, 16)
@@ -167,6 +167,16 @@ def test_a_short_floor_does_not_absorb_a_rise():
     kept = [selection.pre_emergence(loss, 0.25 + np.maximum(0, 3.68 - loss) + 0.015 * rng.standard_normal(16))
             .mask.sum() for _ in range(60)]
     assert max(kept) <= 8, kept
+
+
+def test_selection_margin_and_large_z():
+    loss = np.linspace(4.0, 2.8, 16)
+    y = 0.25 + 0.002 * np.random.default_rng(4).standard_normal(16) + 0.1 * np.maximum(0, 3.5 - loss)
+    # a rise smaller than min_margin never ends the set, not even as a run of two
+    assert selection.pre_emergence(loss, y, min_margin=0.5).mask.all()
+    assert not selection.pre_emergence(loss, y).mask.all()
+    # a large z (the schema allows up to 100) made the Student-t value infinite from z ~ 8.3
+    assert all(np.isfinite(selection._crit(z, df)) for z in (9, 20) for df in (3, 15))
 
 
 def test_pre_emergence_override():

@@ -181,8 +181,9 @@ MC_GENERATORS = ("rule_mc", "rule_quiz")
 def _multiple_choice(t) -> bool:
     if t.get("generator"):
         return t["generator"] in MC_GENERATORS
-    if t.get("template"):
-        return output_kind(_read_template(os.path.join(REPO, "tasks", t["template"]))) == "multiple_choice"
+    path = os.path.join(REPO, "tasks", t.get("template") or "")
+    if t.get("template") and os.path.isfile(path):  # a missing one is reported under its task
+        return output_kind(_read_template(path)) == "multiple_choice"
     return False  # an lm-eval task: its YAML is read only when the job runs
 
 
@@ -196,6 +197,8 @@ def _names(config):
     ft = config.get("finetune") or {}
     yield from (("finetune.methods", m) for m in ft.get("methods") or {})
     yield from (("finetune.compare.methods", m) for m in (ft.get("compare") or {}).get("methods") or {})
+    yield from ((f"{k}.{o}", config[k][o]) for k, o in (("quality", "baseline"), ("future", "longer"))
+                if isinstance(config.get(k), dict) and o in config[k])
 
 
 def check(config: dict) -> list[str]:
@@ -252,7 +255,8 @@ def check(config: dict) -> list[str]:
                     spec["repo"]) and not os.path.isdir(os.path.expanduser(spec["repo"].format(step=spec["steps"][0]))):
                 out.append(f"field '{where}.repo': no folder {spec['repo'].format(step=spec['steps'][0])} "
                            f"(a local path; a hub id has no leading / . or ~)")
-            elif s["source"] == "hf" and len(spec["steps"]) > 1 and "{step}" not in spec["repo"] + spec.get("revision", ""):
+            elif s["source"] == "hf" and len(spec["steps"]) > 1 and not any(
+                    _names_step(spec.get(k, "")) for k in ("repo", "revision")):
                 out.append(f"field '{where}.repo': {len(spec['steps'])} steps but neither repo nor revision has "
                            "'{step}': every checkpoint would be the same model")
             for key in ("repo", "revision"):
@@ -266,11 +270,12 @@ def check(config: dict) -> list[str]:
                 else:
                     m = spec["model"]
                     # learned positions end at n_positions (rotary ones do not)
+                    held = config.get("pretrain_loss") or {}
                     need = max(config.get("toy", {}).get("corpus", {}).get("seq_len", 96),
-                               (config.get("pretrain_loss") or {}).get("seq_len", 96))
-                    if m.get("arch") == "gpt2" and m.get("n_positions", 256) < need:
+                               held.get("seq_len", 96) if held.get("corpus", "toy") != "toy" else 0)
+                    if m.get("arch", "gpt2") == "gpt2" and m.get("n_positions", 256) < need:
                         out.append(f"field '{where}.model.n_positions': {m.get('n_positions', 256)}, but training "
-                                   f"and scoring sequences are {need} tokens (toy.corpus.seq_len, pretrain_loss.seq_len)")
+                                   f"or scoring sequences are {need} tokens (toy.corpus.seq_len, pretrain_loss.seq_len)")
                     if m.get("n_embd", 64) % m.get("n_head", 4):
                         out.append(f"field '{where}.model.n_embd': {m.get('n_embd', 64)} is not a multiple of "
                                    f"n_head = {m.get('n_head', 4)}")
@@ -319,9 +324,9 @@ def check(config: dict) -> list[str]:
             spec = tasks.get(t, {})
             tpl = _read_template(os.path.join(REPO, "tasks", spec["template"])) if spec.get("template") else {}
             have = [m.get("metric") for m in tpl.get("metric_list") or [] if isinstance(m, dict)]
-            if have and metric not in have + [CONTINUOUS]:
-                out.append(f"field 'fit.metric': task {t!r} records {', '.join(have + [CONTINUOUS])}, "
-                           f"not {metric!r}")
+            have += [CONTINUOUS] if output_kind(tpl) == "multiple_choice" else []  # the metric chain's
+            if have and metric not in have:
+                out.append(f"field 'fit.metric': task {t!r} records {', '.join(have)}, not {metric!r}")
         fm = (config.get("fit") or {}).get("method")
         if fm and fm not in plan.recipes(config):
             out.append(f"field 'fit.method': unknown recipe {fm!r} (finetune recipes: {sorted(plan.recipes(config))})")
@@ -387,8 +392,14 @@ class _StrictLoader(yaml.SafeLoader):
     def construct_mapping(self, node, deep=False):
         seen = {}
         for k, _ in node.value:
+            if k.tag == "tag:yaml.org,2002:merge":  # `<<: *base` merges; its keys may be overridden
+                continue
             key = self.construct_object(k, deep=True)
-            if key in seen:
+            try:
+                repeated = key in seen
+            except TypeError:  # a list as a key: Snakemake's loader says so
+                continue
+            if repeated:
                 raise ConfigError(f"key {key!r} appears twice in one mapping (lines {seen[key] + 1} and "
                                   f"{k.start_mark.line + 1}); keep one")
             seen[key] = k.start_mark.line
@@ -444,6 +455,16 @@ def size_problem(config, limit=MAX_NODES) -> str | None:
         elif isinstance(x, (list, tuple)):
             stack.extend(x)
     return None
+
+
+def _names_step(template: str) -> bool:
+    """Whether a repo/revision template has a '{step}' field ('{step:07d}' counts)."""
+    import string
+
+    try:
+        return any(f == "step" for _, f, _, _ in string.Formatter().parse(template))
+    except ValueError:
+        return False
 
 
 def template_problem(template: str) -> str | None:

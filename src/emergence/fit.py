@@ -122,7 +122,10 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
 
     # ground truth: elbow of the few-shot metric over all checkpoints
     if pre.all() and fit_ckpts is None and loss_cutoff is None:
-        out["ground_truth_reason"] = "no checkpoint has emerged above the few-shot floor"
+        # the floor is what the weakest checkpoints score: if they had already emerged, so has every one
+        floor = "" if sel.floor is None else f" ({sel.floor:.4g}, set by the weakest checkpoints" + (
+            f"; chance {chance:.4g})" if chance is not None else ")")
+        out["ground_truth_reason"] = f"no checkpoint has emerged above the few-shot floor{floor}"
     else:
         gt = law.fit_relu(df.loc[fs, "pretrain_loss"], df.loc[fs, "value"])
         out["ground_truth_reason"] = gt["reason"]
@@ -273,8 +276,16 @@ class _Parser(argparse.ArgumentParser):
         raise InputError(f"option: {message}")
 
 
+def _once(argv):
+    """argparse keeps the last of a repeated option: `--task a --task b` would fit b alone."""
+    seen = [a.split("=", 1)[0] for a in argv if a.startswith("--")]
+    twice = sorted({a for a in seen if seen.count(a) > 1})
+    if twice:
+        raise InputError(f"option {', '.join(twice)} given more than once; give each once")
+
+
 def _check_out(out, observations):
-    if os.path.isdir(out):
+    if out.endswith(("/", os.sep)) or os.path.isdir(out):
         raise InputError(f"--out {out}: is a folder; give a .json file path")
     if os.path.abspath(out) == os.path.abspath(observations) or (
             os.path.exists(out) and os.path.samefile(out, observations)):
@@ -305,6 +316,7 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--card", action="store_true", help="also write a forecast card beside --out")
     try:
+        _once(sys.argv[1:] if argv is None else argv)
         a = p.parse_args(argv)
         _check_out(a.out, a.observations)
         obs = read_obs(a.observations)

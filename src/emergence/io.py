@@ -32,6 +32,9 @@ def write_text(text: str, path: str) -> None:
     os.makedirs(d, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp.", suffix=os.path.splitext(path)[1])
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600: results are for every reader, as open() would
         with os.fdopen(fd, "w") as f:
             f.write(text)
         os.replace(tmp, path)

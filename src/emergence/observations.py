@@ -26,15 +26,20 @@ INTEGER = ["data_amount", "subset_sample", "num_fewshot"]
 TEXT = ["task", "ckpt", "series", "size", "method", "metric"]  # read as text: '007' is not 7
 MAX_WHOLE = 2.0 ** 53
 MAX_MAGNITUDE = 1e12
+MAX_LOSS = 20.0  # nats: uniform over a 10^8-token vocabulary is 18.4; a perplexity is larger
 # lm-eval's proportion metrics (and PassUntil's pass rate): their chance level lies in
 # [0, 1]. Their values are not range-checked: the law is linear above its elbow and
 # simulated or extrapolated readings past 1 are fitted as given (docs/fit.md)
 PROPORTIONS = {"acc", "acc_norm", "exact_match", "pass_rate", "f1", "em", "accuracy", "pass@1"}
-KEY = ["task", "series", "ckpt", "method", "data_amount", "subset_sample", "num_fewshot", "metric"]
+KEY = ["task", "series", "size", "ckpt", "method", "data_amount", "subset_sample", "num_fewshot", "metric"]
 
 
 class InputError(ValueError):
     """Bad observations input or fit option; the CLI prints it as one line."""
+
+
+def _few(xs, n=3) -> str:
+    return ", ".join(map(repr, xs[:n])) + (f" and {len(xs) - n} more" if len(xs) > n else "")
 
 
 def _first(bad: pd.Series) -> str:
@@ -49,12 +54,13 @@ def check_obs(obs: pd.DataFrame, where="observations"):
         raise InputError(f"{where}: column(s) {', '.join(twice)} appear more than once in the header; keep one")
     missing = [c for c in REQUIRED if c not in obs.columns]
     if missing:
-        raise InputError(f"{where}: missing column(s) {', '.join(missing)}")
+        raise InputError(f"{where}: missing column(s) {', '.join(missing)}; found {', '.join(map(str, obs.columns))}")
     if obs.empty:
         raise InputError(f"{where}: no rows")
     for c in REQUIRED:
         if c not in NUMERIC and obs[c].isna().any():
-            raise InputError(f"{where}: column {c} has {int(obs[c].isna().sum())} missing value(s)")
+            raise InputError(f"{where}: column {c} has {int(obs[c].isna().sum())} missing value(s); first: "
+                             f"{_first(obs[c].isna())}")
     for c in NUMERIC + (["stderr"] if "stderr" in obs.columns else []):
         v = pd.to_numeric(obs[c], errors="coerce").astype(float)
         if c == "stderr":  # optional: empty means unknown
@@ -73,10 +79,16 @@ def check_obs(obs: pd.DataFrame, where="observations"):
         if bad.any():
             raise InputError(f"{where}: column {c} needs whole numbers from 0 to 2^53; {_first(bad)} has "
                              f"{obs[c][bad].iloc[0]!s}")
-    if (num["pretrain_loss"] < 0).any():
-        bad = num["pretrain_loss"] < 0
-        raise InputError(f"{where}: column pretrain_loss is a cross-entropy, never below 0; {_first(bad)} has "
-                         f"{obs['pretrain_loss'][bad].iloc[0]!s}")
+    bad = (num["pretrain_loss"] < 0) | (num["pretrain_loss"] > MAX_LOSS)
+    if bad.any():
+        raise InputError(f"{where}: column pretrain_loss is a cross-entropy in nats, from 0 to {MAX_LOSS:g}; "
+                         f"{_first(bad)} has {obs['pretrain_loss'][bad].iloc[0]!s} (a perplexity? give its log)")
+    if "stderr" in obs.columns:  # a proportion's standard error is at most 0.5 (one Bernoulli draw)
+        prop = obs["metric"].astype(str).str.split(",").str[0].isin(PROPORTIONS)
+        bad = prop & (pd.to_numeric(obs["stderr"], errors="coerce") > 0.5)
+        if bad.any():
+            raise InputError(f"{where}: column stderr is above 0.5 for a proportion ({obs['metric'][bad].iloc[0]!s}); "
+                             f"{_first(bad)} has {obs['stderr'][bad].iloc[0]!s}")
     fs = obs["method"].astype(str) == "fewshot"
     bad = fs & (num["data_amount"] != 0)
     if bad.any():
@@ -91,13 +103,22 @@ def check_obs(obs: pd.DataFrame, where="observations"):
     if dup.any():
         raise InputError(f"{where}: duplicate result: {_first(dup)} repeats ({', '.join(KEY)}) of an earlier row "
                          f"({int(dup.sum())} duplicate(s)); keep one row per result")
+    ck = ["series", "size", "ckpt"]
+    span = num["pretrain_loss"].groupby([obs[c].astype(str) for c in ck]).agg(lambda v: v.max() - v.min())
+    if (span > 1e-6).any():
+        s, z, c = span[span > 1e-6].index[0]
+        raise InputError(f"{where}: checkpoint {c!r} (series {s!r}, size {z!r}) has several pretrain_loss values "
+                         f"(they differ by {span.max():.4g}); one checkpoint has one loss")
 
 
 def read_obs(path) -> pd.DataFrame:
     if not os.path.isfile(path):
         raise InputError(f"{path}: no such file")
     try:
-        obs = pd.read_csv(path, dtype={c: str for c in TEXT})
+        # 'NA' or 'null' is a name, not a missing value; a trailing comma must not make the
+        # first column an index and shift every other one
+        obs = pd.read_csv(path, dtype={c: str for c in TEXT}, keep_default_na=False, na_values=[""],
+                          index_col=False)
     except Exception as e:  # parser errors carry no file name
         raise InputError(f"{path}: cannot read CSV ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
     check_obs(obs, path)
@@ -105,10 +126,20 @@ def read_obs(path) -> pd.DataFrame:
 
 
 def ckpt_ids(df: pd.DataFrame) -> pd.Series:
-    # ckpt names may repeat across series (model sizes)
-    if df["series"].nunique() > 1:
-        return df["series"].astype(str) + "/" + df["ckpt"].astype(str)
-    return df["ckpt"].astype(str)
+    """One name per checkpoint: its ckpt, prefixed by the series when there are several and by
+    the size where one series reuses a ckpt name across sizes (step1000 of 160m and of 410m)."""
+    series, size, ckpt = (df[c].astype(str) for c in ("series", "size", "ckpt"))
+    ids = ckpt
+    if (df.assign(_c=ckpt).groupby([series, ckpt])["size"].nunique() > 1).any():
+        ids = size + "/" + ids
+    if series.nunique() > 1:
+        ids = series + "/" + ids
+    # 'a/b' + 'c' and 'a' + 'b/c' would name one checkpoint: refuse rather than average them
+    n_true = len(set(zip(series, size, ckpt)))
+    if ids.nunique() != n_true:
+        raise InputError(f"checkpoint names collide once joined with their series: {n_true} checkpoints give "
+                         f"{ids.nunique()} names; avoid '/' in series and ckpt names")
+    return ids
 
 
 def default_method(ft: pd.DataFrame):
@@ -119,7 +150,11 @@ def default_method(ft: pd.DataFrame):
     if ft.empty:
         return None
     by = ft.groupby(ft["method"].astype(str))["data_amount"].agg(["nunique", "size"])
-    return str(by.sort_values(["nunique", "size"], ascending=False, kind="stable").index[0])
+    by = by.sort_values(["nunique", "size"], ascending=False, kind="stable")
+    if len(by) > 1 and tuple(by.iloc[0]) == tuple(by.iloc[1]):
+        tied = by.index[(by["nunique"] == by.iloc[0]["nunique"]) & (by["size"] == by.iloc[0]["size"])]
+        raise InputError(f"finetuning methods {', '.join(tied)} ran the same grid; name the one to fit (--method)")
+    return str(by.index[0])
 
 
 def _typed(df: pd.DataFrame) -> pd.DataFrame:
@@ -151,7 +186,7 @@ def task_frame(obs, task, metric=None, method=None, num_fewshot=None):
     check_obs(obs)
     df = obs[obs["task"].astype(str) == str(task)]
     if df.empty:
-        raise InputError(f"unknown task {task!r}; tasks: {', '.join(sorted(obs['task'].astype(str).unique()))}")
+        raise InputError(f"unknown task {task!r}; tasks: {', '.join(map(repr, sorted(obs['task'].astype(str).unique())))}")
     metrics = sorted(df["metric"].astype(str).unique())
     if metric is None:  # the one metric that is not a lens's companion, else acc
         main = [m for m in metrics if m not in AUXILIARY] or metrics
@@ -171,6 +206,11 @@ def task_frame(obs, task, metric=None, method=None, num_fewshot=None):
         num_fewshot = int(shots[-1])  # the k-shot setting when several exist
     elif int(num_fewshot) not in shots:
         raise InputError(f"task {task!r}: no few-shot rows with num_fewshot {num_fewshot}; present: {shots}")
+    have = set(df.loc[fs & (df["num_fewshot"] == num_fewshot), "ckpt_id"])
+    lack = sorted(set(df["ckpt_id"]) - have)
+    if lack:  # their rows would drop out of the fit without a word
+        raise InputError(f"task {task!r}, metric {metric!r}: checkpoint(s) {_few(lack)} have no few-shot row with "
+                         f"num_fewshot {num_fewshot}; every checkpoint needs one")
     methods = sorted(df.loc[~fs, "method"].astype(str).unique())
     if method is None:
         method = default_method(df[~fs])

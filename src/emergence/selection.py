@@ -26,7 +26,7 @@ Rule (our choice; SPEC only says "few-shot at the floor"). Walk from the weakest
   above with each at least z_confirm up (a slow rise). An above but unconfirmed checkpoint
   is kept in the set and left out of the floor estimate; below 8 quiet checkpoints so is one
   over z normal units, though it takes the t value to end the set (a 4-point floor's t
-  value, 10.2 units, absorbed a slow rise into the floor and hid it in 12 % of series).
+  value, 9.2 units, absorbed a slow rise into the floor and hid it in 12 % of series).
 - the set ends just before the first emerged checkpoint; if none emerges, every checkpoint
   is kept (forecast mode: nothing has emerged yet).
 
@@ -68,7 +68,7 @@ class Selection:
 
 def _crit(z, df):
     """z as a normal tail, or the Student-t quantile of the same tail probability."""
-    return z if df is None else float(stats.t.ppf(stats.norm.cdf(z), df))
+    return z if df is None else float(stats.t.isf(stats.norm.sf(z), df))  # sf/isf: finite for large z
 
 
 def _screen(q, k=SCREEN_MADS, n_min=SCREEN_MIN):
@@ -110,9 +110,11 @@ def pre_emergence(loss, y, se=None, chance=None, z=3.0, z_confirm=1.0, min_margi
         sd = noise * np.sqrt(1 + 1 / len(q)) if len(q) >= 3 else noise  # chance as floor: exact
         units = (y[i] - floor) / sd
         excess.append((int(i), float(units)))
-        above = units > _crit(z, df) and y[i] - floor > min_margin
+        clears = y[i] - floor > min_margin
+        above = units > _crit(z, df) and clears
         # a run of two: both at least z_confirm up and together z up (sum / sqrt 2)
-        run = min(units, prev_units) > _crit(z_confirm, df) and (units + prev_units) / np.sqrt(2) > _crit(z, df)
+        run = min(units, prev_units) > _crit(z_confirm, df) and (units + prev_units) / np.sqrt(2) > _crit(z, df) \
+            and clears
         if run or above and (units > 2 * _crit(z, df) or prev_units > _crit(z_confirm, df)):
             mask = np.zeros(len(y), bool)
             mask[order[:pos]] = True
@@ -121,9 +123,9 @@ def pre_emergence(loss, y, se=None, chance=None, z=3.0, z_confirm=1.0, min_margi
             why += ", confirmed by the weaker checkpoint" if prev_units > _crit(z_confirm, df) and pos else ""
             return Selection(mask, floor, noise, why, excess, z)
         # a short floor (under SCREEN_MIN quiet values) takes only what the normal z calls quiet:
-        # its Student-t value (10.2 at 3 degrees of freedom) would absorb a rising checkpoint,
+        # its Student-t value (9.2 at 3 degrees of freedom) would absorb a rising checkpoint,
         # widen the spread and hide the rise for good
-        if units <= (z if len(q) < SCREEN_MIN else _crit(z, df)):
+        if units <= (z if len(q) < SCREEN_MIN else _crit(z, df)) or not clears:
             quiet.append(i)
         prev_units = units
     n = len(y)
