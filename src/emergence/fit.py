@@ -141,6 +141,8 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
     out["fit_ckpts"] = sorted(fit_df["ckpt_id"].unique().tolist(),
                               key=lambda c: -per_ckpt.loc[c, "loss"])  # weakest first
     out["n_ckpts"], out["n_rows"] = len(out["fit_ckpts"]), len(fit_df)
+    # the law pools series by their loss (its premise); say which went in
+    out["series"] = sorted(fit_df["series"].astype(str).unique().tolist())
     if out["ground_truth"] is not None:  # rising checkpoints that the selection kept
         out["n_kept_past_truth"] = int((per_ckpt.loc[out["fit_ckpts"], "loss"] < out["ground_truth"]).sum())
     # simpler forecasts from the same rows, scored like the law (SPEC section 4; emergence.baselines)
