@@ -104,7 +104,8 @@ def check_obs(obs: pd.DataFrame, where="observations"):
         raise InputError(f"{where}: duplicate result: {_first(dup)} repeats ({', '.join(KEY)}) of an earlier row "
                          f"({int(dup.sum())} duplicate(s)); keep one row per result")
     ck = ["series", "size", "ckpt"]
-    span = num["pretrain_loss"].groupby([obs[c].astype(str) for c in ck]).agg(lambda v: v.max() - v.min())
+    by = num["pretrain_loss"].groupby([obs[c].astype(str) for c in ck])
+    span = by.max() - by.min()
     if (span > 1e-6).any():
         s, z, c = span[span > 1e-6].index[0]
         raise InputError(f"{where}: checkpoint {c!r} (series {s!r}, size {z!r}) has several pretrain_loss values "
@@ -130,7 +131,7 @@ def ckpt_ids(df: pd.DataFrame) -> pd.Series:
     the size where one series reuses a ckpt name across sizes (step1000 of 160m and of 410m)."""
     series, size, ckpt = (df[c].astype(str) for c in ("series", "size", "ckpt"))
     ids = ckpt
-    if (df.assign(_c=ckpt).groupby([series, ckpt])["size"].nunique() > 1).any():
+    if (df.groupby([series, ckpt])["size"].nunique() > 1).any():
         ids = size + "/" + ids
     if series.nunique() > 1:
         ids = series + "/" + ids
