@@ -159,8 +159,6 @@ FIT_CASES = {
     "option twice": ("ok", ["--task", "t", "--task", "u"], "option --task given more than once"),
     "perplexity as loss": ("ppl", ["--task", "t"], "a perplexity? give its log"),
     "stderr of a proportion above 0.5": ("bigse", ["--task", "t"], "column stderr is above 0.5"),
-    # the step count in the loss column: values rise with it, and the fit blamed the data amounts
-    "loss column runs backwards": ("reversed", ["--task", "t"], "rises with pretrain_loss"),
 }
 
 
@@ -212,8 +210,6 @@ def test_fit_cli_bad_observations(case, tmp_path):
         elif how == "bigse":
             df["stderr"] = 0.01
             df.loc[2, "stderr"] = 0.7
-        elif how == "reversed":
-            df["pretrain_loss"] = 10 - df["pretrain_loss"]
         elif how == "twice":
             df.insert(len(df.columns), "dup", df["value"])
             df = df.rename(columns={"dup": "value"})
