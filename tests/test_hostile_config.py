@@ -159,7 +159,7 @@ CASES = {
     # failed in a job, or silently did something else
     "steps as floats": (put(("series", 0, "sizes", "s", "steps"), [20.0, 40.0]), "series.0.sizes.s.steps.0"),
     "D as floats": (put(("finetune", "data_amounts"), [2.0, 8.0]), "finetune.data_amounts.0"),
-    "size key a number": (lambda: rename_size(1)(), "series.0.sizes"),
+    "size key a number": (rename_size(1), "series.0.sizes"),
     "name with a newline": (put(("name",), "test\n"), "name"),
     "task name with a newline": (put(("tasks", 1, "name"), "rule_gen\n"), "tasks.1.name"),
     "shots beyond the pool": (put(("tasks", 0, "num_fewshot"), 9), "tasks.0.num_fewshot"),

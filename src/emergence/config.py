@@ -417,7 +417,7 @@ def file_problem(paths) -> str | None:
         except ConfigError as e:
             return f"{path}: {e}"
         except yaml.YAMLError:
-            return None  # Snakemake's own loader has said so already
+            continue  # Snakemake's own loader says so
     return None
 
 
