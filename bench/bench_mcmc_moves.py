@@ -17,6 +17,9 @@ import numpy as np
 from emergence import uncertainty
 
 MIXES = {"suite (DE 50 / KDE 50, 48 walkers)": (uncertainty.moves, 48),
+         # the same mix with emcee's own KDEMove (a scipy gaussian_kde per step), which the
+         # suite's numpy kernel replaced for speed: the two should agree within noise
+         "DE 50 / emcee KDEMove 50, 48 walkers": (lambda e: [(e.moves.DEMove(), 0.5), (e.moves.KDEMove(), 0.5)], 48),
          "old (DE 80 / snooker 20, 24 walkers)": (lambda e: [(e.moves.DEMove(), 0.8),
                                                              (e.moves.DESnookerMove(), 0.2)], 24),
          # exact too, and cheaper per step than the KDE move, but several times the steps
