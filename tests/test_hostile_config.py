@@ -101,6 +101,10 @@ CASES = {
     "recipe old method key": (add_recipe("lora", {"method": "lora"}), "finetune.methods.lora"),
     "recipe sets the prompt": (recipe(target_delimiter=" "), "target_delimiter"),
     "recipe sets N": (recipe(num_fewshot=5), "num_fewshot"),
+    # pretraining schedules that cannot do what they say
+    "warm-up past the last step": (put(("toy", "train", "warmup"), 1000), "toy.train.warmup"),
+    "lr drop past the last step": (put(("toy", "train", "lr_drop"), {"step": 1000, "factor": 0.5}),
+                                   "toy.train.lr_drop.step"),
     # seeds torch and numpy take
     "seed -1": (put(("seed",), -1), "seed"),
     "seed 2^80": (put(("seed",), 2**80), "seed"),

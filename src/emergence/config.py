@@ -304,6 +304,14 @@ def check(config: dict) -> list[str]:
         if corpus.get("class_docs", 0) and not corpus.get("doc_len", 12):
             out.append("field 'toy.corpus.class_docs': needs documents (doc_len > 0); "
                        "doc_len = 0 is one unbroken walk")
+        train = config.get("toy", {}).get("train", {})
+        steps = train.get("steps", 850)
+        if train.get("warmup", 100) > steps:  # the learning rate would never reach toy.train.lr
+            out.append(f"field 'toy.train.warmup': {train.get('warmup', 100)} warm-up steps exceed toy.train.steps = "
+                       f"{steps} (the learning rate would never reach toy.train.lr)")
+        if (train.get("lr_drop") or {}).get("step", 0) > steps:
+            out.append(f"field 'toy.train.lr_drop.step': {train['lr_drop']['step']} is past toy.train.steps = {steps} "
+                       "(the drop would never happen)")
     ft = config.get("finetune")
     if ft:
         for t in ft["tasks"]:
