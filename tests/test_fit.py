@@ -228,6 +228,15 @@ def test_known_stderr_is_used_and_reported():
     assert r["fit_ckpts"] and r["n_kept_past_truth"] <= 2
 
 
+def test_a_reversed_loss_column_is_named_as_a_likely_cause():
+    """A loss column that rises with training (e.g. 10 - loss) puts the emerged checkpoints first:
+    the user is told what the walk saw, not only that no rows were left."""
+    obs = simulate_obs(sigma=0.015, A_fs=1.0, seed=1, losses=np.linspace(4.3, 2.5, 16), stderr=0.015)
+    r = fit_task(obs.assign(pretrain_loss=7.0 - obs["pretrain_loss"]), "sim", chance=1 / 6, mcmc=None)
+    assert r["status"] == "unidentifiable" and "rises with training" in r["reason"]
+    assert "few-shot" in r["reason"]  # the value that ended the set
+
+
 def test_profile_interval_holds_the_mle_where_the_grid_search_misses_its_ridge():
     """A real table (toy, seed 0, language 7, rule_gen) whose D0 = 20 fit crashed the
     profile: its coarse search put the whole profile below the maximum likelihood."""
