@@ -54,6 +54,24 @@ def main():
     kept = np.array([selection.pre_emergence(loss, 0.25 + 0.015 * rng.standard_normal(16)).mask.sum()
                      for _ in range(a.floors)])
     print(f"pure floor, chance not given, {a.floors} series: set ended early in {np.mean(kept < 16):.1%}")
+    # long series (a Pythia-like one has 154 checkpoints): z is shared out over the walk beyond
+    # selection.FAMILY_N checkpoints; "z fixed" is the walk without that (FAMILY_N unbounded)
+    for fam, label in ((10**9, "z fixed at 3"), (selection.FAMILY_N, "z shared out")):
+        old_fam, selection.FAMILY_N = selection.FAMILY_N, fam
+        for n in (50, 200, 1000):
+            reps = max(a.floors // (10 if n > 200 else 5), 20)
+            long_loss = np.linspace(4.0, 2.8, n)
+            kept = np.array([selection.pre_emergence(long_loss, 0.25 + 0.015 * rng.standard_normal(n),
+                                                     chance=0.25).mask.sum() for _ in range(reps)])
+            line = f"{label}: pure floor of {n} checkpoints, {reps} series: set ended early in {np.mean(kept < n):.1%}"
+            if n == 200:  # how late a real rise (from loss 3.2) is then seen, in nats past the elbow
+                for slope in (0.3, 1.0, 3.0):
+                    past = [3.2 - long_loss[min(selection.pre_emergence(
+                        long_loss, 0.25 + slope * np.maximum(0, 3.2 - long_loss) + 0.015 * rng.standard_normal(n),
+                        chance=0.25).mask.sum(), n - 1)] for _ in range(a.rises // 5)]
+                    line += f"; rise of slope {slope} seen {np.median(past):.3f} nats past the elbow (median)"
+            print(line, flush=True)
+        selection.FAMILY_N = old_fam
 
 
 if __name__ == "__main__":
