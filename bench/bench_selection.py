@@ -54,9 +54,9 @@ def main():
     kept = np.array([selection.pre_emergence(loss, 0.25 + 0.015 * rng.standard_normal(16)).mask.sum()
                      for _ in range(a.floors)])
     print(f"pure floor, chance not given, {a.floors} series: set ended early in {np.mean(kept < 16):.1%}")
-    # long series (a Pythia-like one has 154 checkpoints): z is shared out over the walk beyond
+    # long series (a Pythia-like one has 154 checkpoints): z grows along the walk beyond
     # selection.FAMILY_N checkpoints; "z fixed" is the walk without that (FAMILY_N unbounded)
-    for fam, label in ((10**9, "z fixed at 3"), (selection.FAMILY_N, "z shared out")):
+    for fam, label in ((10**9, "z fixed at 3"), (selection.FAMILY_N, "z growing past the 32nd")):
         old_fam, selection.FAMILY_N = selection.FAMILY_N, fam
         for n in (50, 200, 1000):
             reps = max(a.floors // (10 if n > 200 else 5), 20)

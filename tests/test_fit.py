@@ -235,6 +235,9 @@ def test_a_reversed_loss_column_is_named_as_a_likely_cause():
     r = fit_task(obs.assign(pretrain_loss=7.0 - obs["pretrain_loss"]), "sim", chance=1 / 6, mcmc=None)
     assert r["status"] == "unidentifiable" and "rises with training" in r["reason"]
     assert "few-shot" in r["reason"]  # the value that ended the set
+    # a caller's own choice that selects nothing is not blamed on the data
+    r = fit_task(obs, "sim", chance=1 / 6, mcmc=None, loss_cutoff=99.0)
+    assert "rises with training" not in (r["reason"] or "")
 
 
 def test_profile_interval_holds_the_mle_where_the_grid_search_misses_its_ridge():

@@ -105,6 +105,8 @@ CASES = {
     "warm-up past the last step": (put(("toy", "train", "warmup"), 1000), "toy.train.warmup"),
     "lr drop past the last step": (put(("toy", "train", "lr_drop"), {"step": 1000, "factor": 0.5}),
                                    "toy.train.lr_drop.step"),
+    "lr drop at the last step": (put(("toy", "train", "lr_drop"), {"step": 60, "factor": 0.5}),
+                                 "toy.train.lr_drop.step"),  # test.yaml trains 60 steps: 0..59
     # seeds torch and numpy take
     "seed -1": (put(("seed",), -1), "seed"),
     "seed 2^80": (put(("seed",), 2**80), "seed"),

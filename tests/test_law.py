@@ -121,8 +121,8 @@ def test_pre_emergence_rule():
 
 def test_a_long_pure_floor_rarely_ends_the_set():
     """Every checkpoint is a chance for noise to pass for a rise: on 500-checkpoint floors a fixed
-    z = 3 ended the set early in about half the tables; z shared out over the walk keeps it rare,
-    and a real rise is still seen."""
+    z = 3 ended the set early in about half the tables; a z that grows along the walk keeps it
+    rare, and a real rise is still seen."""
     rng = np.random.default_rng(3)
     loss = np.linspace(4.0, 2.8, 500)
     early = [selection.pre_emergence(loss, 0.25 + 0.015 * rng.standard_normal(500), chance=0.25).mask.sum() < 500
@@ -132,6 +132,23 @@ def test_a_long_pure_floor_rarely_ends_the_set():
     kept = selection.pre_emergence(loss, y, chance=0.25).mask.sum()
     assert 3.2 - 0.1 < loss[kept] <= 3.2
     assert selection.family_z(3.0, 16) == 3.0 < selection.family_z(3.0, 500)
+    assert selection.family_z(40.0, 500) == 40.0  # a tail that underflows is left alone, not infinite
+
+
+def test_stronger_checkpoints_added_later_do_not_change_the_set():
+    """Each decision sees only that checkpoint and weaker ones: a series continued past
+    emergence (100 more, stronger checkpoints) keeps the set its first 30 gave."""
+    rng = np.random.default_rng(5)
+    loss = np.linspace(4.0, 3.0, 30)
+    more = np.linspace(2.99, 2.0, 100)
+    for _ in range(30):
+        y = 0.25 + 0.3 * np.maximum(0, 3.3 - loss) + 0.015 * rng.standard_normal(30)
+        y_more = 0.25 + 0.3 * (3.3 - more) + 0.015 * rng.standard_normal(100)
+        short = selection.pre_emergence(loss, y, chance=0.25).mask
+        if short.all():
+            continue  # nothing ended inside the first 30: the longer walk may end later
+        long = selection.pre_emergence(np.r_[loss, more], np.r_[y, y_more], chance=0.25).mask
+        assert long[:30].tolist() == short.tolist() and not long[30:].any()
 
 
 def test_one_noisy_checkpoint_does_not_end_the_set():

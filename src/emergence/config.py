@@ -309,9 +309,10 @@ def check(config: dict) -> list[str]:
         if train.get("warmup", 100) > steps:  # the learning rate would never reach toy.train.lr
             out.append(f"field 'toy.train.warmup': {train.get('warmup', 100)} warm-up steps exceed toy.train.steps = "
                        f"{steps} (the learning rate would never reach toy.train.lr)")
-        if (train.get("lr_drop") or {}).get("step", 0) > steps:
-            out.append(f"field 'toy.train.lr_drop.step': {train['lr_drop']['step']} is past toy.train.steps = {steps} "
-                       "(the drop would never happen)")
+        if (train.get("lr_drop") or {}).get("step", 0) >= steps:  # it applies from that step on, and the
+            # last step trained is steps - 1
+            out.append(f"field 'toy.train.lr_drop.step': {train['lr_drop']['step']} is not before toy.train.steps = "
+                       f"{steps} (the drop would never happen)")
     ft = config.get("finetune")
     if ft:
         for t in ft["tasks"]:

@@ -159,7 +159,7 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
     model = law.Model(L, y, D, d0, variant, slope_per_D)
     out["n_rows"] = model.n
     reason = law.degenerate(model) if model.n else "no rows left to fit"
-    if not len(pre_ids):  # the walk from the highest loss stopped at once: say what it saw
+    if not len(pre_ids) and fit_ckpts is None and loss_cutoff is None:  # the walk stopped at once: say what it saw
         reason = (f"no pre-emergence checkpoint: the one with the highest pretrain_loss already scores above the "
                   f"floor ({why}); a pretrain_loss column that rises with training would look like this")
     if reason is None:

@@ -29,8 +29,10 @@ Rule (our choice; SPEC only says "few-shot at the floor"). Walk from the weakest
   value, 9.2 units, absorbed a slow rise into the floor and hid it in 12 % of series).
 - the set ends just before the first emerged checkpoint; if none emerges, every checkpoint
   is kept (forecast mode: nothing has emerged yet).
-- tables of more than FAMILY_N (32) checkpoints use a stricter z (`family_z`): each
-  checkpoint is one more chance for noise to pass for a rise.
+- past the FAMILY_N-th (32nd) checkpoint of the walk, ending the set takes a stricter z
+  (`family_z`, by position only): each checkpoint is one more chance for noise to pass for a
+  rise. A long floor (8 or more quiet values) takes in values up to that z too; a short
+  floor still only up to z normal units.
 
 Measured (bench/bench_selection.py) on 2,000 pure floors of 16 checkpoints (noise sd 0.015,
 not given): the set ends early in 2.1 % (0.9 % before short floors stopped absorbing at the
@@ -51,16 +53,21 @@ from scipy import stats
 
 SCREEN_MADS = 7.0
 SCREEN_MIN = 8           # quiet values before their spread is trusted for screening and absorbing
-FAMILY_N = 32            # tables up to this many checkpoints use z as given; longer ones a stricter z
+FAMILY_N = 32            # walks up to this many checkpoints use z as given; later decisions a stricter z
 
 
-def family_z(z: float, n: int) -> float:
-    """z for a walk over n checkpoints: every checkpoint is one more chance for noise to look
-    like a rise, so beyond FAMILY_N checkpoints the tail probability of z is shared out
-    (Bonferroni). Measured on pure floors with z = 3 kept fixed: the set ended early in 15-20 %
-    of 200-checkpoint tables and 62-66 % of 1,000-checkpoint ones (a Pythia-like series has
-    154); with this z, see bench/bench_selection.py."""
-    return z if n <= FAMILY_N else float(stats.norm.isf(stats.norm.sf(z) * FAMILY_N / n))
+def family_z(z: float, i: int) -> float:
+    """z for the walk's i-th decision (1-based). Every checkpoint is one more chance for noise
+    to pass for a rise, so past the FAMILY_N-th the tail probability of z shrinks like
+    (FAMILY_N / i)^2: the chance of a false end over the whole walk stays within about twice
+    that of a FAMILY_N-checkpoint walk however long the series. It depends on the position
+    only, so each decision still sees only that checkpoint and weaker ones. Pure floors of
+    200 and 1,000 checkpoints ended the set early in 20.8 % and 66.5 % of series with z fixed,
+    7.5 % and 6.5 % with this (bench/bench_selection.py)."""
+    if i <= FAMILY_N:
+        return z
+    zi = float(stats.norm.isf(stats.norm.sf(z) * (FAMILY_N / i) ** 2))
+    return zi if np.isfinite(zi) else z  # z so large that its tail underflows: nothing to correct
 
 
 @dataclass
@@ -102,7 +109,6 @@ def pre_emergence(loss, y, se=None, chance=None, z=3.0, z_confirm=1.0, min_margi
 
     loss, y: per checkpoint; se: their standard errors (None or NaN where unknown)."""
     loss, y = np.asarray(loss, float), np.asarray(y, float)
-    z = family_z(z, len(y))
     se = np.full(len(y), np.nan) if se is None else np.asarray(se, float)
     names = [str(i) for i in range(len(y))] if names is None else [str(n) for n in names]
     order = np.argsort(-loss, kind="stable")
@@ -124,11 +130,12 @@ def pre_emergence(loss, y, se=None, chance=None, z=3.0, z_confirm=1.0, min_margi
         units = (y[i] - floor) / sd
         excess.append((int(i), float(units)))
         clears = y[i] - floor > min_margin
-        above = units > _crit(z, df) and clears
+        zi = family_z(z, pos + 1)  # by position: a series continued later keeps these decisions
+        above = units > _crit(zi, df) and clears
         # a run of two: both at least z_confirm up and together z up (sum / sqrt 2)
-        run = min(units, prev_units) > _crit(z_confirm, df) and (units + prev_units) / np.sqrt(2) > _crit(z, df) \
+        run = min(units, prev_units) > _crit(z_confirm, df) and (units + prev_units) / np.sqrt(2) > _crit(zi, df) \
             and clears
-        if run or above and (units > 2 * _crit(z, df) or prev_units > _crit(z_confirm, df)):
+        if run or above and (units > 2 * _crit(zi, df) or prev_units > _crit(z_confirm, df)):
             mask = np.zeros(len(y), bool)
             mask[order[:pos]] = True
             why = (f"set ends before {names[i]} (loss {loss[i]:.4g}): few-shot {y[i]:.4g} is {units:.1f} noise "
@@ -138,7 +145,7 @@ def pre_emergence(loss, y, se=None, chance=None, z=3.0, z_confirm=1.0, min_margi
         # a short floor (under SCREEN_MIN quiet values) takes only what the normal z calls quiet:
         # its Student-t value (9.2 at 3 degrees of freedom) would absorb a rising checkpoint,
         # widen the spread and hide the rise for good
-        if units <= (z if len(q) < SCREEN_MIN else _crit(z, df)) or not clears:
+        if units <= (z if len(q) < SCREEN_MIN else _crit(zi, df)) or not clears:
             quiet.append(i)
         prev_units = units
     n = len(y)
