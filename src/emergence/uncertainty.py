@@ -59,15 +59,16 @@ def import_arviz():
     return az
 
 
-def _diagnostics(chain, names, rhat_only=False):
+def _diagnostics(chain, names, rhat=None):
     """ArviZ R-hat and bulk/tail ESS per parameter; chain is (steps, walkers, ndim), each
-    walker counted as a chain. rhat_only: R-hat alone (a block that fails it needs no ESS;
-    R-hat is the condition that binds on the toy, and each ESS costs as much as an R-hat)."""
+    walker counted as a chain. rhat=None: R-hat alone (a block that fails it needs no ESS;
+    R-hat is the condition that binds on the toy, and each ESS costs as much as an R-hat);
+    rhat given (that R-hat result): add the ESS to it."""
     az = import_arviz()
     x = np.swapaxes(chain, 0, 1)
-    if rhat_only:
+    if rhat is None:
         return {n: dict(rhat=float(az.rhat(x[..., j]))) for j, n in enumerate(names)}
-    return {n: dict(rhat=float(az.rhat(x[..., j])), ess_bulk=float(az.ess(x[..., j], method="bulk")),
+    return {n: dict(rhat[n], ess_bulk=float(az.ess(x[..., j], method="bulk")),
                     ess_tail=float(az.ess(x[..., j], method="tail")))
             for j, n in enumerate(names)}
 
@@ -206,9 +207,9 @@ def run_mcmc(model: law.Model, theta_mle, priors, nwalkers=48, nsteps=1000, max_
         long_enough = steps > min_tau_ratio * tau.max()
         if long_enough:
             chain = s.get_chain(discard=burn)
-            diag = _diagnostics(chain, names, rhat_only=True)
+            diag = _diagnostics(chain, names)
             if max(d["rhat"] for d in diag.values()) <= max_rhat or steps >= max_steps:
-                diag = _diagnostics(chain, names)
+                diag = _diagnostics(chain, names, rhat=diag)
             out["diagnostics"] = dict(diag, tau={n: float(t) for n, t in zip(names, tau)})
             worst_rhat = max(d["rhat"] for d in diag.values())
             worst_ess = min(min(d.get("ess_bulk", 0.0), d.get("ess_tail", 0.0)) for d in diag.values())
