@@ -159,6 +159,10 @@ FIT_CASES = {
     "option twice": ("ok", ["--task", "t", "--task", "u"], "option --task given more than once"),
     "perplexity as loss": ("ppl", ["--task", "t"], "a perplexity? give its log"),
     "stderr of a proportion above 0.5": ("bigse", ["--task", "t"], "column stderr is above 0.5"),
+    # from a third review (2026-12-01, tenth session): each was fitted without a word
+    "abbreviated option beside the full one": ("ok", ["--task", "t", "--ta", "u"], "unrecognized arguments: --ta"),
+    "negative accuracy": ("negacc", ["--task", "t"], "column value is below 0 for a proportion"),
+    "loss rising with step": ("rising", ["--task", "t"], "column pretrain_loss rises with step"),
 }
 
 
@@ -210,6 +214,10 @@ def test_fit_cli_bad_observations(case, tmp_path):
         elif how == "bigse":
             df["stderr"] = 0.01
             df.loc[2, "stderr"] = 0.7
+        elif how == "negacc":
+            df.loc[4, "value"] = -0.5
+        elif how == "rising":  # steps numbered the wrong way round: the most trained checkpoint has the highest loss
+            df["step"] = df["pretrain_loss"].rank(method="dense").astype(int) * 100
         elif how == "twice":
             df.insert(len(df.columns), "dup", df["value"])
             df = df.rename(columns={"dup": "value"})
@@ -218,3 +226,28 @@ def test_fit_cli_bad_observations(case, tmp_path):
     assert expect in p.stderr, p.stderr
     assert "Traceback" not in p.stderr
     assert not (tmp_path / "fit.json").exists()
+
+
+def test_fit_cli_never_replaces_a_link_or_device_nor_the_table_with_its_card(tmp_path):
+    """The writer renames a temporary file over --out: /dev/null or a symlink would become a
+    plain file, and the card's paths were not checked against the table."""
+    df = obs_frame().assign(task="t")
+    target = tmp_path / "target.json"
+    target.write_text("keep")
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    obs = tmp_path / "obs.csv"
+    df.to_csv(obs, index=False)
+    for out, expect in ((str(link), "is not a regular file"), ("/dev/null", "is not a regular file"),
+                        ("", "--out: empty")):
+        p = subprocess.run([sys.executable, "-m", "emergence.fit", str(obs), "--task", "t", "--no-mcmc", "--out", out],
+                           capture_output=True, text=True, cwd=REPO)
+        assert p.returncode == 2 and expect in p.stderr, p.stderr
+    assert link.is_symlink() and target.read_text() == "keep"
+    card_md = tmp_path / "fit.card.md"
+    df.to_csv(card_md, index=False)  # the table itself sits where the card would go
+    p = subprocess.run([sys.executable, "-m", "emergence.fit", str(card_md), "--task", "t", "--no-mcmc", "--card",
+                        "--out", str(tmp_path / "fit.json")], capture_output=True, text=True, cwd=REPO)
+    assert p.returncode == 2 and "is the observations table itself" in p.stderr, p.stderr
+    assert not (tmp_path / "fit.json").exists()  # refused before the fit, nothing half-written
+    assert pd.read_csv(card_md).shape == df.shape

@@ -189,6 +189,13 @@ CASES = {
                                "series.toy.sizes.s.repo"),
     "hf local repo missing": (put(("series", 0, "sizes", "s", "repo"), "/nonexistent/ckpt-{step}", lambda: hf(base())),
                               "series.toy.sizes.s.repo"),
+    # a third review (2026-12-01, tenth session): NaN passes every minimum and maximum, inf
+    # every minimum, and numbers without a ceiling failed only inside a job
+    "chance nan": (put(("tasks", 0, "chance"), float("nan")), "tasks.0.chance"),
+    "lora lr nan": (recipe(lr=float("nan")), "finetune.methods.lora.lr"),
+    "toy zipf inf": (put(("toy", "corpus", "zipf"), float("inf")), "toy.corpus.zipf"),
+    "n_test huge": (put(("tasks", 0, "n_test"), 10**30), "tasks.0.n_test"),
+    "toy batch huge": (put(("toy", "train", "batch_size"), 10**12), "toy.train.batch_size"),
 }
 
 

@@ -7,6 +7,7 @@ before any job runs in one line naming the field.
 """
 from __future__ import annotations
 
+import math
 import os
 import re
 
@@ -432,7 +433,10 @@ def file_problem(paths) -> str | None:
 
 def key_problem(config, where=()) -> str | None:
     """Every mapping key must be text: a size written `1:` is the number 1, which no field can
-    name ('1' is not 1) and which cannot be sorted beside the others."""
+    name ('1' is not 1) and which cannot be sorted beside the others. And every number finite:
+    YAML's .nan passes any schema minimum and maximum, and .inf any minimum."""
+    if isinstance(config, float) and not math.isfinite(config):
+        return f"field '{_path(where)}': {config} is not a finite number"
     if isinstance(config, dict):
         for k, v in config.items():
             if not isinstance(k, str):

@@ -289,21 +289,41 @@ def _once(argv):
         raise InputError(f"option {', '.join(twice)} given more than once; give each once")
 
 
-def _check_out(out, observations):
-    if out.endswith(("/", os.sep)) or os.path.isdir(out):
-        raise InputError(f"--out {out}: is a folder; give a .json file path")
-    if os.path.abspath(out) == os.path.abspath(observations) or (
-            os.path.exists(out) and os.path.samefile(out, observations)):
-        raise InputError(f"--out {out}: is the observations table itself; give another path")
+def _card_paths(out):
+    stem = os.path.splitext(out)[0]
+    return f"{stem}.card.md", f"{stem}.card.json"
+
+
+def _check_out(out, observations, card_too=False):
+    """Every path the CLI will write, checked before the fit runs: a regular file (or none
+    yet) under a folder, never the table itself. The writer replaces a file whole (write to
+    a temporary file, then rename), which would swap a device, pipe or symlink for a file."""
+    if not out:
+        raise InputError("--out: empty; give a .json file path")
+    for path in (out, *(_card_paths(out) if card_too else ())):
+        what = "--out" if path == out else "--card's output"
+        if path.endswith(("/", os.sep)) or os.path.isdir(path):
+            raise InputError(f"{what} {path}: is a folder; give a .json file path")
+        if os.path.islink(path) or (os.path.exists(path) and not os.path.isfile(path)):
+            raise InputError(f"{what} {path}: exists and is not a regular file (a link, device or pipe); "
+                             f"give another path")
+        if os.path.abspath(path) == os.path.abspath(observations) or (
+                os.path.exists(path) and os.path.samefile(path, observations)):
+            raise InputError(f"{what} {path}: is the observations table itself; give another path")
+        if len(os.path.basename(path).encode()) > 255:  # what most filesystems take
+            raise InputError(f"{what} {path}: file name longer than 255 bytes; give a shorter one")
     parent = os.path.dirname(os.path.abspath(out))
     while not os.path.exists(parent):  # the writer makes missing folders; a file on the way blocks it
         parent = os.path.dirname(parent)
     if not os.path.isdir(parent):
         raise InputError(f"--out {out}: {parent} is a file, not a folder; give a path under a folder")
+    if not os.access(parent, os.W_OK):
+        raise InputError(f"--out {out}: {parent} is not writable; give a path under a writable folder")
 
 
 def main(argv=None):
-    p = _Parser(prog="python -m emergence.fit", description=__doc__.splitlines()[0])
+    # no abbreviations: `--ta x` beside `--task y` would slip past the repeat check
+    p = _Parser(prog="python -m emergence.fit", description=__doc__.splitlines()[0], allow_abbrev=False)
     p.add_argument("observations")
     p.add_argument("--task", required=True)
     p.add_argument("--out", required=True)
@@ -323,7 +343,7 @@ def main(argv=None):
     try:
         _once(sys.argv[1:] if argv is None else argv)
         a = p.parse_args(argv)
-        _check_out(a.out, a.observations)
+        _check_out(a.out, a.observations, card_too=a.card)
         obs = read_obs(a.observations)
         res = fit_task(obs, a.task, metric=a.metric, method=a.method, d0=a.d0, variant=a.variant,
                        chance=a.chance, seed=a.seed,
@@ -333,9 +353,8 @@ def main(argv=None):
         res["observations"] = os.path.basename(a.observations)
         write_json(res, a.out)
         if a.card:
-            stem = os.path.splitext(a.out)[0]
             c = card.build(res)
-            card.write(c, f"{stem}.card.md", f"{stem}.card.json")
+            card.write(c, *_card_paths(a.out))
             print(card.one_line(c))
     except (InputError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)

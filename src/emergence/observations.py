@@ -89,6 +89,11 @@ def check_obs(obs: pd.DataFrame, where="observations"):
         if bad.any():
             raise InputError(f"{where}: column stderr is above 0.5 for a proportion ({obs['metric'][bad].iloc[0]!s}); "
                              f"{_first(bad)} has {obs['stderr'][bad].iloc[0]!s}")
+    prop = obs["metric"].astype(str).str.split(",").str[0].isin(PROPORTIONS)
+    bad = prop & (num["value"] < 0)  # above 1 stays legal: simulated tables and the law's linear rise
+    if bad.any():
+        raise InputError(f"{where}: column value is below 0 for a proportion ({obs['metric'][bad].iloc[0]!s}); "
+                         f"{_first(bad)} has {obs['value'][bad].iloc[0]!s}")
     fs = obs["method"].astype(str) == "fewshot"
     bad = fs & (num["data_amount"] != 0)
     if bad.any():
@@ -110,6 +115,24 @@ def check_obs(obs: pd.DataFrame, where="observations"):
         s, z, c = span[span > 1e-6].index[0]
         raise InputError(f"{where}: checkpoint {c!r} (series {s!r}, size {z!r}) has several pretrain_loss values "
                          f"(they differ by {span.max():.4g}); one checkpoint has one loss")
+    if "step" in obs.columns:
+        _rising_loss(obs, num["pretrain_loss"], where)
+
+
+def _rising_loss(obs, loss, where):
+    """A run whose loss climbs with its training step is a swapped or wrong column (a metric,
+    a reversed order), not a series the law can read: each lower loss must mean more training."""
+    step = pd.to_numeric(obs["step"], errors="coerce")
+    runs = pd.DataFrame(dict(series=obs["series"].astype(str), size=obs["size"].astype(str), step=step, loss=loss))
+    for (s, z), g in runs.dropna().drop_duplicates(["series", "size", "step"]).groupby(["series", "size"]):
+        g = g.sort_values("step")
+        if len(g) >= 3 and g["loss"].nunique() > 1 and g["step"].nunique() > 1:
+            rho = g["step"].rank().corr(g["loss"].rank())
+            if rho >= 0.8 and g["loss"].iloc[-1] > g["loss"].iloc[0]:
+                raise InputError(
+                    f"{where}: column pretrain_loss rises with step in series {s!r}, size {z!r} (from "
+                    f"{g['loss'].iloc[0]:.4g} at step {g['step'].iloc[0]:g} to {g['loss'].iloc[-1]:.4g} at step "
+                    f"{g['step'].iloc[-1]:g}); expected a loss that falls with training (swapped columns?)")
 
 
 def read_obs(path) -> pd.DataFrame:
