@@ -161,7 +161,8 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
     reason = law.degenerate(model) if model.n else "no rows left to fit"
     if not len(pre_ids) and fit_ckpts is None and loss_cutoff is None:  # the walk stopped at once: say what it saw
         reason = (f"no pre-emergence checkpoint: the one with the highest pretrain_loss already scores above the "
-                  f"floor ({why}); a pretrain_loss column that rises with training would look like this")
+                  f"floor ({why}); a pretrain_loss column that rises with training, or a chance level "
+                  f"below what the weakest checkpoints score, would look like this")
     if reason is None:
         pri = priors_mod.from_data(model.loss, model.y, **(priors or {}))
         r = law.fit_mle(model, pri)

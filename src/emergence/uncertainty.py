@@ -149,10 +149,11 @@ def run_mcmc(model: law.Model, theta_mle, priors, nwalkers=48, nsteps=1000, max_
             return out
         # the law through both elbows, and E at every fitted D and D0, computed once
         e0, er, al = e0[ok], er[ok], z[ok, 2]
-        T = model.t_all ** al[:, None]
-        k = (er - e0) / (T[:, ref] - T[:, -1])
-        C = e0 - k * T[:, -1]
-        E = k[:, None] * T + C[:, None]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # D0 = 1 or tiny D: T may tie; k
+            T = model.t_all ** al[:, None]                                   # not finite is refused just below
+            k = (er - e0) / (T[:, ref] - T[:, -1])
+            C = e0 - k * T[:, -1]
+            E = k[:, None] * T + C[:, None]
         good = ((al >= priors.alpha[0]) & (al <= priors.alpha[1]) & (C >= e_lo) & (C <= e_hi)
                 & np.all((E >= e_lo) & (E <= e_hi), 1) & np.isfinite(k))
         idx = np.flatnonzero(ok)[good]
