@@ -163,6 +163,7 @@ FIT_CASES = {
     "abbreviated option beside the full one": ("ok", ["--task", "t", "--ta", "u"], "unrecognized arguments: --ta"),
     "negative accuracy": ("negacc", ["--task", "t"], "column value is below 0 for a proportion"),
     "loss rising with step": ("rising", ["--task", "t"], "column pretrain_loss rises with step"),
+    "a task name with a trailing space": ("space", ["--task", "t"], "column task has a name with leading/trailing"),
 }
 
 
@@ -214,6 +215,8 @@ def test_fit_cli_bad_observations(case, tmp_path):
         elif how == "bigse":
             df["stderr"] = 0.01
             df.loc[2, "stderr"] = 0.7
+        elif how == "space":  # a copied row with task 't ' was silently a second task
+            df = pd.concat([df, df.iloc[[0]].assign(task="t ")], ignore_index=True)
         elif how == "negacc":
             df.loc[4, "value"] = -0.5
         elif how == "rising":  # steps numbered the wrong way round: the most trained checkpoint has the highest loss

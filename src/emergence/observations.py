@@ -61,6 +61,13 @@ def check_obs(obs: pd.DataFrame, where="observations"):
         if c not in NUMERIC and obs[c].isna().any():
             raise InputError(f"{where}: column {c} has {int(obs[c].isna().sum())} missing value(s); first: "
                              f"{_first(obs[c].isna())}")
+    for c in REQUIRED:
+        if c not in NUMERIC:  # 'rule ' or a zero-width space would be a second task, checkpoint, ...
+            v = obs[c].astype(str)
+            bad = (v != v.str.strip()) | ~v.map(str.isprintable)
+            if bad.any():
+                raise InputError(f"{where}: column {c} has a name with leading/trailing spaces or invisible "
+                                 f"characters: {_first(bad)} has {v[bad].iloc[0]!r}; write names plainly")
     for c in NUMERIC + (["stderr"] if "stderr" in obs.columns else []):
         v = pd.to_numeric(obs[c], errors="coerce").astype(float)
         if c == "stderr":  # optional: empty means unknown
