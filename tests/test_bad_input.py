@@ -164,6 +164,9 @@ FIT_CASES = {
     "negative accuracy": ("negacc", ["--task", "t"], "column value is below 0 for a proportion"),
     "loss rising with step": ("rising", ["--task", "t"], "column pretrain_loss rises with step"),
     "a task name with a trailing space": ("space", ["--task", "t"], "column task has a name with leading/trailing"),
+    "sampler options below each other": ("ok", ["--task", "t", "--mcmc-steps", "200", "--mcmc-max-steps", "10"],
+                                         "--mcmc-max-steps 10 is below --mcmc-steps 200"),
+    "sampler option with --no-mcmc": ("ok", ["--task", "t", "--mcmc-steps", "-5"], "--mcmc-steps given with --no-mcmc"),
 }
 
 

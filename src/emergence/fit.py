@@ -335,7 +335,8 @@ def main(argv=None):
     p.add_argument("--chance", type=float)
     p.add_argument("--mcmc-steps", type=int, default=uncertainty.MCMC_DEFAULTS["nsteps"],
                    help="first block of steps; the chain grows until converged or --mcmc-max-steps")
-    p.add_argument("--mcmc-max-steps", type=int, default=uncertainty.MCMC_DEFAULTS["max_steps"])
+    p.add_argument("--mcmc-max-steps", type=int, help=f"default {uncertainty.MCMC_DEFAULTS['max_steps']} "
+                   f"(or --mcmc-steps, if more)")
     p.add_argument("--mcmc-walkers", type=int, default=uncertainty.MCMC_DEFAULTS["nwalkers"])
     p.add_argument("--no-mcmc", action="store_true")
     p.add_argument("--bootstrap", type=int, default=0, help="bootstrap refits (0: none)")
@@ -344,12 +345,18 @@ def main(argv=None):
     try:
         _once(sys.argv[1:] if argv is None else argv)
         a = p.parse_args(argv)
+        if a.mcmc_max_steps is not None and a.mcmc_max_steps < a.mcmc_steps:
+            raise InputError(f"option --mcmc-max-steps {a.mcmc_max_steps} is below --mcmc-steps {a.mcmc_steps}")
+        given = {o.split("=")[0] for o in (sys.argv[1:] if argv is None else argv) if o.startswith("--mcmc")}
+        if a.no_mcmc and given:  # a sampler option with no sampler was ignored without a word
+            raise InputError(f"option {', '.join(sorted(given))} given with --no-mcmc")
         _check_out(a.out, a.observations, card_too=a.card)
         obs = read_obs(a.observations)
         res = fit_task(obs, a.task, metric=a.metric, method=a.method, d0=a.d0, variant=a.variant,
                        chance=a.chance, seed=a.seed,
                        mcmc=None if a.no_mcmc else dict(nsteps=a.mcmc_steps, nwalkers=a.mcmc_walkers,
-                                                        max_steps=max(a.mcmc_max_steps, a.mcmc_steps)),
+                                                        max_steps=a.mcmc_max_steps or max(
+                                                            uncertainty.MCMC_DEFAULTS["max_steps"], a.mcmc_steps)),
                        bootstrap=dict(n=a.bootstrap) if a.bootstrap else None, next_run=a.card)
         res["observations"] = os.path.basename(a.observations)
         write_json(res, a.out)
