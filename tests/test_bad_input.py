@@ -2,6 +2,8 @@
 a non-zero exit, before any job runs where possible, and never a bare traceback."""
 import copy
 import json
+import os
+import stat
 import subprocess
 import sys
 
@@ -244,12 +246,14 @@ def test_fit_cli_never_replaces_a_link_or_device_nor_the_table_with_its_card(tmp
     link.symlink_to(target)
     obs = tmp_path / "obs.csv"
     df.to_csv(obs, index=False)
-    for out, expect in ((str(link), "is not a regular file"), ("/dev/null", "is not a regular file"),
+    fifo = tmp_path / "pipe.json"  # stands in for /dev/null: a regression must not replace the real one
+    os.mkfifo(fifo)
+    for out, expect in ((str(link), "is not a regular file"), (str(fifo), "is not a regular file"),
                         ("", "--out: empty")):
         p = subprocess.run([sys.executable, "-m", "emergence.fit", str(obs), "--task", "t", "--no-mcmc", "--out", out],
                            capture_output=True, text=True, cwd=REPO)
         assert p.returncode == 2 and expect in p.stderr, p.stderr
-    assert link.is_symlink() and target.read_text() == "keep"
+    assert link.is_symlink() and target.read_text() == "keep" and stat.S_ISFIFO(os.stat(fifo).st_mode)
     card_md = tmp_path / "fit.card.md"
     df.to_csv(card_md, index=False)  # the table itself sits where the card would go
     p = subprocess.run([sys.executable, "-m", "emergence.fit", str(card_md), "--task", "t", "--no-mcmc", "--card",

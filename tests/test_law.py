@@ -141,6 +141,7 @@ def test_stronger_checkpoints_added_later_do_not_change_the_set():
     rng = np.random.default_rng(5)
     loss = np.linspace(4.0, 3.0, 30)
     more = np.linspace(2.99, 2.0, 100)
+    checked = 0
     for _ in range(30):
         y = 0.25 + 0.3 * np.maximum(0, 3.3 - loss) + 0.015 * rng.standard_normal(30)
         y_more = 0.25 + 0.3 * (3.3 - more) + 0.015 * rng.standard_normal(100)
@@ -149,6 +150,8 @@ def test_stronger_checkpoints_added_later_do_not_change_the_set():
             continue  # nothing ended inside the first 30: the longer walk may end later
         long = selection.pre_emergence(np.r_[loss, more], np.r_[y, y_more], chance=0.25).mask
         assert long[:30].tolist() == short.tolist() and not long[30:].any()
+        checked += 1
+    assert checked >= 20  # the rise inside the first 30 is seen on most draws: the test compares something
 
 
 def test_one_noisy_checkpoint_does_not_end_the_set():
