@@ -66,6 +66,23 @@ def test_toy_task_answers_are_not_predictable_from_the_last_word():
     assert (guess == label[6000:]).mean() < 1 / 6 + 0.025
 
 
+def test_top_prior_favours_a_successor_in_text_but_not_in_task_prompts():
+    c = toy.Corpus(toy.CorpusConfig(n_words=96, successors=6, rule_prob=0.5, top_prior=0.4))
+    w = c.walk(np.random.default_rng(0), 4000, 12)
+    a, b, nxt = w[:, :-2].ravel(), w[:, 1:-1].ravel(), w[:, 2:].ravel()
+    free = nxt != c.rule_next(a, b)  # steps the rule did not take
+    assert (nxt[free] == c.succ[b[free], c.top[b[free]]]).mean() > 0.4  # 0.4 + 0.6 / 6 less the rule's
+    assert len(set(c.top)) == 6  # each word has its own favourite, not one class for all
+    # task prompts step uniformly: the last word still says nothing about the answer
+    rng = np.random.default_rng(0)
+    recs = [tasks.rule_mc(c, rng, context=4) for _ in range(12000)]
+    last = np.array([int(r["context"].split()[-1][1:]) for r in recs])
+    label = np.array([r["label"] for r in recs])
+    counts = np.zeros((96, 6))
+    np.add.at(counts, (last[:6000], label[:6000]), 1)
+    assert (counts.argmax(1)[last[6000:]] == label[6000:]).mean() < 1 / 6 + 0.025
+
+
 def test_toy_tasks_are_well_formed(tmp_path):
     cc = toy.CorpusConfig(n_words=48, successors=6)
     c = toy.Corpus(cc)

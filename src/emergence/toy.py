@@ -60,6 +60,12 @@ class CorpusConfig:
     # learnt word by word
     # (issue 15 research: a capability that pretraining builds gradually)
     rule: str = "class"
+    # Share of the steps not taken by the rule that go to b's favoured successor S_b[top[b]]
+    # (0: all uniform over S_b). Without the look-back the best guess is then that word, right
+    # only at chance in task prompts (whose steps are uniform), and the rule's word wins the argmax only once the
+    # learnt look-back outweighs that prior: few-shot access comes late, while finetuning on
+    # the task can lower the prior (issue 15 research).
+    top_prior: float = 0.0
 
 
 QUIZ_TOKENS = ["?", "="] + [chr(ord("A") + i) for i in range(26)]
@@ -117,6 +123,9 @@ class Corpus:
         self.perm = np.tile(np.arange(S), (W, 1))
         if cc.rule == "pair":
             self.perm = rng.permuted(self.perm, axis=1)
+        # top[b]: which of b's successors the non-rule steps favour (top_prior > 0); one per
+        # word, so finetuning must unlearn the prior word by word
+        self.top = rng.integers(0, S, W) if cc.top_prior else np.zeros(W, dtype=np.int64)
 
     def rule_index(self, a, b):
         """Which of b's successors the rule picks after (a, b) (vectorised)."""
@@ -125,6 +134,15 @@ class Corpus:
     def rule_next(self, a, b):
         """The rule's next word after (a, b)."""
         return self.succ[b, self.rule_index(a, b)]
+
+    def _free(self, rng, prev: np.ndarray, prior: bool = True) -> np.ndarray:
+        """Which successor each step after `prev` takes when the rule does not pick it. Task prompts
+        (prior=False) step uniformly, so the predecessor's class stays independent of the last
+        word and the prior's favourite is right only at chance."""
+        j = rng.integers(0, self.cc.successors, len(prev))
+        if self.cc.top_prior and prior:  # drawn only when used, so other languages keep their streams
+            j = np.where(rng.random(len(prev)) < self.cc.top_prior, self.top[prev], j)
+        return j
 
     def walk(self, rng, b: int, n: int, uniform_start: bool = False) -> np.ndarray:
         """b sequences of n words (vectorised over the batch).
@@ -135,10 +153,10 @@ class Corpus:
         W, S = self.cc.n_words, self.cc.successors
         out = np.empty((b, n), dtype=np.int64)
         out[:, 0] = rng.integers(0, W, b) if uniform_start else rng.choice(W, b, p=self.zipf_p)
-        out[:, 1] = self.succ[out[:, 0], rng.integers(0, S, b)]
+        out[:, 1] = self.succ[out[:, 0], self._free(rng, out[:, 0], not uniform_start)]
         for i in range(2, n):
             j = np.where(rng.random(b) < self.cc.rule_prob, self.rule_index(out[:, i - 2], out[:, i - 1]),
-                         rng.integers(0, S, b))
+                         self._free(rng, out[:, i - 1], not uniform_start))
             out[:, i] = self.succ[out[:, i - 1], j]
         return out
 
