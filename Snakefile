@@ -34,6 +34,7 @@ include: "rules/future.smk"
 
 onstart:
     gc.set_threshold(*GC_DEFAULT)
+    cfg.claim_results(OUT, workflow.configfiles)
 
 
 rule all:

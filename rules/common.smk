@@ -2,6 +2,7 @@
 # and the one-line input adapters that ask them.
 import gc
 import math
+import sys
 
 # Internal, not public API: Snakemake has no public way to record an input function's
 # parameters once (see per_job). tests/test_resources.py fails loudly if these move.
@@ -22,6 +23,14 @@ from emergence.tasks import GENERATOR_VERSION
 GC_DEFAULT = gc.get_threshold()
 gc.set_threshold(50_000, 10, 10)
 
+
+def refuse(message):
+    """Stop before any job with one line (a raised error is wrapped in Snakemake's file and
+    line context, four lines for one fact)."""
+    print(message, file=sys.stderr)
+    sys.exit(1)
+
+
 # Schema first (types, unknown keys, empty lists; fills defaults), then the cross-field
 # checks a schema cannot express. Both fail before any job is planned, naming the file and
 # the field in one line (Snakemake's own message dumps the whole config).
@@ -37,17 +46,17 @@ if not _problem:
     _problem = cfg.schema_problem(config, _source)
 _problem = _problem or "; ".join(cfg.check(config))
 if _problem:
-    raise cfg.ConfigError(f"invalid config ({_source}): {_problem}")
+    refuse(f"invalid config ({_source}): {_problem}")
 _canonical = cfg.canonical(dict(config))
 config.clear()
 config.update(_canonical)
 
 OUT = f"results/{config['name']}"
 # one results folder per experiment name: a second config file claiming the same name would
-# mix its outputs with the first one's
-_claim = cfg.claim_results(OUT, workflow.configfiles)
+# mix its outputs with the first one's (the claim itself is written by onstart, when jobs run)
+_claim = cfg.results_owner_problem(OUT, workflow.configfiles)
 if _claim:
-    raise cfg.ConfigError(_claim)
+    refuse(_claim)
 PLAN = Plan(config, OUT)  # the job plan (emergence.plan); every input function asks it
 LAYOUT = PLAN.layout  # every shared results path (emergence.layout)
 CKPTS = PLAN.ckpts
@@ -256,7 +265,7 @@ def profile_number(rule_name, name):
             try:
                 return float(value)
             except (TypeError, ValueError):
-                raise cfg.ConfigError(f"profile: resource {name} of rule {rule_name} must be a number, got {value!r}")
+                refuse(f"profile: resource {name} of rule {rule_name} must be a number, got {value!r}")
     return None
 
 
@@ -269,7 +278,7 @@ def size_scaled_resources(rule_name):
         if per is None:
             continue
         if res in (workflow.resource_settings.overwrite_resources.get(rule_name) or {}):
-            raise cfg.ConfigError(f"profile: set-resources gives rule {rule_name} both {res} and {per_name}; keep one")
+            refuse(f"profile: set-resources gives rule {rule_name} both {res} and {per_name}; keep one")
         base = profile_number(rule_name, f"{res}_base") or 0.0
         out[res] = _scaled_request(rule_name, res, base, per)
     return out

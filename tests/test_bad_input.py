@@ -102,7 +102,12 @@ def test_two_configs_with_the_same_name(tmp_path):
     a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
     a.write_text(yaml.safe_dump(base()))
     b.write_text(yaml.safe_dump(base()))
+    # a dry run, a lint or a report writes nothing, so claims nothing
     snakemake("-n", "--configfile", str(a), "--cores", "1", workdir=tmp_path)
+    assert not (tmp_path / "results").exists()
+    snakemake("-n", "--configfile", str(b), "--cores", "1", workdir=tmp_path)
+    # a run claims results/test/ for its config file (one cheap job is enough)
+    snakemake("--configfile", str(a), "--cores", "1", "results/test/tasks/rule/rule.yaml", workdir=tmp_path)
     p = snakemake("-n", "--configfile", str(b), "--cores", "1", workdir=tmp_path, check=False)
     assert p.returncode != 0
     assert f"field 'name': 'test' is already the name of {a}" in p.stdout + p.stderr
@@ -151,7 +156,9 @@ FIT_CASES = {
     "huge value": ("huge", ["--task", "t"], "column value has 1 missing/non-numeric/infinite/huge"),
     # pandas renames a repeated column to value.1 and the fit used the first without a word
     "repeated column": ("twice", ["--task", "t"], "column(s) value appear more than once"),
-    "chance above 1": ("ok", ["--task", "t", "--chance", "1.02"], "is a proportion, expected 0 to 1"),
+    "chance above 1": ("ok", ["--task", "t", "--chance", "1.02"], "is a proportion, expected 0 to below 1"),
+    # chance 1 passed (within the values' range with its margin) and was ignored by the fit
+    "chance 1": ("ok", ["--task", "t", "--chance", "1"], "is a proportion, expected 0 to below 1"),
     # from a second hostile-table review (2026-12-01): each was fitted without a word
     "two losses for one checkpoint": ("twoloss", ["--task", "t"], "has several pretrain_loss values"),
     "finetuned rows without few-shot": ("nofs", ["--task", "t"], "have no few-shot row with num_fewshot"),

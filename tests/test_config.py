@@ -86,6 +86,9 @@ def test_workflow_refuses_bad_config_before_any_job(tmp_path):
     assert p.returncode != 0
     assert f"invalid config ({bad}): field 'finetune.data_amounts'" in out
     assert not (tmp_path / "results").exists()
+    # one line: no traceback, no file-and-line wrapping (beside Snakemake's note of the profile)
+    lines = [x for x in out.splitlines() if x.strip() and "workflow specific profile" not in x]
+    assert len(lines) == 1, out
 
 
 def test_checkpoint_ids_and_grid():

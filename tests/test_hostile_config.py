@@ -196,6 +196,8 @@ CASES = {
     "toy zipf inf": (put(("toy", "corpus", "zipf"), float("inf")), "toy.corpus.zipf"),
     "n_test huge": (put(("tasks", 0, "n_test"), 10**30), "tasks.0.n_test"),
     "toy batch huge": (put(("toy", "train", "batch_size"), 10**12), "toy.train.batch_size"),
+    # a toy multiple-choice task's chance is 1/successors: 0.9 moved the floor the fit selects by
+    "toy mc chance wrong": (put(("tasks", 0, "chance"), 0.9), "tasks.0.chance"),
 }
 
 

@@ -39,21 +39,27 @@ def canonical(x):
 
 
 
-def claim_results(out_dir: str, configfiles) -> str | None:
-    """Record which config file owns results/<name>/; a problem if another one already does."""
-    src = os.path.abspath(str(configfiles[0])) if configfiles else os.path.abspath("config.yaml")
-    claim = os.path.join(out_dir, ".configfile")
+def _claimant(configfiles) -> str:
+    return os.path.abspath(str(configfiles[0])) if configfiles else os.path.abspath("config.yaml")
+
+
+def results_owner_problem(out_dir: str, configfiles) -> str | None:
+    """A problem if another config file already owns results/<name>/ (read only: a dry run,
+    a lint or a report must not write)."""
+    src, claim = _claimant(configfiles), os.path.join(out_dir, ".configfile")
     if os.path.exists(claim):
         owner = open(claim).read().strip()
         if owner != src and os.path.exists(owner):
             return (f"invalid config ({src}): field 'name': {os.path.basename(out_dir)!r} is already the name of "
                     f"{owner}, whose results are in {out_dir}; give this config another name")
-        if owner == src:
-            return None
-    os.makedirs(out_dir, exist_ok=True)
-    with open(claim, "w") as f:
-        f.write(src + "\n")
     return None
+
+
+def claim_results(out_dir: str, configfiles) -> None:
+    """Record which config file owns results/<name>/ (when jobs are about to run)."""
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, ".configfile"), "w") as f:
+        f.write(_claimant(configfiles) + "\n")
 
 
 def load_schema(path: str | None = None) -> dict:
@@ -241,6 +247,12 @@ def check(config: dict) -> list[str]:
             out.append(f"field 'tasks.{i}.template': no file {tpl}")
         elif "template" in t:
             out.extend(_template_problems(i, t, _read_template(tpl), records))
+        n_choices = config.get("toy", {}).get("corpus", {}).get("successors", 6)
+        if t["source"] == "toy" and t.get("generator") in ("rule_mc", "rule_quiz") and "chance" in t \
+                and abs(t["chance"] - 1 / n_choices) > 1e-3:
+            # a wrong floor moves the fit's pre-emergence selection and every figure's chance line
+            out.append(f"field 'tasks.{i}.chance': {t['chance']}, but a {t['generator']} task chooses among "
+                       f"toy.corpus.successors = {n_choices} words: chance is {1 / n_choices:.7g}")
         if t.get("dataset") and t["source"] != "lm_eval":
             out.append(f"field 'tasks.{i}.dataset': only for lm_eval tasks (a {t['source']} task reads its own files)")
         if t["source"] == "lm_eval" and t.get("include_path") and not os.path.isdir(resolve(t["include_path"])):

@@ -265,8 +265,9 @@ def check_chance(chance, df, task, metric):
         raise InputError(f"chance: expected a number, got {chance!r}") from None
     lo, hi = float(df["value"].min()), float(df.loc[df["data_amount"] == 0, "value"].max())
     pad = 0.25 * max(hi - lo, 1e-9)
-    if str(metric).split(",")[0] in PROPORTIONS and np.isfinite(c) and not 0 <= c <= 1:
-        raise InputError(f"chance {chance!r}: task {task!r}'s {metric} is a proportion, expected 0 to 1")
+    # a proportion at chance 1 leaves no room above chance: nothing could emerge
+    if str(metric).split(",")[0] in PROPORTIONS and np.isfinite(c) and not 0 <= c < 1:
+        raise InputError(f"chance {chance!r}: task {task!r}'s {metric} is a proportion, expected 0 to below 1")
     if not np.isfinite(c) or not lo - pad <= c <= hi + pad:
         raise InputError(f"chance {chance!r} lies outside the range of task {task!r}'s {metric} values "
                          f"[{lo:.4g}, {hi:.4g}]; give the metric's chance level in its own units")

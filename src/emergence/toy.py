@@ -150,7 +150,7 @@ class Corpus:
         uniform_start: first word uniform instead of Zipfian. Every word has one predecessor
         per class, so a uniform start keeps every position uniform and the previous word's
         class independent of the last word: no bigram shortcut to the rule (tasks use this)."""
-        W, S = self.cc.n_words, self.cc.successors
+        W = self.cc.n_words
         out = np.empty((b, n), dtype=np.int64)
         out[:, 0] = rng.integers(0, W, b) if uniform_start else rng.choice(W, b, p=self.zipf_p)
         out[:, 1] = self.succ[out[:, 0], self._free(rng, out[:, 0], not uniform_start)]
