@@ -2,6 +2,7 @@
 # and the one-line input adapters that ask them.
 import gc
 import math
+import os
 import sys
 
 # Internal, not public API: Snakemake has no public way to record an input function's
@@ -77,6 +78,22 @@ QUALITY_SIZE = (QUALITY.get("size") or FT["size"]) if QUALITY else None
 FUTURE_SIZE = (FUTURE.get("size") or FT["size"]) if FUTURE else None
 QUALITY_CHANCE = TASKS[QUALITY["task"]].get("chance") if QUALITY else None
 FUTURE_CHANCE = TASKS[FUTURE["task"]].get("chance") if FUTURE else None
+
+
+def other_run_inputs(paths, field):
+    """Another run's files as the case study's inputs when they all exist while planning, so
+    that a refit there reruns the study here. The other run may still be on its way (started
+    beside this one): then they are no inputs, planning says so in one line, and the study's
+    own job names what is missing when it runs."""
+    missing = [p for p in paths.values() if not os.path.exists(p)]
+    if missing:
+        print(f"note: {field}: {missing[0]} does not exist yet; the case study needs it when it runs", file=sys.stderr)
+        return []
+    return list(paths.values())
+
+
+QUALITY_INPUTS = other_run_inputs(QUALITY_BASELINE, "quality.baseline") if QUALITY else []
+FUTURE_INPUTS = other_run_inputs(FUTURE_LONGER, "future.longer") if FUTURE else []
 
 
 def per_job(func):

@@ -1,6 +1,7 @@
 # Stage 12 (case study, paper 7.2): this run's forecast, made before any checkpoint emerged,
 # against a run that trained the same models for longer (emergence.future). The longer run's
-# results are read, not built: run its config first (the script says so when they are missing).
+# results are read, not built: run its config first (the script says so when they are
+# missing); a refit there reruns this study.
 
 
 rule future:
@@ -8,6 +9,7 @@ rule future:
         fit=LAYOUT.fit(FUTURE["task"]) if FUTURE else [],
         checkpoints=LAYOUT.checkpoints(),
         observations=LAYOUT.observations(),
+        other_run=FUTURE_INPUTS,
     output:
         figure=report(
             LAYOUT.figure(FUTURE["task"] if FUTURE else "none", "future"),

@@ -1,6 +1,7 @@
 # Stage 11 (case study, paper 7.1): this run's series against another run's, pretrained on a
 # corpus of different quality (emergence.quality). The baseline run's results are read, not
-# built: run its config first (the script says so in one line when they are missing).
+# built: run its config first (the script says so in one line when they are missing); a
+# refit there reruns this study.
 
 
 rule quality:
@@ -8,6 +9,7 @@ rule quality:
         fit=LAYOUT.fit(QUALITY["task"]) if QUALITY else [],
         checkpoints=LAYOUT.checkpoints(),
         observations=LAYOUT.observations(),
+        other_run=QUALITY_INPUTS,
     output:
         figure=report(
             LAYOUT.figure(QUALITY["task"] if QUALITY else "none", "quality"),

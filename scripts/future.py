@@ -6,14 +6,16 @@ import pandas as pd
 from emergence import runtime
 
 log = runtime.setup(snakemake.log[0])
-from emergence import figures, future, io, layout
+from emergence import figures, future, io, other_run
 runtime.begin_work()
 
 p, i, o = snakemake.params, snakemake.input, snakemake.output
 task, longer = p.future["task"], p.future["longer"]
-longer_fit, longer_ck, longer_obs = layout.read_other_run(p.longer, f"future.longer {longer!r}")
-fit = json.load(open(i.fit))
-c = future.check(fit, pd.read_csv(i.checkpoints), longer_fit, longer_ck, p.size)
+fit, ck = json.load(open(i.fit)), pd.read_csv(i.checkpoints)
+field = f"future.longer {longer!r}"
+longer_fit, longer_ck, longer_obs = other_run.read(p.longer, field, task=task, metric=fit["metric"])
+other_run.same_models(ck, longer_ck, field)  # a longer run of these very models
+c = future.check(fit, ck, longer_fit, longer_ck, p.size)
 log.info(c["verdict"])
 io.write_json(c, o.json)
 io.write_text(future.to_markdown(c), o.md)

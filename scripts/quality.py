@@ -6,13 +6,15 @@ import pandas as pd
 from emergence import runtime
 
 log = runtime.setup(snakemake.log[0])
-from emergence import figures, io, layout, quality
+from emergence import figures, io, other_run, quality
 runtime.begin_work()
 
 p, i, o = snakemake.params, snakemake.input, snakemake.output
 task, base = p.quality["task"], p.quality["baseline"]
-base_fit, base_ck, base_obs = layout.read_other_run(p.baseline, f"quality.baseline {base!r}")
-fits = {p.name: json.load(open(i.fit)), base: base_fit}
+own_fit = json.load(open(i.fit))
+base_fit, base_ck, base_obs = other_run.read(p.baseline, f"quality.baseline {base!r}", task=task,
+                                             metric=own_fit["metric"])
+fits = {p.name: own_fit, base: base_fit}
 cks = {p.name: pd.read_csv(i.checkpoints), base: base_ck}
 obs = {p.name: pd.read_csv(i.observations), base: base_obs}
 result = quality.compare([quality.one_run(n, fits[n], cks[n], p.size) for n in (base, p.name)])

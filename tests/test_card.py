@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from emergence import card
 from emergence.observations import simulate_obs
 
@@ -88,3 +90,24 @@ def test_the_fit_reports_each_data_amounts_own_rise():
     r = fit_task(obs, "sim", mcmc=None, bootstrap=None)
     assert set(r["rise_sds"]) == {"4", "16", "64", "256", "1024"}
     assert r["rise_sds"]["1024"] > 4.0
+
+
+def test_summary_cli_reads_only_under_results_and_says_what_it_expected(tmp_path, capsys):
+    cards = tmp_path / "results" / "run1" / "cards"
+    cards.mkdir(parents=True)
+    (cards / "summary.txt").write_text("rule: TRUST - emergence at loss 2.9\n")
+    good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
+    good.write_text("name: run1\n")
+    assert card.main([str(good), str(tmp_path)]) == 0
+    assert "rule: TRUST" in capsys.readouterr().out
+    # a name that is a path (or none) read outside results/ and said "no cards" with exit 0
+    for name in ("../../etc", "[a, b]", "null"):
+        bad.write_text(f"name: {name}\n")
+        assert card.main([str(bad), str(tmp_path)]) == 2
+        assert "field 'name'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:  # --help was read as a config path
+        card.main(["--help"])
+    assert e.value.code == 0 and "config" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as e:  # extra arguments were ignored
+        card.main([str(good), str(tmp_path), "extra"])
+    assert e.value.code == 2

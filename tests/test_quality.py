@@ -91,13 +91,13 @@ def test_the_quality_figure_draws_when_an_mle_lies_outside_its_own_interval(tmp_
 def test_a_case_study_without_its_other_run_stops_in_one_line_naming_the_field(tmp_path):
     import pytest
 
-    from emergence import layout
+    from emergence import layout, other_run
 
     paths = layout.other_run("never_run_here", "rule")
     assert paths["fit"] == "results/never_run_here/fits/rule.json"
     with pytest.raises(SystemExit, match=r"quality.baseline 'never_run_here': results/never_run_here/fits/rule.json "
                                          r"not found; run that config first"):
-        layout.read_other_run(paths, "quality.baseline 'never_run_here'")
+        other_run.read(paths, "quality.baseline 'never_run_here'")
 
 
 def test_an_interval_end_without_flops_is_named_not_dashed():
@@ -119,18 +119,18 @@ def test_another_runs_broken_files_stop_with_one_line(tmp_path):
 
     import pytest
 
-    from emergence import layout
+    from emergence import other_run
 
     paths = {"fit": tmp_path / "fit.json", "checkpoints": tmp_path / "ck.csv", "observations": tmp_path / "obs.csv"}
     paths["fit"].write_text(json.dumps({"task": "rule"}))
     paths["observations"].write_text("task,value\nrule,0.2\n")
     paths["checkpoints"].write_text("ckpt,size,pretrain_loss\nc0,m,3.0\n")  # no flops
     with pytest.raises(SystemExit, match="quality.baseline 'toy': .*ck.csv lacks column.s. flops"):
-        layout.read_other_run({k: str(v) for k, v in paths.items()}, "quality.baseline 'toy'")
+        other_run.read({k: str(v) for k, v in paths.items()}, "quality.baseline 'toy'")
     paths["fit"].write_text("[1, 2]")
     paths["checkpoints"].write_text("ckpt,size,flops,pretrain_loss\nc0,m,1e9,3.0\n")
     with pytest.raises(SystemExit, match="is not a fit"):
-        layout.read_other_run({k: str(v) for k, v in paths.items()}, "quality.baseline 'toy'")
+        other_run.read({k: str(v) for k, v in paths.items()}, "quality.baseline 'toy'")
 
 
 def test_flops_that_do_not_grow_give_no_forecast_in_compute():
@@ -163,3 +163,62 @@ def test_no_order_is_claimed_without_both_intervals_or_against_them():
     assert "the MLEs: right order" in r["verdict"]
     flipped = {**good, "flops_lo": 7e11, "flops_hi": 8e11}  # its interval lies past the other's
     assert "disagree" in quality.compare([flipped, bad])["verdict"]
+
+
+def _other_run_files(tmp_path, fit=None):
+    """A small but complete 'other run' on disk: fit JSON, checkpoints and observations."""
+    import json
+
+    from emergence.observations import simulate_obs
+
+    obs = simulate_obs(task="rule")
+    ck = obs.drop_duplicates("ckpt")[["ckpt", "size", "pretrain_loss"]].assign(flops=1e12)
+    paths = {"fit": tmp_path / "fit.json", "checkpoints": tmp_path / "ck.csv", "observations": tmp_path / "obs.csv"}
+    paths["fit"].write_text(json.dumps(fit or {"task": "rule", "metric": "acc", "ground_truth": 2.6,
+                                               "emergence_point_mle": 2.7}))
+    ck.to_csv(paths["checkpoints"], index=False)
+    obs.to_csv(paths["observations"], index=False)
+    return {k: str(v) for k, v in paths.items()}, ck
+
+
+def test_another_runs_files_must_be_of_this_task_and_hold_numbers(tmp_path):
+    import pytest
+
+    from emergence import other_run
+
+    paths, ck = _other_run_files(tmp_path)
+    fit, ck2, obs = other_run.read(paths, "future.longer 'toy'", task="rule", metric="acc")
+    assert fit["ground_truth"] == 2.6 and len(ck2) == len(ck)
+    # a fit of another task or metric was scored as if it were this one
+    with pytest.raises(SystemExit, match="future.longer 'toy': .*fit of task 'rule', expected 'rule_gen'"):
+        other_run.read(paths, "future.longer 'toy'", task="rule_gen")
+    with pytest.raises(SystemExit, match="fit of metric 'acc', expected 'exact_match'"):
+        other_run.read(paths, "future.longer 'toy'", metric="exact_match")
+    # NaN read as "not emerged"
+    _other_run_files(tmp_path, {"task": "rule", "metric": "acc", "ground_truth": float("nan")})
+    with pytest.raises(SystemExit, match="ground_truth is nan, expected a finite number or null"):
+        other_run.read(paths, "future.longer 'toy'", task="rule")
+    # a checkpoints table cut short lacks checkpoints the observations have
+    paths, ck = _other_run_files(tmp_path)
+    ck.iloc[:4].to_csv(paths["checkpoints"], index=False)
+    with pytest.raises(SystemExit, match="ck.csv lacks 6 checkpoint.s. its observations have .first: c04.; a truncated"):
+        other_run.read(paths, "quality.baseline 'toy'")
+    # observations the fit could not read: one line, not a KeyError in the figure
+    paths, ck = _other_run_files(tmp_path)
+    pd.read_csv(paths["observations"]).drop(columns="task").to_csv(paths["observations"], index=False)
+    with pytest.raises(SystemExit, match="obs.csv: missing column.s. task"):
+        other_run.read(paths, "quality.baseline 'toy'")
+
+
+def test_a_longer_run_must_be_the_same_models():
+    import pytest
+
+    from emergence import other_run
+
+    own = pd.DataFrame({"ckpt": ["a", "b"], "size": "m", "pretrain_loss": [3.1, 3.0]})
+    longer = pd.DataFrame({"ckpt": ["a", "b", "c"], "size": "m", "pretrain_loss": [3.1, 3.0, 2.9]})
+    assert other_run.same_models(own, longer, "future.longer 'toy'") == 2
+    assert other_run.same_models(own, longer.assign(ckpt=["x", "y", "z"]), "future.longer 'big'") == 0  # larger series
+    with pytest.raises(SystemExit, match="future.longer 'toy_quality': checkpoint b has pretrain_loss 3 here and 2.8 "
+                                         "there: not the same models"):
+        other_run.same_models(own, longer.assign(pretrain_loss=[3.1, 2.8, 2.7]), "future.longer 'toy_quality'")

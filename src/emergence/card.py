@@ -256,32 +256,45 @@ def write(card: dict, md_path: str, json_path: str, html_path: str | None = None
 def main(argv=None) -> int:
     """`python -m emergence.card CONFIG [WORKDIR]`: print the one-line summaries of a finished
     run's cards (what `make run` shows when it ends)."""
+    import argparse
     import os
+    import re
     import sys
 
     import yaml
 
-    argv = sys.argv[1:] if argv is None else argv
-    if not argv:
-        print("usage: python -m emergence.card CONFIG [WORKDIR]", file=sys.stderr)
-        return 2
+    from emergence.config import load_schema
+
+    ap = argparse.ArgumentParser(prog="python -m emergence.card", allow_abbrev=False,
+                                 description="Print the forecast cards' one-line summaries of a finished run.")
+    ap.add_argument("config", help="the run's config file (its name: picks results/<name>/)")
+    ap.add_argument("workdir", nargs="?", default=".", help="where results/ lies (default: here)")
+    a = ap.parse_args(argv)
     try:
-        with open(argv[0]) as f:
+        with open(a.config) as f:
             cfg = yaml.safe_load(f) or {}
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
-        print(f"{argv[0]}: cannot read the config ({type(e).__name__}: {str(e).splitlines()[0]})", file=sys.stderr)
+        print(f"{a.config}: cannot read the config ({type(e).__name__}: {str(e).splitlines()[0]})", file=sys.stderr)
         return 2
     if not isinstance(cfg, dict):
-        print(f"{argv[0]}: expected a YAML mapping (a config), got a {type(cfg).__name__}", file=sys.stderr)
+        print(f"{a.config}: expected a YAML mapping (a config), got a {type(cfg).__name__}", file=sys.stderr)
         return 2
-    name = cfg.get("name")
-    path = os.path.join(argv[1] if len(argv) > 1 else ".", "results", str(name), "cards", "summary.txt")
-    if not os.path.exists(path):
+    name, pattern = cfg.get("name"), load_schema()["properties"]["name"]["pattern"]
+    if not isinstance(name, str) or not re.fullmatch(pattern, name):  # never a path out of results/
+        print(f"{a.config}: field 'name': {name!r}, expected a run name ({pattern})", file=sys.stderr)
+        return 2
+    path = os.path.join(a.workdir, "results", name, "cards", "summary.txt")
+    if not os.path.isfile(path):
         print(f"no forecast cards at {path} (no fitted task, or the run did not finish)", file=sys.stderr)
         return 0
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read().rstrip()
+    except (OSError, UnicodeDecodeError) as e:
+        print(f"{path}: cannot read the cards' summary ({type(e).__name__})", file=sys.stderr)
+        return 2
     print(f"Forecast cards ({os.path.dirname(path)}/<task>.md):")
-    with open(path) as f:
-        print(f.read().rstrip())
+    print(text)
     return 0
 
 

@@ -103,27 +103,3 @@ def other_run(name: str, task: str) -> dict:
     its fit of `task`, checkpoints and observations (rules quality and future)."""
     other = Layout(f"results/{name}")
     return {"fit": other.fit(task), "checkpoints": other.checkpoints(), "observations": other.observations()}
-
-
-def read_other_run(paths: dict, field: str) -> tuple:
-    """(fit, checkpoints, observations) of another run; one clear line naming the config field
-    when a file is missing (that run's config has not been run here yet)."""
-    import json
-
-    import pandas as pd
-
-    missing = [f for f in paths.values() if not os.path.exists(f)]
-    if missing:
-        raise SystemExit(f"error: {field}: {missing[0]} not found; run that config first (make run CONFIG=<its config>)")
-    try:
-        with open(paths["fit"]) as f:
-            fit = json.load(f)
-        ck, obs = pd.read_csv(paths["checkpoints"]), pd.read_csv(paths["observations"])
-    except (ValueError, OSError, UnicodeDecodeError) as e:  # JSON, CSV and encoding errors
-        raise SystemExit(f"error: {field}: cannot read that run's files ({type(e).__name__}: "
-                         f"{str(e).splitlines()[0] if str(e) else ''})") from None
-    want = {"ckpt", "size", "flops", "pretrain_loss"} - set(ck.columns)
-    if not isinstance(fit, dict) or want:
-        raise SystemExit(f"error: {field}: " + (f"{paths['fit']} is not a fit (a JSON object)" if not isinstance(fit, dict)
-                                                 else f"{paths['checkpoints']} lacks column(s) {', '.join(sorted(want))}"))
-    return fit, ck, obs
