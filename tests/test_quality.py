@@ -222,3 +222,16 @@ def test_a_longer_run_must_be_the_same_models():
     with pytest.raises(SystemExit, match="future.longer 'toy_quality': checkpoint b has pretrain_loss 3 here and 2.8 "
                                          "there: not the same models"):
         other_run.same_models(own, longer.assign(pretrain_loss=[3.1, 2.8, 2.7]), "future.longer 'toy_quality'")
+
+
+def test_another_runs_unknown_flops_are_allowed_but_not_text(tmp_path):
+    import pytest
+
+    from emergence import other_run
+
+    paths, ck = _other_run_files(tmp_path)
+    ck.assign(flops=float("nan")).to_csv(paths["checkpoints"], index=False)  # a hub series without tokens
+    other_run.read(paths, "quality.baseline 'hub'")
+    ck.assign(flops="lots").to_csv(paths["checkpoints"], index=False)
+    with pytest.raises(SystemExit, match="column flops has non-numeric, infinite or negative values"):
+        other_run.read(paths, "quality.baseline 'hub'")

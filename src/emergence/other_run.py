@@ -53,10 +53,12 @@ def read(paths: dict, field: str, task: str | None = None, metric: str | None = 
     lacking = CHECKPOINT_COLUMNS - set(ck.columns)
     if lacking:
         _refuse(field, f"{paths['checkpoints']} lacks column(s) {', '.join(sorted(lacking))}")
-    for c in ("flops", "pretrain_loss"):
-        x = pd.to_numeric(ck[c], errors="coerce")
-        if x.isna().any() or not x.map(math.isfinite).all() or (x <= 0).any():
-            _refuse(field, f"{paths['checkpoints']}: column {c} has missing, non-numeric or non-positive values")
+    loss, flops = pd.to_numeric(ck["pretrain_loss"], errors="coerce"), pd.to_numeric(ck["flops"], errors="coerce")
+    if loss.isna().any() or not loss.map(math.isfinite).all() or (loss <= 0).any():
+        _refuse(field, f"{paths['checkpoints']}: column pretrain_loss has missing, non-numeric or non-positive values")
+    # FLOPs may be unknown (a hub series without tokens_per_step), never text, infinite or negative
+    if (flops.isna() & ck["flops"].notna()).any() or (flops.abs() == math.inf).any() or (flops < 0).any():
+        _refuse(field, f"{paths['checkpoints']}: column flops has non-numeric, infinite or negative values")
     try:
         check_obs(obs, where=paths["observations"])
     except InputError as e:
