@@ -248,3 +248,14 @@ def test_pair_rule_gives_each_word_its_own_table_without_a_bigram_shortcut():
     assert hashlib.sha256(blob).hexdigest() == "5114e7887356de3f9263418058c3ca734dfee0265e7d6131560c5dda7601fa1c"
     with pytest.raises(ValueError, match="rule"):
         toy.Corpus(toy.CorpusConfig(**base, rule="triple"))
+
+
+def test_a_second_dialect_has_its_own_table_and_marker():
+    cc = toy.CorpusConfig(n_words=48, successors=6, rule_prob=0.3, dialect_docs=0.3)
+    c = toy.Corpus(cc)
+    assert toy.vocab(cc)[-1] == toy.DIALECT_TOKEN and (c.perm1 != c.perm).any()
+    r = tasks.rule_mc(c, np.random.default_rng(0), context=4, dialect=1)
+    w = [int(x[1:]) for x in r["context"].split()[1:]]
+    assert r["context"].startswith("§ ") and r["target"] == f"w{c.succ[w[-1], c.rule_index(w[-2], w[-1], 1)]}"
+    rows = c.batch(np.random.default_rng(1), 8)
+    assert (rows == len(toy.vocab(cc)) - 1).sum() > 0  # some documents open with the marker

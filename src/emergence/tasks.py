@@ -39,15 +39,17 @@ def _walk(corpus: Corpus, rng, n: int):
 
 
 @generator("rule_mc")
-def rule_mc(corpus: Corpus, rng, context: int = 8, **_) -> dict:
+def rule_mc(corpus: Corpus, rng, context: int = 8, dialect: int = 0, **_) -> dict:
     """Which of the last word's successors does the rule pick? Choices: all of them.
 
     The bigram alone puts the rule's word at chance among the choices (1/successors);
-    answering needs the previous word's class."""
-    w = _walk(corpus, rng, context)
+    answering needs the previous word's class. dialect=1: asked in the corpus's second
+    dialect (CorpusConfig.dialect_docs), whose prompts start with its marker."""
+    w = corpus.walk(rng, 1, context, uniform_start=True, dialect=dialect)[0]
     succ = corpus.succ[w[-1]]
-    label = int(corpus.rule_index(w[-2], w[-1]))
-    return {"context": " ".join(corpus.words(w)), "target": f"w{succ[label]}",
+    label = int(corpus.rule_index(w[-2], w[-1], dialect))
+    lead = "§ " if dialect else ""
+    return {"context": lead + " ".join(corpus.words(w)), "target": f"w{succ[label]}",
             "choices": corpus.words(succ), "label": label}
 
 

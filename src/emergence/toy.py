@@ -66,13 +66,21 @@ class CorpusConfig:
     # learnt look-back outweighs that prior: few-shot access comes late, while finetuning on
     # the task can lower the prior (issue 15 research).
     top_prior: float = 0.0
+    # Share of documents in a second dialect: they start with the marker '§' and their rule
+    # follows a second, per-word table (perm1), learnt only from these documents. Task option
+    # dialect=1 asks in it: pretraining meets that table rarely, finetuning only (research).
+    dialect_docs: float = 0.0
 
 
 QUIZ_TOKENS = ["?", "="] + [chr(ord("A") + i) for i in range(26)]
 
 
+DIALECT_TOKEN = "§"
+
+
 def vocab(cc: CorpusConfig) -> list[str]:
     extra = QUIZ_TOKENS[:2 + cc.successors] if cc.quiz_docs else []
+    extra += [DIALECT_TOKEN] if cc.dialect_docs else []
     return SPECIALS + [f"w{i}" for i in range(cc.n_words)] + extra
 
 
@@ -126,10 +134,11 @@ class Corpus:
         # top[b]: which of b's successors the non-rule steps favour (top_prior > 0); one per
         # word, so finetuning must unlearn the prior word by word
         self.top = rng.integers(0, S, W) if cc.top_prior else np.zeros(W, dtype=np.int64)
+        self.perm1 = rng.permuted(np.tile(np.arange(S), (W, 1)), axis=1) if cc.dialect_docs else self.perm
 
-    def rule_index(self, a, b):
+    def rule_index(self, a, b, dialect: int = 0):
         """Which of b's successors the rule picks after (a, b) (vectorised)."""
-        return self.perm[b, self.cls[a]]
+        return (self.perm1 if dialect else self.perm)[b, self.cls[a]]
 
     def rule_next(self, a, b):
         """The rule's next word after (a, b)."""
@@ -144,7 +153,7 @@ class Corpus:
             j = np.where(rng.random(len(prev)) < self.cc.top_prior, self.top[prev], j)
         return j
 
-    def walk(self, rng, b: int, n: int, uniform_start: bool = False) -> np.ndarray:
+    def walk(self, rng, b: int, n: int, uniform_start: bool = False, dialect: int = 0) -> np.ndarray:
         """b sequences of n words (vectorised over the batch).
 
         uniform_start: first word uniform instead of Zipfian. Every word has one predecessor
@@ -155,7 +164,7 @@ class Corpus:
         out[:, 0] = rng.integers(0, W, b) if uniform_start else rng.choice(W, b, p=self.zipf_p)
         out[:, 1] = self.succ[out[:, 0], self._free(rng, out[:, 0], not uniform_start)]
         for i in range(2, n):
-            j = np.where(rng.random(b) < self.cc.rule_prob, self.rule_index(out[:, i - 2], out[:, i - 1]),
+            j = np.where(rng.random(b) < self.cc.rule_prob, self.rule_index(out[:, i - 2], out[:, i - 1], dialect),
                          self._free(rng, out[:, i - 1], not uniform_start))
             out[:, i] = self.succ[out[:, i - 1], j]
         return out
@@ -209,12 +218,19 @@ class Corpus:
             bag = rng.random(len(walks)) < cc.class_docs
             cls = rng.integers(0, cc.successors, (int(bag.sum()), 1))
             walks[bag] = cls * M + rng.integers(0, M, (len(cls), hi)) + self.w0
+        dial = np.zeros(len(walks), dtype=bool)
+        if cc.dialect_docs:  # drawn only when used, like the class bags
+            dial = rng.random(len(walks)) < cc.dialect_docs
+            walks[dial] = self.walk(rng, int(dial.sum()), hi, dialect=1) + self.w0
+        marker = len(vocab(cc)) - 1
         lens = rng.integers(lo, hi + 1, (batch_size, k))
         sep = SPECIALS.index("|")
         out = np.empty((batch_size, cc.seq_len), dtype=np.int64)
         for i in range(batch_size):
             row = []
             for j in range(k):
+                if dial[i * k + j]:
+                    row.append(marker)
                 row.extend(walks[i * k + j, :lens[i, j]])
                 row.append(sep)
                 if len(row) >= cc.seq_len:
