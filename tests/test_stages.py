@@ -259,3 +259,12 @@ def test_a_second_dialect_has_its_own_table_and_marker():
     assert r["context"].startswith("§ ") and r["target"] == f"w{c.succ[w[-1], c.rule_index(w[-2], w[-1], 1)]}"
     rows = c.batch(np.random.default_rng(1), 8)
     assert (rows == len(toy.vocab(cc)) - 1).sum() > 0  # some documents open with the marker
+
+
+def test_split_words_keeps_test_cells_out_of_the_finetuning_pool():
+    c = toy.Corpus(toy.CorpusConfig(n_words=48, successors=6, rule="pair", rule_spread=4.0))
+    assert c.rp.min() < c.cc.rule_prob < c.rp.max()  # per-word strengths, spread around rule_prob
+    rng = np.random.default_rng(0)
+    last = {s: {int(tasks.rule_mc(c, rng, context=4, split_words=True, split=s)["context"].split()[-1][1:]) % 2
+                for _ in range(40)} for s in ("test", "pool")}
+    assert last == {"test": {1}, "pool": {0}}

@@ -39,13 +39,18 @@ def _walk(corpus: Corpus, rng, n: int):
 
 
 @generator("rule_mc")
-def rule_mc(corpus: Corpus, rng, context: int = 8, dialect: int = 0, **_) -> dict:
+def rule_mc(corpus: Corpus, rng, context: int = 8, dialect: int = 0, split_words: bool = False,
+            split: str = "test", **_) -> dict:
     """Which of the last word's successors does the rule pick? Choices: all of them.
 
     The bigram alone puts the rule's word at chance among the choices (1/successors);
     answering needs the previous word's class. dialect=1: asked in the corpus's second
-    dialect (CorpusConfig.dialect_docs), whose prompts start with its marker."""
+    dialect (CorpusConfig.dialect_docs), whose prompts start with its marker. split_words:
+    test instances end on odd words, demonstrations and the finetuning pool on even ones, so
+    finetuning cannot teach the test's cells of a per-word rule (research)."""
     w = corpus.walk(rng, 1, context, uniform_start=True, dialect=dialect)[0]
+    while split_words and w[-1] % 2 != (split == "test"):  # test on odd last words, train on even
+        w = corpus.walk(rng, 1, context, uniform_start=True, dialect=dialect)[0]
     succ = corpus.succ[w[-1]]
     label = int(corpus.rule_index(w[-2], w[-1], dialect))
     lead = "§ " if dialect else ""

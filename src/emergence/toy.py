@@ -70,6 +70,10 @@ class CorpusConfig:
     # follows a second, per-word table (perm1), learnt only from these documents. Task option
     # dialect=1 asks in it: pretraining meets that table rarely, finetuning only (research).
     dialect_docs: float = 0.0
+    # Per-word rule strengths: after word b the rule applies with rule_prob * rule_spread**u_b,
+    # u_b evenly spread over [-1/2, 1/2] (1: one strength for all), so each word's part of the
+    # rule is learnt at its own time (research, harness only).
+    rule_spread: float = 1.0
 
 
 QUIZ_TOKENS = ["?", "="] + [chr(ord("A") + i) for i in range(26)]
@@ -135,6 +139,9 @@ class Corpus:
         # word, so finetuning must unlearn the prior word by word
         self.top = rng.integers(0, S, W) if cc.top_prior else np.zeros(W, dtype=np.int64)
         self.perm1 = rng.permuted(np.tile(np.arange(S), (W, 1)), axis=1) if cc.dialect_docs else self.perm
+        self.rp = np.full(W, cc.rule_prob)
+        if cc.rule_spread != 1:
+            self.rp = np.clip(cc.rule_prob * cc.rule_spread ** rng.permutation(np.linspace(-.5, .5, W)), 0, .95)
 
     def rule_index(self, a, b, dialect: int = 0):
         """Which of b's successors the rule picks after (a, b) (vectorised)."""
@@ -164,7 +171,7 @@ class Corpus:
         out[:, 0] = rng.integers(0, W, b) if uniform_start else rng.choice(W, b, p=self.zipf_p)
         out[:, 1] = self.succ[out[:, 0], self._free(rng, out[:, 0], not uniform_start)]
         for i in range(2, n):
-            j = np.where(rng.random(b) < self.cc.rule_prob, self.rule_index(out[:, i - 2], out[:, i - 1], dialect),
+            j = np.where(rng.random(b) < self.rp[out[:, i - 1]], self.rule_index(out[:, i - 2], out[:, i - 1], dialect),
                          self._free(rng, out[:, i - 1], not uniform_start))
             out[:, i] = self.succ[out[:, i - 1], j]
         return out
