@@ -62,13 +62,14 @@ class CorpusConfig:
     rule: str = "class"
     # Share of the steps not taken by the rule that go to b's favoured successor S_b[top[b]]
     # (0: all uniform over S_b). Without the look-back the best guess is then that word, right
-    # only at chance in task prompts (whose steps are uniform), and the rule's word wins the argmax only once the
-    # learnt look-back outweighs that prior: few-shot access comes late, while finetuning on
-    # the task can lower the prior (issue 15 research).
+    # only at chance in task prompts (whose steps are uniform), and the rule's word wins the
+    # argmax only once the learnt look-back outweighs that prior, which finetuning on the task
+    # can lower (issue 15 research: it capped few-shot's height, not its timing).
     top_prior: float = 0.0
     # Share of documents in a second dialect: they start with the marker '§' and their rule
     # follows a second, per-word table (perm1), learnt only from these documents. Task option
-    # dialect=1 asks in it: pretraining meets that table rarely, finetuning only (research).
+    # dialect=1 asks in it: pretraining meets that table rarely, finetuning only (research,
+    # harness only).
     dialect_docs: float = 0.0
     # Per-word rule strengths: after word b the rule applies with rule_prob * rule_spread**u_b,
     # u_b evenly spread over [-1/2, 1/2] (1: one strength for all), so each word's part of the
