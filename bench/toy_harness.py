@@ -125,6 +125,7 @@ def main(argv=None):
     ap.add_argument("--steps", type=int, default=400)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--batch", type=int, default=32, help="pretraining sequences per step")
     ap.add_argument("--schedule", default="constant", help="constant | drop:STEP:FACTOR | cosine")
     ap.add_argument("--every", type=int, default=25)
     ap.add_argument("--seed", type=int, default=0)
@@ -145,6 +146,7 @@ def main(argv=None):
     ap.add_argument("--variant", default="log_power", help="the law's form (--fit): log_power, power, no_fewshot")
     ap.add_argument("--slope-per-d", action="store_true", help="the law with one ReLU slope per D (--fit)")
     ap.add_argument("--facts", help="JSON: use bench/facts_language.py's FactsConfig instead of the rule language")
+    ap.add_argument("--lure", help="JSON: use bench/lure_language.py's LureConfig instead of the rule language")
     a = ap.parse_args(argv)
     if a.table:
         import pandas as pd
@@ -166,6 +168,11 @@ def main(argv=None):
         from facts_language import FactsConfig, FactsCorpus
 
         corpus = FactsCorpus(FactsConfig(**{"seed": a.seed, **json.loads(a.facts)}))
+        tok, n_vocab = corpus.tokenizer(), len(corpus.vocab)
+    if a.lure is not None:
+        from lure_language import LureConfig, LureCorpus
+
+        corpus = LureCorpus(LureConfig(**{"seed": a.seed, **json.loads(a.lure)}))
         tok, n_vocab = corpus.tokenizer(), len(corpus.vocab)
     data = [int(d) for d in a.data.split(",")]
     more = max(0, max(data) - 4096)  # D above 4096: more pool records, the first 4096 unchanged
@@ -189,7 +196,7 @@ def main(argv=None):
     t0 = time.time()
     snaps = []
     for step in range(1, a.steps + 1):
-        x = torch.from_numpy(corpus.batch(rng, 32))
+        x = torch.from_numpy(corpus.batch(rng, a.batch))
         loss = model(input_ids=x, labels=x).loss
         opt.zero_grad()
         loss.backward()
