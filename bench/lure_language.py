@@ -12,6 +12,8 @@ which is the paper's premise (capability grows gradually, access is the late par
 
 The rule is a cycle within each group of `group` consecutive ranks, so a chain stays in its
 frequency band; test chains use odd groups, demonstrations and the finetuning pool even ones.
+The defaults are batch 31's; the best setting measured (batches 40-43, docs/toy.md) is
+`{"n_words": 1024, "rule": 0.6, "lure": 0.25}` with `--batch 64` and a cheap LoRA recipe.
 """
 from __future__ import annotations
 
@@ -61,7 +63,7 @@ class LureCorpus:
         # drawn after the rest, and only when used, so doc_end 0 reproduces the first runs' stream
         end = rng.random(n) < lc.doc_end if lc.doc_end else np.zeros(n, dtype=bool)
         sep = SPECIALS.index("|")
-        w, i = int(fresh[0]), 0
+        w = int(fresh[0])
         out[0] = self.w0 + w
         for i in range(1, n):
             if w >= 0 and end[i]:  # documents end after a word, as the task's demonstrations do
