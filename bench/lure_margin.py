@@ -13,6 +13,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lure_language import LureConfig, LureCorpus  # noqa: E402
+from toy_harness import pretrain_step  # noqa: E402
 
 from emergence.toy import SPECIALS, CorpusConfig, ModelConfig, build_model  # noqa: E402
 
@@ -31,13 +32,7 @@ def main(args: dict):
     x_test = torch.tensor([[SPECIALS.index("|"), c.w0 + w] for w in words])
     rule_ids = torch.tensor([c.w0 + int(c.succ[w]) for w in words])
     for step in range(1, args.get("steps", 800) + 1):
-        x = torch.from_numpy(c.batch(rng, args.get("bs", 32)))
-        loss = model(input_ids=x, labels=x).loss
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        sched.step()
+        loss = pretrain_step(model, opt, sched, torch.from_numpy(c.batch(rng, args.get("bs", 32))))
         if step % 25:
             continue
         model.eval()
@@ -47,7 +42,7 @@ def main(args: dict):
             r, lure = lp[torch.arange(len(words)), rule_ids], lp[:, c.lure_id]
             m = (r - lure).numpy()
             top = float((logits.argmax(-1) == rule_ids).float().mean())
-        print(f"{step:5d} loss {float(loss):.3f}  lure lp {float(lure.mean()):6.2f} (sd {float(lure.std()):.2f})  "
+        print(f"{step:5d} loss {loss:.3f}  lure lp {float(lure.mean()):6.2f} (sd {float(lure.std()):.2f})  "
               f"rule lp {float(r.mean()):6.2f} (sd {float(r.std()):.2f})  margin {m.mean():6.2f} sd {m.std():.2f}  "
               f"top1 {top:.2f}", flush=True)
         model.train()

@@ -88,6 +88,17 @@ def accuracy(model, tok, test, shots, k):
     return (mc_accuracy if "choices" in test[0] else gen_accuracy)(model, tok, test, shots, k)
 
 
+def pretrain_step(model, opt, sched, x) -> float:
+    """One pretraining step on the batch x (clipped, as emergence.toy trains); its loss."""
+    loss = model(input_ids=x, labels=x).loss
+    opt.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    sched.step()
+    return loss.item()
+
+
 @torch.no_grad()
 def heldout_loss(model, batch):
     return float(model(input_ids=batch, labels=batch).loss)
@@ -196,13 +207,7 @@ def main(argv=None):
     t0 = time.time()
     snaps = []
     for step in range(1, a.steps + 1):
-        x = torch.from_numpy(corpus.batch(rng, a.batch))
-        loss = model(input_ids=x, labels=x).loss
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        sched.step()
+        pretrain_step(model, opt, sched, torch.from_numpy(corpus.batch(rng, a.batch)))
         if step % a.every == 0:
             model.eval()
             snaps.append((step, heldout_loss(model, held), copy.deepcopy(model)))
