@@ -12,18 +12,18 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lure_language import LureConfig, LureCorpus  # noqa: E402
+from lure_language import lure_config  # noqa: E402
 from toy_harness import pretrain_step  # noqa: E402
 
-from emergence.toy import SPECIALS, CorpusConfig, ModelConfig, build_model  # noqa: E402
+from emergence.toy import SPECIALS, ModelConfig, build_model, make_corpus, vocab  # noqa: E402
 
 
 def main(args: dict):
     torch.set_num_threads(1)
-    lc = LureConfig(**args.get("lure", {}))
-    c = LureCorpus(lc)
+    lc = lure_config(args.get("lure", {}), 0)
+    c = make_corpus(lc)
     mc = ModelConfig(**args.get("model", {"arch": "llama", "n_layer": 2, "n_embd": 64, "n_head": 4}))
-    model = build_model(CorpusConfig(), mc, 0, len(c.vocab))
+    model = build_model(lc, mc, 0, len(vocab(lc)))
     opt = torch.optim.AdamW(model.parameters(), lr=args.get("lr", 1e-3), betas=(0.9, 0.98), weight_decay=0.01)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / 100))
     rng = np.random.default_rng([0, 1])

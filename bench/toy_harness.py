@@ -25,7 +25,7 @@ from emergence import tasks as T
 from emergence.finetune import encode_examples, make_batch
 from emergence.prompt import PromptFormat
 from emergence.recipe import Recipe
-from emergence.toy import Corpus, CorpusConfig, ModelConfig, build_model, make_tokenizer
+from emergence.toy import Corpus, CorpusConfig, ModelConfig, build_model, make_corpus, make_tokenizer
 
 FMT = PromptFormat(" ", " | ", "")
 
@@ -157,7 +157,7 @@ def main(argv=None):
     ap.add_argument("--variant", default="log_power", help="the law's form (--fit): log_power, power, no_fewshot")
     ap.add_argument("--slope-per-d", action="store_true", help="the law with one ReLU slope per D (--fit)")
     ap.add_argument("--facts", help="JSON: use bench/facts_language.py's FactsConfig instead of the rule language")
-    ap.add_argument("--lure", help="JSON: use bench/lure_language.py's LureConfig instead of the rule language")
+    ap.add_argument("--lure", help="JSON: the lure language (emergence.lure; keys as bench/lure_language.py reads them)")
     a = ap.parse_args(argv)
     if a.table:
         import pandas as pd
@@ -181,10 +181,10 @@ def main(argv=None):
         corpus = FactsCorpus(FactsConfig(**{"seed": a.seed, **json.loads(a.facts)}))
         tok, n_vocab = corpus.tokenizer(), len(corpus.vocab)
     if a.lure is not None:
-        from lure_language import LureConfig, LureCorpus
+        from lure_language import lure_config
 
-        corpus = LureCorpus(LureConfig(**{"seed": a.seed, **json.loads(a.lure)}))
-        tok, n_vocab = corpus.tokenizer(), len(corpus.vocab)
+        cc = lure_config(json.loads(a.lure), a.seed)
+        corpus, tok = make_corpus(cc), make_tokenizer(cc)
     data = [int(d) for d in a.data.split(",")]
     more = max(0, max(data) - 4096)  # D above 4096: more pool records, the first 4096 unchanged
     tasks = {n: (records(corpus, g, a.n_test, 1, o), records(corpus, g, 64, 2, o, "fewshot"),

@@ -27,6 +27,19 @@ def hf(c):
     return c
 
 
+def lure_task(corpus=None, **opts):
+    """The test config on a 64-word lure language, its generation task asking lure_gen."""
+    def f():
+        c = base()
+        c["toy"]["corpus"] = {"kind": "lure", "n_words": 64, **(corpus or {})}
+        c["tasks"] = [t for t in c["tasks"] if t["name"] == "rule_gen"]
+        c["tasks"][0].update(generator="lure_gen", options={"lo": 16, "hi": 48, "span": 2, **opts})
+        c["tasks"][0]["n_train_pool"] = 32
+        c["finetune"]["tasks"] = ["rule_gen"]
+        return c
+    return f
+
+
 def put(path, value, make=base):
     def f():
         c = make()
@@ -198,6 +211,15 @@ CASES = {
     "toy batch huge": (put(("toy", "train", "batch_size"), 10**12), "toy.train.batch_size"),
     # a toy multiple-choice task's chance is 1/successors: 0.9 moved the floor the fit selects by
     "toy mc chance wrong": (put(("tasks", 0, "chance"), 0.9), "tasks.0.chance"),
+    # the lure language: each generator asks in its own language, and a rank band needs words
+    # of both parities (test words odd groups, training words even ones) or sampling never ends
+    "lure_gen on a walk corpus": (put(("tasks", 1, "generator"), "lure_gen"), "tasks.1.generator"),
+    "rule_mc on a lure corpus": (put(("toy", "corpus"), {"kind": "lure", "n_words": 64}), "tasks.0.generator"),
+    "lure corpus kind typo": (put(("toy", "corpus", "kind"), "lures"), "toy.corpus.kind"),
+    "lure band in one group": (lure_task(lo=8, hi=12), "tasks.0.options"),
+    "lure band beyond the words": (lure_task(lo=32, hi=96), "tasks.0.options"),
+    "lure and rule over 1": (lure_task(corpus={"rule_prob": 0.8, "lure": 0.3}), "toy.corpus.lure"),
+    "lo on a walk task": (put(("tasks", 1, "options", "lo"), 4), "tasks.1.options"),
 }
 
 
@@ -211,6 +233,10 @@ def test_hostile_config_is_refused_naming_the_field(case):
     msg = str(e.value)
     assert "hostile.yaml" in msg and field in msg, msg
     assert "\n" not in msg and time.time() - t < 30
+
+
+def test_a_lure_language_config_is_accepted():
+    cfg.validate(lure_task()(), "lure.yaml")
 
 
 def test_a_type_error_names_the_expected_type_first():

@@ -1,4 +1,5 @@
 """Unit tests of the package functions behind each stage."""
+import json
 import math
 
 import numpy as np
@@ -267,3 +268,55 @@ def test_split_words_keeps_test_cells_out_of_the_finetuning_pool():
     last = {s: {int(tasks.rule_mc(c, rng, context=4, split_words=True, split=s)["context"].split()[-1][1:]) % 2
                 for _ in range(40)} for s in ("test", "pool")}
     assert last == {"test": {1}, "pool": {0}}
+
+
+def test_lure_language_puts_a_shared_lure_beside_each_words_successor(tmp_path):
+    cc = toy.CorpusConfig(kind="lure", n_words=64, rule_prob=0.6, lure=0.25, seq_len=96)
+    c, v = toy.make_corpus(cc), toy.vocab(cc)
+    assert v[c.lure_id] == "x" and len(v) == len(toy.SPECIALS) + 64 + 1
+    x = c.batch(np.random.default_rng(0), 64)
+    a, b = x[:, :-1].ravel(), x[:, 1:].ravel()
+    word = (a >= c.w0) & (a < c.lure_id)
+    nxt = b[word]
+    # after a word: its rule successor (rule_prob of the steps the document does not end on),
+    # the lure (lure), else a fresh word; the lure and '|' end the chain
+    succ = c.succ[a[word] - c.w0] + c.w0
+    go_on = nxt != toy.SPECIALS.index("|")
+    assert abs((nxt == succ)[go_on].mean() - (0.6 + 0.15 / 64)) < 0.03
+    assert abs((nxt == c.lure_id)[go_on].mean() - 0.25) < 0.03
+    assert not ((a == c.lure_id) & (b == c.lure_id)).any()
+    # the rule cycles within groups of 4 consecutive ranks: chains stay in their band
+    assert (c.succ // 4 == np.arange(64) // 4).all() and (c.succ != np.arange(64)).all()
+
+
+def test_lure_task_keeps_test_words_out_of_finetuning(tmp_path):
+    cc = toy.CorpusConfig(kind="lure", n_words=64, seed=3)
+    c = toy.make_corpus(cc)
+    task = {"name": "b16", "generator": "lure_gen", "template": "jsonl_generate.yaml",
+            "options": {"lo": 16, "hi": 48, "span": 3}, "n_test": 50, "n_fewshot_pool": 20, "n_train_pool": 80}
+    tasks.generate(task, cc, str(tmp_path), "tasks", seed=0)
+    start = {}
+    for split in ("test", "fewshot", "pool"):
+        recs = tasks.read_jsonl(tmp_path / f"{split}.jsonl")
+        for r in recs:  # the target is the start word's next 3 rule steps
+            w = int(r["context"][1:])
+            assert r["target"].split() == c.words(c.chain(w, 4)[1:])
+        start[split] = {int(r["context"][1:]) for r in recs}
+        assert all(16 <= w < 48 for w in start[split])
+    assert all((w // 4) % 2 for w in start["test"])
+    assert not any((w // 4) % 2 for w in start["fewshot"] | start["pool"])
+    assert json.load(open(tmp_path / "b16.yaml"))["generation_kwargs"]["max_gen_toks"] == 3
+
+
+def test_lure_language_trains_a_checkpoint_whose_tokenizer_knows_the_lure(tmp_path):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    cc = toy.CorpusConfig(kind="lure", n_words=32, seq_len=16)
+    tc = toy.TrainConfig(steps=2, batch_size=2, warmup=1, save_steps=[2])
+    rec = toy.pretrain(cc, toy.ModelConfig(n_layer=1, n_embd=8, n_head=2, arch="llama"), tc, str(tmp_path),
+                       log=lambda *_: None)
+    tok = AutoTokenizer.from_pretrained(rec[0]["path"])
+    model = AutoModelForCausalLM.from_pretrained(rec[0]["path"])
+    assert tok("w31 x |").input_ids == [len(toy.SPECIALS) + 31, len(toy.SPECIALS) + 32, toy.SPECIALS.index("|")]
+    assert model.config.vocab_size == len(toy.vocab(cc))
+    assert json.load(open(tmp_path / "step2" / "train_config.json"))["corpus"]["kind"] == "lure"

@@ -174,8 +174,9 @@ def _template_problems(i, t, template, records) -> list[str]:
     metrics = [m.get("metric") for m in template.get("metric_list") or [] if isinstance(m, dict)]
     if metrics and t["metric"] not in metrics:
         out.append(f"field 'tasks.{i}.metric': {t['metric']!r} is not a metric of {t['template']} ({', '.join(metrics)})")
-    if "span" in t.get("options", {}) and gen != "rule_gen":
-        out.append(f"field 'tasks.{i}.options.span': only rule_gen generates a span; {gen or 'a files task'} has none")
+    if "span" in t.get("options", {}) and gen not in ("rule_gen", "lure_gen"):
+        out.append(f"field 'tasks.{i}.options.span': only rule_gen and lure_gen generate a span; "
+                   f"{gen or 'a files task'} has none")
     pool = t.get("n_fewshot_pool", 64) if t["source"] == "toy" else records.get((t["name"], "fewshot"))
     if pool is not None and t["num_fewshot"] > pool:
         out.append(f"field 'tasks.{i}.num_fewshot': {t['num_fewshot']} demonstrations from a pool of {pool}")
@@ -183,6 +184,31 @@ def _template_problems(i, t, template, records) -> list[str]:
 
 
 MC_GENERATORS = ("rule_mc", "rule_quiz")
+
+
+def _lure_problems(tasks, corpus) -> list[str]:
+    """Lure-language tasks against toy.corpus: each generator's language, and rank bands whose
+    start words exist and include both test (odd) and training (even) groups."""
+    out, lure = [], corpus.get("kind", "walk") == "lure"
+    n, g = corpus.get("n_words", 48), corpus.get("group", 4)
+    if lure and corpus.get("rule_prob", 0.6) + corpus.get("lure", 0.25) > 1:
+        out.append(f"field 'toy.corpus.lure': rule_prob + lure = {corpus.get('rule_prob', 0.6) + corpus.get('lure', 0.25):g}"
+                   " exceeds 1 (they are probabilities of the next token)")
+    for i, t in enumerate(tasks):
+        gen = t.get("generator") if t["source"] == "toy" else None
+        if gen and lure != (gen == "lure_gen"):
+            out.append(f"field 'tasks.{i}.generator': {gen} needs toy.corpus.kind "
+                       f"{'lure' if gen == 'lure_gen' else 'walk'}, but it is {corpus.get('kind', 'walk')}")
+        opts = t.get("options", {})
+        if gen == "lure_gen":
+            lo, hi = opts.get("lo", 256), opts.get("hi", 384)
+            if hi > n or (hi - 1) // g <= lo // g:  # [lo, hi) inside one group: one parity only
+                out.append(f"field 'tasks.{i}.options': ranks [lo, hi) = [{lo}, {hi}) must lie within toy.corpus."
+                           f"n_words = {n} and span two groups of toy.corpus.group = {g} ranks (test words come from "
+                           "odd groups, demonstrations and the finetuning pool from even ones)")
+        elif gen and {"lo", "hi"} & set(opts):
+            out.append(f"field 'tasks.{i}.options': lo and hi are lure_gen's; {gen} has neither")
+    return out
 
 
 def _multiple_choice(t) -> bool:
@@ -310,8 +336,9 @@ def check(config: dict) -> list[str]:
         if t.get("generator") == "rule_quiz" and not corpus.get("quiz_docs"):
             out.append(f"field 'tasks.{i}.generator': rule_quiz needs quiz documents (toy.corpus.quiz_docs > 0) "
                        f"for its marker to be in the vocabulary")
+    out.extend(_lure_problems(config["tasks"], corpus))
     if any(s["source"] == "toy" for s in config["series"]):
-        if corpus.get("n_words", 48) % corpus.get("successors", 6):
+        if corpus.get("kind", "walk") == "walk" and corpus.get("n_words", 48) % corpus.get("successors", 6):
             out.append(f"field 'toy.corpus.n_words': {corpus.get('n_words', 48)} is not a multiple of "
                        f"successors = {corpus.get('successors', 6)} (every class has the same number of words)")
         if corpus.get("class_docs", 0) and not corpus.get("doc_len", 12):

@@ -19,7 +19,7 @@ import numpy as np
 import yaml
 
 from .repo import resolve
-from .toy import Corpus, CorpusConfig
+from .toy import Corpus, CorpusConfig, make_corpus
 
 GENERATORS = {}
 # Bump when a generator's output changes, so that the tasks rule (a params entry) regenerates
@@ -86,10 +86,28 @@ def rule_gen(corpus: Corpus, rng, context: int = 8, span: int = 3, **_) -> dict:
     return {"context": " ".join(corpus.words(w[:context])), "target": " ".join(corpus.words(cont))}
 
 
+@generator("lure_gen")
+def lure_gen(corpus, rng, split: str = "test", lo: int = 256, hi: int = 384, context: int = 1, span: int = 3,
+             **_) -> dict:
+    """The lure language (emergence.lure): a start word of rank in [lo, hi), its first
+    `context - 1` rule steps as context, and the next `span` rule steps (exact match). Test
+    words come from odd groups of ranks, demonstrations and the finetuning pool from even ones,
+    so finetuning never shows a test word's successor; ranks set the task's emergence point
+    (rarer words are learnt later)."""
+    G = corpus.cc.group
+    # the config check guarantees both parities in [lo, hi); this loop then ends (p >= 1/G per draw)
+    while True:
+        w = int(rng.integers(lo, hi))
+        if (w // G) % 2 == (split == "test"):
+            break
+    c = corpus.chain(w, context + span)
+    return {"context": " ".join(corpus.words(c[:context])), "target": " ".join(corpus.words(c[context:]))}
+
+
 def generate(task: dict, cc: CorpusConfig, out_dir: str, template_dir: str, seed: int) -> dict:
     """Write one toy task (data splits + lm-eval YAML) into out_dir; return its manifest."""
     name, gen = task["name"], GENERATORS[task["generator"]]
-    corpus = Corpus(cc)
+    corpus = make_corpus(cc)
     opts = task.get("options", {})
     sizes = {"test": task["n_test"], "fewshot": task["n_fewshot_pool"], "pool": task["n_train_pool"]}
     os.makedirs(out_dir, exist_ok=True)
@@ -98,7 +116,7 @@ def generate(task: dict, cc: CorpusConfig, out_dir: str, template_dir: str, seed
         rng = np.random.default_rng([seed, i, sum(map(ord, name))])
         with open(os.path.join(out_dir, f"{split}.jsonl"), "w") as f:
             for _ in range(n):
-                f.write(json.dumps(gen(corpus, rng, **opts)) + "\n")
+                f.write(json.dumps(gen(corpus, rng, split=split, **opts)) + "\n")
     template = os.path.abspath(os.path.join(template_dir, task["template"]))
     files = {s: os.path.abspath(os.path.join(out_dir, f"{s}.jsonl")) for s in ("test", "fewshot")}
     # YAML is a superset of JSON: writing JSON keeps this free of a YAML writer

@@ -75,6 +75,13 @@ class CorpusConfig:
     # u_b evenly spread over [-1/2, 1/2] (1: one strength for all), so each word's part of the
     # rule is learnt at its own time (research, harness only).
     rule_spread: float = 1.0
+    # "walk" (this module's language) or "lure" (emergence.lure: a per-word successor learnt
+    # gradually, behind a shared lure token that greedy decoding emits until it is; its fields
+    # below, and rule_prob is the successor's probability)
+    kind: str = "walk"
+    lure: float = 0.25       # lure only: probability of the lure token after a word
+    group: int = 4           # lure only: the rule cycles within groups of this many ranks
+    doc_end: float = 0.1     # lure only: probability that a document ends after a word
 
 
 QUIZ_TOKENS = ["?", "="] + [chr(ord("A") + i) for i in range(26)]
@@ -84,6 +91,10 @@ DIALECT_TOKEN = "§"
 
 
 def vocab(cc: CorpusConfig) -> list[str]:
+    if cc.kind == "lure":
+        from . import lure
+
+        return lure.vocab(cc)
     extra = QUIZ_TOKENS[:2 + cc.successors] if cc.quiz_docs else []
     extra += [DIALECT_TOKEN] if cc.dialect_docs else []
     return SPECIALS + [f"w{i}" for i in range(cc.n_words)] + extra
@@ -102,6 +113,17 @@ def word_tokenizer(words: list[str]):
     tk.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     return PreTrainedTokenizerFast(tokenizer_object=tk, pad_token="<pad>", eos_token="<eos>",
                                    model_max_length=512)
+
+
+def make_corpus(cc: CorpusConfig):
+    """The language cc describes: a Corpus (kind walk) or an emergence.lure.LureCorpus."""
+    if cc.kind == "lure":
+        from .lure import LureCorpus
+
+        return LureCorpus(cc)
+    if cc.kind != "walk":
+        raise ValueError(f"toy.corpus.kind: expected 'walk' or 'lure', got {cc.kind!r}")
+    return Corpus(cc)
 
 
 class Corpus:
@@ -314,7 +336,7 @@ def pretrain(cc: CorpusConfig, mc: ModelConfig, tc: TrainConfig, out_dir: str, l
     import torch
 
     torch.set_num_threads(1)
-    corpus = Corpus(cc)
+    corpus = make_corpus(cc)
     tok = make_tokenizer(cc)
     model = build_model(cc, mc, tc.seed)
     params = sum(p.numel() for p in model.parameters())
@@ -355,6 +377,6 @@ def pretrain(cc: CorpusConfig, mc: ModelConfig, tc: TrainConfig, out_dir: str, l
 
 def heldout_texts(cc: CorpusConfig, n_sequences: int, seed: int) -> list[str]:
     """Held-out corpus text (same language, a data stream disjoint from training's)."""
-    corpus = Corpus(cc)
+    corpus = make_corpus(cc)
     rng = np.random.default_rng([seed, 2])
     return [corpus.text(seq) for seq in corpus.batch(rng, n_sequences)]

@@ -1,0 +1,85 @@
+"""The lure language (toy.corpus.kind = lure): a capability learnt gradually, accessed late.
+
+No circuit gates the capability here. Each of `n_words` Zipfian words has one rule successor
+(a bigram, learnt word by word, frequent words first, so the held-out loss keeps falling as
+the tail is learnt), and after every word a shared *lure* token "x" follows with probability
+`lure`, below the rule's `rule_prob` but learnt at once because it is shared. Greedy decoding
+emits the lure after a word until that word's rule successor has been learnt past it, so a
+band of words of similar frequency crosses together: few-shot emergence (task `lure_gen`).
+Finetuning on chains of *other* words teaches the one thing that transfers ("no lure in this
+format"), and the more it suppresses the lure, the earlier the band's partial knowledge
+suffices: the paper's premise that the capability grows gradually and access comes late.
+
+The rule is a random cycle within each group of `group` consecutive ranks, so a chain stays in
+its frequency band; test chains start in odd groups, demonstrations and the finetuning pool in
+even ones, so finetuning never shows a test word's successor. Measured in bench/toy_harness.py
+(batches 31-45, docs/toy.md) before it entered the pipeline.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .toy import SPECIALS, CorpusConfig
+
+LURE_TOKEN = "x"
+
+
+def vocab(cc: CorpusConfig) -> list[str]:
+    return SPECIALS + [f"w{i}" for i in range(cc.n_words)] + [LURE_TOKEN]
+
+
+class LureCorpus:
+    """The language (fixed by cc.seed) and a sampler of its training text, as token ids."""
+
+    def __init__(self, cc: CorpusConfig):
+        self.cc = cc
+        W, G = cc.n_words, cc.group
+        rng = np.random.default_rng([cc.seed, 77])  # the harness's language stream
+        self.succ = np.empty(W, dtype=np.int64)
+        for g0 in range(0, W, G):  # a random cycle through each group of consecutive ranks
+            order = g0 + rng.permutation(min(G, W - g0))
+            self.succ[order] = np.roll(order, -1)
+        p = 1.0 / np.arange(1, W + 1) ** cc.zipf
+        self.p = p / p.sum()
+        self.w0, self.lure_id = len(SPECIALS), len(SPECIALS) + W
+
+    def batch(self, rng, batch_size: int) -> np.ndarray:
+        """(batch_size, seq_len) token ids: after a word, its rule successor (rule_prob), the lure
+        (lure; it ends the chain), the end of the document ('|', doc_end; as the task's
+        demonstrations end) or a fresh Zipfian word."""
+        cc = self.cc
+        n = batch_size * cc.seq_len
+        u = rng.random(n)
+        fresh = rng.choice(cc.n_words, n, p=self.p)
+        end = rng.random(n) < cc.doc_end if cc.doc_end else np.zeros(n, dtype=bool)
+        sep = SPECIALS.index("|")
+        out = np.empty(n, dtype=np.int64)
+        w = int(fresh[0])
+        out[0] = self.w0 + w
+        for i in range(1, n):
+            if w >= 0 and end[i]:
+                out[i], w = sep, -1
+                continue
+            if w >= 0 and u[i] < cc.rule_prob:
+                w = int(self.succ[w])
+            elif w >= 0 and u[i] < cc.rule_prob + cc.lure:
+                out[i], w = self.lure_id, -1
+                continue
+            else:
+                w = int(fresh[i])
+            out[i] = self.w0 + w
+        return out.reshape(batch_size, cc.seq_len)
+
+    def chain(self, w: int, n: int) -> list[int]:
+        """w and its next n - 1 rule successors (word indices)."""
+        out = [w]
+        for _ in range(n - 1):
+            out.append(int(self.succ[out[-1]]))
+        return out
+
+    def words(self, idx) -> list[str]:
+        return [f"w{i}" for i in idx]
+
+    def text(self, seq: np.ndarray) -> str:
+        v = vocab(self.cc)
+        return " ".join(v[i] for i in seq)
