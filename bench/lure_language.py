@@ -6,7 +6,7 @@ toy.corpus.rule_prob, and keys they omit take the harness's defaults of the time
 """
 from emergence.toy import CorpusConfig
 
-HARNESS_DEFAULTS = {"n_words": 512, "zipf": 1.0, "rule": 0.45, "lure": 0.3, "group": 4, "doc_end": 0.1,
+HARNESS_DEFAULTS = {"n_words": 512, "zipf": 1.0, "rule": 0.45, "lure": 0.3, "group": 4, "doc_end": 0.1, "lures": 1,
                     "seq_len": 96}
 
 

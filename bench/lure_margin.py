@@ -39,7 +39,7 @@ def main(args: dict):
         with torch.no_grad():
             logits = model(input_ids=x_test).logits[:, -1]
             lp = torch.log_softmax(logits, -1)
-            r, lure = lp[torch.arange(len(words)), rule_ids], lp[:, c.lure_id]
+            r, lure = lp[torch.arange(len(words)), rule_ids], lp[torch.arange(len(words)), c.lure_id + c.lure_of[words]]
             m = (r - lure).numpy()
             top = float((logits.argmax(-1) == rule_ids).float().mean())
         print(f"{step:5d} loss {loss:.3f}  lure lp {float(lure.mean()):6.2f} (sd {float(lure.std()):.2f})  "

@@ -320,3 +320,16 @@ def test_lure_language_trains_a_checkpoint_whose_tokenizer_knows_the_lure(tmp_pa
     assert tok("w31 x |").input_ids == [len(toy.SPECIALS) + 31, len(toy.SPECIALS) + 32, toy.SPECIALS.index("|")]
     assert model.config.vocab_size == len(toy.vocab(cc))
     assert json.load(open(tmp_path / "step2" / "train_config.json"))["corpus"]["kind"] == "lure"
+
+
+def test_several_lures_are_one_token_per_word_drawn_from_a_few():
+    one = toy.CorpusConfig(kind="lure", n_words=64)
+    cc = toy.CorpusConfig(kind="lure", n_words=64, lures=4)
+    c = toy.make_corpus(cc)
+    assert toy.vocab(cc)[-4:] == ["x0", "x1", "x2", "x3"] and toy.vocab(one)[-1] == "x"
+    assert (c.succ == toy.make_corpus(one).succ).all()  # the same language, only the lures differ
+    x = c.batch(np.random.default_rng(0), 32)
+    a, b = x[:, :-1].ravel(), x[:, 1:].ravel()
+    lure = (a >= c.w0) & (a < c.lure_id) & (b >= c.lure_id)
+    assert lure.sum() > 100 and (b[lure] == c.lure_id + c.lure_of[a[lure] - c.w0]).all()
+    assert len(set(c.lure_of)) == 4

@@ -25,7 +25,8 @@ LURE_TOKEN = "x"
 
 
 def vocab(cc: CorpusConfig) -> list[str]:
-    return SPECIALS + [f"w{i}" for i in range(cc.n_words)] + [LURE_TOKEN]
+    lures = [LURE_TOKEN] if cc.lures == 1 else [f"{LURE_TOKEN}{j}" for j in range(cc.lures)]
+    return SPECIALS + [f"w{i}" for i in range(cc.n_words)] + lures
 
 
 class LureCorpus:
@@ -42,6 +43,9 @@ class LureCorpus:
         p = 1.0 / np.arange(1, W + 1) ** cc.zipf
         self.p = p / p.sum()
         self.w0, self.lure_id = len(SPECIALS), len(SPECIALS) + W
+        # lures > 1: each word's lure is one of several tokens (drawn last, so that one lure
+        # keeps its language), each still shared by many words and so learnt early
+        self.lure_of = rng.integers(0, cc.lures, W) if cc.lures > 1 else np.zeros(W, dtype=np.int64)
 
     def batch(self, rng, batch_size: int) -> np.ndarray:
         """(batch_size, seq_len) token ids: after a word, its rule successor (rule_prob), the lure
@@ -63,7 +67,7 @@ class LureCorpus:
             if w >= 0 and u[i] < cc.rule_prob:
                 w = int(self.succ[w])
             elif w >= 0 and u[i] < cc.rule_prob + cc.lure:
-                out[i], w = self.lure_id, -1
+                out[i], w = self.lure_id + self.lure_of[w], -1
                 continue
             else:
                 w = int(fresh[i])

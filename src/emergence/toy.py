@@ -82,6 +82,7 @@ class CorpusConfig:
     lure: float = 0.25       # lure only: probability of the lure token after a word
     group: int = 4           # lure only: the rule cycles within groups of this many ranks
     doc_end: float = 0.1     # lure only: probability that a document ends after a word
+    lures: int = 1           # lure only: distinct lure tokens, one drawn per word
 
 
 QUIZ_TOKENS = ["?", "="] + [chr(ord("A") + i) for i in range(26)]
