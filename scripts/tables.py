@@ -21,6 +21,7 @@ given = {f["task"]: f for f in fits} if o["bootstrap"]["n"] == n_boot else None
 frames = tables.paper_tables(obs, task=list(per_task), mcmc=o["mcmc"], bootstrap={"n": n_boot},
                              d0_multiples=o["d0_multiples"], processes=snakemake.threads, log=log, fits=given,
                              per_task=per_task, method=p.method, seed=p.seed, d0=o["d0"], variant=o["variant"],
+                             last_k=o.get("last_checkpoints", 4),
                              **fit.config_options(o))
 log.info(f"{', '.join(per_task)}: Tables 2, 3 and the ablations done")
 pred = tables.predictions_table(fits)

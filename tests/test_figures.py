@@ -144,6 +144,9 @@ def test_compute_horizon(data):
     assert (hz["ratio_next"] > 1).all() and (hz["ratio_next"].diff().dropna() >= 0).all()
     assert hz["truth_flops"].notna().all() and hz.set_index("ablation").loc["-4 Last Checkpoints", "failed"]
     assert figures.fig7(hold, data["fit"], data["ck"], "sim") is not None
+    # as deep as Table 2 goes: without the '-4' row the horizon stops at '-3'
+    short = figures.compute_horizon(hold[hold["ablation"] != "-4 Last Checkpoints"], data["fit"], data["ck"], "sim")
+    assert short["ablation"].tolist() == hz["ablation"].tolist()[:-1]
 
 
 def test_fig10_power_form(data, tmp_path):

@@ -150,3 +150,17 @@ def test_paper_tables_fit_what_several_tables_share_once(obs, monkeypatch):
         assert row["status"] == alone["status"]
     assert out["d0_sweep"].set_index("d0_multiple").loc[5, "d0"] == 5 * alone["d0"]
     assert np.isfinite(form["heldout_lpd"])
+
+
+def test_table2_goes_deeper_when_asked_and_the_scorecard_horizon_follows(obs):
+    deep = tables.paper_tables(obs, "sim", mcmc=None, which=("holdout",), last_k=6, chance=1 / 6)["holdout"]
+    assert deep.ablation.tolist() == SPEC_ROWS + ["-5 Last Checkpoints", "-6 Last Checkpoints"]
+    full = deep.set_index("ablation")
+    assert full.loc["-6 Last Checkpoints", "n_ckpts"] == full.loc["Full Data", "n_ckpts"] - 6
+    # the horizon is counted over every '-k' row there is, so a deeper table can reach further
+    long = tables.scorecard(deep)
+    ok = set(long[(long.forecast == "law") & (long.within == True)].ablation)  # noqa: E712
+    law = tables.scorecard_summary(long).set_index("forecast").loc["law"]
+    rows = tables.last_rows(deep.ablation)
+    assert rows[-1] == "-6 Last Checkpoints"
+    assert law.horizon_k == next((i - 1 for i, r in enumerate(rows) if r not in ok), 6)

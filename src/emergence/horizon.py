@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from emergence.fit import FAIL_NATS
+from emergence.tables import last_rows
 from emergence.values import is_empty as _empty
 from emergence.values import num as _num
 from emergence.values import truthy as _truthy
@@ -17,7 +18,7 @@ from emergence.values import truthy as _truthy
 # how far ahead in compute (Figure 7)
 
 def compute_horizon(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame, task: str | None = None,
-                    max_k: int = 4, size: str | None = None) -> pd.DataFrame | None:
+                    max_k: int | None = None, size: str | None = None) -> pd.DataFrame | None:
     """How much compute ahead each 'Full Data' / '-k Last Checkpoints' row of Table 2 predicts.
 
     Measured along one training run (series, size): by default the run that crosses the
@@ -58,8 +59,11 @@ def compute_horizon(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame,
         f_true = float(np.exp(np.interp(truth, Ls[::-1], Fs[::-1])))
     h = holdout[holdout["task"].astype(str) == str(task)] if "task" in holdout.columns else holdout
     rows = []
-    for k in range(0, max_k + 1):
-        name = "Full Data" if k == 0 else f"-{k} Last Checkpoints"
+    names = last_rows(h["ablation"].unique())  # as deep as Table 2 goes (fit.last_checkpoints)
+    for name in names:
+        k = 0 if name == "Full Data" else int(name.split()[0][1:])
+        if max_k is not None and k > max_k:
+            break
         r = h[h["ablation"] == name]
         used = run[run["pre"] & run["ckpt"].astype(str).isin(order[k:])]
         if r.empty or used.empty:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import re
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
@@ -89,8 +90,10 @@ def _drop_last(k):
     return lambda df: df[~df["ckpt_id"].isin(_by_capability(df)[:k])]
 
 
-def holdout_rows() -> dict:
-    """Every SPEC Table 2 row, in the paper's order: name -> filter(pre-emergence rows)."""
+def holdout_rows(last_k: int = 4) -> dict:
+    """Every SPEC Table 2 row, in the paper's order: name -> filter(pre-emergence rows).
+    last_k: '-k Last Checkpoints' for k = 1..last_k (the paper's 4; a run with dense
+    checkpoints needs more to show how far ahead the law sees)."""
     rows = {"Full Data": lambda df: df}
     for k in (1, 2, 3):
         rows[f"-{k} Smallest Subset"] = _drop_D(k, largest=False)
@@ -102,9 +105,24 @@ def holdout_rows() -> dict:
         rows[f"Last {k} Checkpoints"] = _last(k)
     rows["Last 6, Every Other Even"] = _last6_every_other(0)
     rows["Last 6, Every Other Odd"] = _last6_every_other(1)
-    for k in (1, 2, 3, 4):
+    for k in range(1, last_k + 1):
         rows[f"-{k} Last Checkpoints"] = _drop_last(k)
     return rows
+
+
+_LAST = re.compile(r"^-(\d+) Last Checkpoints$")
+
+
+def row_filter(name: str):
+    """The filter of Table 2 row `name` (any '-k Last Checkpoints', not only the first four)."""
+    m = _LAST.match(name)
+    return _drop_last(int(m.group(1))) if m else holdout_rows()[name]
+
+
+def last_rows(names) -> list[str]:
+    """'Full Data' then the '-k Last Checkpoints' among names, by k: the horizon's rows."""
+    ks = sorted(int(m.group(1)) for m in map(_LAST.match, map(str, names)) if m)
+    return ["Full Data"] + [f"-{k} Last Checkpoints" for k in ks]
 
 
 def _tasks(obs, task):
@@ -161,9 +179,6 @@ def scorecard_wide(long: pd.DataFrame) -> pd.DataFrame:
                             dropna=False).reset_index().rename_axis(columns=None)
 
 
-HORIZON_ROWS = ["Full Data"] + [f"-{j} Last Checkpoints" for j in (1, 2, 3, 4)]
-
-
 def scorecard_summary(long: pd.DataFrame) -> pd.DataFrame:
     """Per (task, forecast): rows scored, rows within FAIL_NATS, rows it is the closest
     forecast on, median error, and its horizon: the largest k such that 'Full Data' and
@@ -171,7 +186,8 @@ def scorecard_summary(long: pd.DataFrame) -> pd.DataFrame:
     out = []
     for (t, m), g in long.groupby(["task", "forecast"], sort=False):
         ok = set(g.loc[g["within"] == True, "ablation"])  # noqa: E712  (None/NaN count as not within)
-        k = next((i - 1 for i, name in enumerate(HORIZON_ROWS) if name not in ok), len(HORIZON_ROWS) - 1)
+        horizon_rows = last_rows(g["ablation"].unique())
+        k = next((i - 1 for i, name in enumerate(horizon_rows) if name not in ok), len(horizon_rows) - 1)
         out.append(dict(task=t, forecast=m, rows=len(g), rows_scored=int(g["error_nats"].notna().sum()),
                         within=len(ok), closest=int((g["best"] == True).sum()),  # noqa: E712
                         median_error=g["error_nats"].median(), horizon_k=k))
@@ -217,7 +233,7 @@ def _fit_one(job):
     """One distinct fit of paper_tables: (fit_task result, held-out score or None)."""
     obs, t, kw, want_lpd = job
     if "select" in kw:  # a Table 2 row by name: its filter is a closure, which workers cannot receive
-        kw = {**kw, "select": holdout_rows()[kw["select"]]}
+        kw = {**kw, "select": row_filter(kw["select"])}
     r = fit_task(obs, t, **kw)
     if not want_lpd:
         return r, None
@@ -234,7 +250,7 @@ def _key(t, kw):
 def paper_tables(obs, task=None, mcmc=DEFAULT_MCMC, bootstrap=None, d0_multiples=(1, 2, 5, 10, 20, 50),
                  variants=("log_power", "power", "no_fewshot"), which=("uncertainty", "holdout", "functional_form",
                                                                        "d0_sweep"), processes=1, log=None,
-                 fits=None, per_task=None, holdout_names=None, **fit_kw) -> dict:
+                 fits=None, per_task=None, holdout_names=None, last_k=4, **fit_kw) -> dict:
     """Every table at once, every task's fits in one pool so that no worker idles while
     another runs a long chain: the task with the longest chains is dealt out first, and
     within a task Table 3 (its bootstrap is the longest single fit). `variant` in fit_kw
@@ -243,7 +259,7 @@ def paper_tables(obs, task=None, mcmc=DEFAULT_MCMC, bootstrap=None, d0_multiples
     per_task: {task: fit_kw for that task only} (its metric, chance). fits: {task: the fit
     stage's result}, made with these options and this bootstrap: Table 3's row is read from
     it instead of fitted again (the same seeded fit gives the same numbers). holdout_names:
-    the Table 2 rows to fit (default every one of holdout_rows()).
+    the Table 2 rows to fit (default every one of holdout_rows(last_k)).
 
     A fit that several tables share runs once: 'Full Data' of Table 2, the functional-form
     row of the default variant and the D0 sweep's row at the default D0 are the same seeded
@@ -268,7 +284,7 @@ def paper_tables(obs, task=None, mcmc=DEFAULT_MCMC, bootstrap=None, d0_multiples
             else:
                 add("uncertainty", t, None, {**base, "bootstrap": bootstrap})
         if "holdout" in which:
-            for name in holdout_names or holdout_rows():
+            for name in holdout_names or holdout_rows(last_k):
                 add("holdout", t, name, base if name == "Full Data" else {**base, "select": name})
         if "functional_form" in which:
             for v in variants:
