@@ -2,14 +2,21 @@
 corpus config. The language itself is emergence.lure (toy.corpus.kind = lure) and its task
 generator emergence.tasks.lure_gen; this keeps the recorded commands of batches 31-45
 (bench/measured/toy_harness_issue15.txt) meaning what they meant: their key `rule` is
-toy.corpus.rule_prob, and keys they omit take the harness's defaults of the time below.
+toy.corpus.rule_prob, and keys they omit take the harness's defaults of the time below (for
+the language, and for lure_gen's options: the package's are ranks 256-384 and span 3).
 """
 from emergence.toy import CorpusConfig
 
 HARNESS_DEFAULTS = {"n_words": 512, "zipf": 1.0, "rule": 0.45, "lure": 0.3, "group": 4, "doc_end": 0.1, "lures": 1,
                     "seq_len": 96}
 
+TASK_DEFAULTS = {"lo": 64, "hi": 128, "span": 2}
+
 
 def lure_config(spec: dict, seed: int) -> CorpusConfig:
     d = {"seed": seed, **HARNESS_DEFAULTS, **spec}
     return CorpusConfig(kind="lure", rule_prob=d.pop("rule"), **d)
+
+
+def task_options(generator: str, opts: dict) -> dict:
+    return {**TASK_DEFAULTS, **opts} if generator == "lure_gen" else opts

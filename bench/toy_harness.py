@@ -181,15 +181,18 @@ def main(argv=None):
         corpus = FactsCorpus(FactsConfig(**{"seed": a.seed, **json.loads(a.facts)}))
         tok, n_vocab = corpus.tokenizer(), len(corpus.vocab)
     if a.lure is not None:
-        from lure_language import lure_config
+        from lure_language import lure_config, task_options
 
         cc = lure_config(json.loads(a.lure), a.seed)
         corpus, tok = make_corpus(cc), make_tokenizer(cc)
+    specs = json.loads(a.tasks)
+    if a.lure is not None:  # the recorded runs' lure_gen defaults
+        specs = {n: (g, task_options(g, o)) for n, (g, o) in specs.items()}
     data = [int(d) for d in a.data.split(",")]
     more = max(0, max(data) - 4096)  # D above 4096: more pool records, the first 4096 unchanged
     tasks = {n: (records(corpus, g, a.n_test, 1, o), records(corpus, g, 64, 2, o, "fewshot"),
                  records(corpus, g, 4096, 3, o, "pool") + (records(corpus, g, more, 4, o, "pool") if more else []))
-             for n, (g, o) in json.loads(a.tasks).items()}
+             for n, (g, o) in specs.items()}
     model = build_model(cc, mc, a.seed, n_vocab)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.98), weight_decay=0.01)
     def lr_at(s):
