@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .toy import SPECIALS, CorpusConfig
+from .toy import SPECIALS, CorpusConfig, Text
 
 LURE_TOKEN = "x"
 
@@ -29,7 +29,7 @@ def vocab(cc: CorpusConfig) -> list[str]:
     return SPECIALS + [f"w{i}" for i in range(cc.n_words)] + lures
 
 
-class LureCorpus:
+class LureCorpus(Text):
     """The language (fixed by cc.seed) and a sampler of its training text, as token ids."""
 
     def __init__(self, cc: CorpusConfig):
@@ -80,10 +80,3 @@ class LureCorpus:
         for _ in range(n - 1):
             out.append(int(self.succ[out[-1]]))
         return out
-
-    def words(self, idx) -> list[str]:
-        return [f"w{i}" for i in idx]
-
-    def text(self, seq: np.ndarray) -> str:
-        v = vocab(self.cc)
-        return " ".join(v[i] for i in seq)

@@ -127,7 +127,20 @@ def make_corpus(cc: CorpusConfig):
     return Corpus(cc)
 
 
-class Corpus:
+class Text:
+    """Word names and text of a toy language's token ids (every corpus kind shares them)."""
+
+    cc: CorpusConfig
+
+    def words(self, idx) -> list[str]:
+        return [f"w{i}" for i in idx]
+
+    def text(self, seq: np.ndarray) -> str:
+        v = vocab(self.cc)
+        return " ".join(v[i] for i in seq)
+
+
+class Corpus(Text):
     """The language (fixed by cc.seed) and samplers of its sequences, as word indices.
 
     Word w has class w // M and id w % M (M = n_words / successors). S_a[j] is the class-j
@@ -268,14 +281,6 @@ class Corpus:
                     break
             out[i] = row[:cc.seq_len]
         return out
-
-    def words(self, idx) -> list[str]:
-        return [f"w{i}" for i in idx]
-
-    def text(self, seq: np.ndarray) -> str:
-        v = vocab(self.cc)
-        return " ".join(v[i] for i in seq)
-
 
 @dataclass
 class ModelConfig:
