@@ -186,11 +186,29 @@ def _template_problems(i, t, template, records) -> list[str]:
 MC_GENERATORS = ("rule_mc", "rule_quiz")
 
 
+WALK_ONLY = ("successors", "doc_len", "doc_min", "class_docs", "quiz_docs", "quiz_gap", "top_prior", "rule")
+LURE_ONLY = ("lure", "group", "doc_end", "lures")
+
+
+def _other_kind_keys(corpus) -> list[str]:
+    """toy.corpus keys that only the other language reads: set, they would be silently ignored.
+    The schema fills some walk keys with defaults, so for a lure corpus a walk key counts as
+    set only where it differs from its default."""
+    if corpus.get("kind", "walk") == "walk":
+        return [k for k in LURE_ONLY if k in corpus]
+    defaults = load_schema()["properties"]["toy"]["properties"]["corpus"]["properties"]
+    return [k for k in WALK_ONLY if k in corpus and corpus[k] != defaults[k].get("default", object())]
+
+
 def _lure_problems(tasks, corpus) -> list[str]:
     """Lure-language tasks against toy.corpus: each generator's language, and rank bands whose
-    start words exist and include both test (odd) and training (even) groups."""
+    start words exist and include both test (odd) and training (even) groups; keys of the other
+    language's are refused, not ignored."""
     out, lure = [], corpus.get("kind", "walk") == "lure"
     n, g = corpus.get("n_words", 48), corpus.get("group", 4)
+    for k in _other_kind_keys(corpus):
+        out.append(f"field 'toy.corpus.{k}': only the {'walk' if lure else 'lure'} language reads it, and "
+                   f"toy.corpus.kind is {corpus.get('kind', 'walk')}")
     if lure and corpus.get("rule_prob", 0.6) + corpus.get("lure", 0.25) > 1:
         out.append(f"field 'toy.corpus.lure': rule_prob + lure = {corpus.get('rule_prob', 0.6) + corpus.get('lure', 0.25):g}"
                    " exceeds 1 (they are probabilities of the next token)")
