@@ -275,3 +275,16 @@ def test_fig4_free_elbow_brackets_a_known_elbow_and_declines_a_flat_curve():
     assert e is not None and e["lo"] <= 3.1 <= e["hi"] and abs(e["E"] - 3.1) < 0.05
     flat = pd.DataFrame(dict(pretrain_loss=L, value=0.2 + rng.normal(0, 0.01, len(L))))
     assert free_elbow(flat) is None
+
+
+def test_fig3_shows_the_finetuned_stretch_not_the_whole_early_run():
+    obs = simulate_obs(A=0.6, A_fs=0.6, sigma=0.004, seed=0, losses=np.linspace(2.5, 3.5, 10))
+    fs = obs[obs["method"] == "fewshot"].iloc[:1]
+    early = pd.concat([fs.assign(pretrain_loss=L, ckpt=f"early{L}", value=fs["value"].iloc[0] * 0)
+                       for L in (5.0, 6.0, 7.0)])  # few-shot-only checkpoints far before any finetuning
+    wide = figures.fig3(pd.concat([obs, early]), {}, "sim")
+    lo, hi = sorted(wide.axes[0].get_xlim())
+    assert 3.5 < hi < 4.0 and lo < 2.5  # the finetuned stretch, padded, still inverted
+    assert wide.axes[0].get_xlim()[0] > wide.axes[0].get_xlim()[1]
+    near = sorted(figures.fig3(obs, {}, "sim").axes[0].get_xlim())
+    assert near[1] >= 3.5  # nothing to drop: the axis keeps every checkpoint

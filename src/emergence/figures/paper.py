@@ -78,6 +78,14 @@ def fig3(obs: pd.DataFrame, fit: dict, task: str, chance: float | None = None, t
     markers = size_markers(df["size"])
     fig, ax = plt.subplots(figsize=(WIDTH * 0.72, 3.3))
     extra = _draw_metric_panel(ax, df, method, pal, markers, _chance_of(fit, chance), fit)
+    # the finetuned checkpoints' stretch, where the elbows are: few-shot rows far weaker than
+    # any finetuned checkpoint only repeat the floor, and an axis that keeps them squeezes
+    # the elbows into a sliver (a dense toy series: 6.5-2.7 nats for elbows in 3.3-2.8)
+    ft = df.loc[(df["method"] == method) & (df["data_amount"] > 0), "pretrain_loss"] if method else df.iloc[:0]
+    lo, hi = float(df["pretrain_loss"].min()), float(df["pretrain_loss"].max())
+    if len(ft) and float(ft.max()) - lo < 0.5 * (hi - lo):
+        pad = 0.15 * (float(ft.max()) - lo)
+        ax.set_xlim(float(ft.max()) + pad, lo - pad)  # inverted, as _loss_axis sets it
     ax.set_ylabel(_metric_label(metric, _nshot(df)))
     ax.set_title(title or f"{task}: few-shot vs {_recipe_label(method) if method else 'finetuned'}")
     h = _legend_handles(df, method, pal, markers)
