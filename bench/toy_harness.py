@@ -137,7 +137,7 @@ def main(argv=None):
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--batch", type=int, default=32, help="pretraining sequences per step")
-    ap.add_argument("--schedule", default="constant", help="constant | drop:STEP:FACTOR | cosine")
+    ap.add_argument("--schedule", default="constant", help="constant | drop:STEP:FACTOR | cosine | inv:T0:POWER (x (T0/(T0+s-warmup))^POWER after warmup)")
     ap.add_argument("--every", type=int, default=25)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--tasks", default='{"rule": ["rule_mc", {"context": 4}]}')
@@ -200,6 +200,9 @@ def main(argv=None):
         if a.schedule.startswith("drop:"):
             _, at, by = a.schedule.split(":")
             f *= float(by) if s >= int(at) else 1.0
+        elif a.schedule.startswith("inv:"):  # lr ~ 1/t: knowledge ~ log t, so equal gaps become FLOPs ratios
+            _, t0, pw = a.schedule.split(":")
+            f *= (float(t0) / (float(t0) + max(0, s - a.warmup))) ** float(pw)
         elif a.schedule == "cosine":
             f *= 0.5 * (1 + np.cos(np.pi * min(s, a.steps) / a.steps))
         return f
