@@ -53,6 +53,15 @@ def test_class_documents_are_bags_of_one_class_and_optional():
     assert (a == b).all()
 
 
+def test_toy_lr_decay_halves_the_rate_t0_steps_after_warm_up_and_composes_with_a_drop():
+    tc = toy.TrainConfig(warmup=10, lr_decay={"t0": 20, "power": 1.0})
+    assert tc.lr_factor(9) == 1.0 and tc.lr_factor(10) == 1.0
+    assert tc.lr_factor(30) == pytest.approx(0.5) and tc.lr_factor(70) == pytest.approx(0.25)
+    assert toy.TrainConfig(warmup=10, lr_decay={"t0": 20, "power": 2.0}).lr_factor(30) == pytest.approx(0.25)
+    both = toy.TrainConfig(warmup=10, lr_decay={"t0": 20}, lr_drop={"step": 25, "factor": 0.4})
+    assert both.lr_factor(30) == pytest.approx(0.2) and both.lr_factor(20) == pytest.approx(20 / 30)
+
+
 def test_toy_task_answers_are_not_predictable_from_the_last_word():
     # With Zipfian walk starts the best last-word-only guess scored 0.37 on this language
     # (chance 1/6), which let finetuning lift weak checkpoints: task prompts must not leak.

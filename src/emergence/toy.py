@@ -304,11 +304,15 @@ class TrainConfig:
     save_steps: list = field(default_factory=list)
     seed: int = 0
     lr_drop: dict | None = None  # {step, factor}: lr x factor from that step on
+    lr_decay: dict | None = None  # {t0, power}: lr x (t0 / (t0 + steps after warm-up))^power
 
     def lr_factor(self, s: int) -> float:
         f = min(1.0, (s + 1) / self.warmup)
         if self.lr_drop and s >= self.lr_drop["step"]:
             f *= self.lr_drop["factor"]
+        if self.lr_decay:  # ~1/t: what is learnt grows ~log t, so a gap in it becomes a ratio of FLOPs
+            t0 = self.lr_decay["t0"]
+            f *= (t0 / (t0 + max(0, s - self.warmup))) ** self.lr_decay.get("power", 1.0)
         return f
 
 
