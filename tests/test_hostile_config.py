@@ -220,6 +220,8 @@ CASES = {
     "lure band beyond the words": (lure_task(lo=32, hi=96), "tasks.0.options"),
     "lure and rule over 1": (lure_task(corpus={"rule_prob": 0.8, "lure": 0.3}), "toy.corpus.lure"),
     "lo on a walk task": (put(("tasks", 1, "options", "lo"), 4), "tasks.1.options"),
+    "pool_overlap on a walk task": (put(("tasks", 1, "options", "pool_overlap"), True), "tasks.1.options"),
+    "pool_overlap not a bool": (lure_task(pool_overlap="yes"), "tasks.0.options.pool_overlap"),
     # a key only the other language reads would be silently ignored
     "lure key on a walk corpus": (put(("toy", "corpus", "lures"), 4), "toy.corpus.lures"),
     "walk key on a lure corpus": (lure_task(corpus={"class_docs": 0.2}), "toy.corpus.class_docs"),

@@ -317,6 +317,19 @@ def test_lure_task_keeps_test_words_out_of_finetuning(tmp_path):
     assert json.load(open(tmp_path / "b16.yaml"))["generation_kwargs"]["max_gen_toks"] == 3
 
 
+def test_lure_task_with_pool_overlap_trains_on_the_test_words_groups_but_shows_them_no_demonstration(tmp_path):
+    cc = toy.CorpusConfig(kind="lure", n_words=64, seed=3)
+    task = {"name": "b16", "generator": "lure_gen", "template": "jsonl_generate.yaml",
+            "options": {"lo": 16, "hi": 48, "span": 3, "pool_overlap": True},
+            "n_test": 50, "n_fewshot_pool": 20, "n_train_pool": 200}
+    tasks.generate(task, cc, str(tmp_path), "tasks", seed=0)
+    start = {s: {int(r["context"][1:]) for r in tasks.read_jsonl(tmp_path / f"{s}.jsonl")}
+             for s in ("test", "fewshot", "pool")}
+    assert all((w // 4) % 2 for w in start["test"]) and not any((w // 4) % 2 for w in start["fewshot"])
+    assert start["pool"] & start["test"] and all(16 <= w < 48 for w in start["pool"])
+    assert {(w // 4) % 2 for w in start["pool"]} == {0, 1}
+
+
 def test_lure_language_trains_a_checkpoint_whose_tokenizer_knows_the_lure(tmp_path):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 

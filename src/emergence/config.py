@@ -224,8 +224,9 @@ def _lure_problems(tasks, corpus) -> list[str]:
                 out.append(f"field 'tasks.{i}.options': ranks [lo, hi) = [{lo}, {hi}) must lie within toy.corpus."
                            f"n_words = {n} and span two groups of toy.corpus.group = {g} ranks (test words come from "
                            "odd groups, demonstrations and the finetuning pool from even ones)")
-        elif gen and {"lo", "hi"} & set(opts):
-            out.append(f"field 'tasks.{i}.options': lo and hi are lure_gen's; {gen} has neither")
+        elif gen and {"lo", "hi", "pool_overlap"} & set(opts):
+            out.append(f"field 'tasks.{i}.options': {', '.join(sorted({'lo', 'hi', 'pool_overlap'} & set(opts)))} "
+                       f"belong to lure_gen; {gen} has none of them")
     return out
 
 

@@ -88,17 +88,20 @@ def rule_gen(corpus: Corpus, rng, context: int = 8, span: int = 3, **_) -> dict:
 
 @generator("lure_gen")
 def lure_gen(corpus, rng, split: str = "test", lo: int = 256, hi: int = 384, context: int = 1, span: int = 3,
-             **_) -> dict:
+             pool_overlap: bool = False, **_) -> dict:
     """The lure language (emergence.lure): a start word of rank in [lo, hi), its first
     `context - 1` rule steps as context, and the next `span` rule steps (exact match). Test
     words come from odd groups of ranks, demonstrations and the finetuning pool from even ones,
     so finetuning never shows a test word's successor; ranks set the task's emergence point
-    (rarer words are learnt later)."""
+    (rarer words are learnt later). pool_overlap: the finetuning pool draws from every group
+    of the band instead, so D examples restate facts the test asks, more of them the larger D
+    (as a task's own training split shares its knowledge), and reinforce what pretraining
+    has only partly learnt."""
     G = corpus.cc.group
     # the config check guarantees both parities in [lo, hi); this loop then ends (p >= 1/G per draw)
     while True:
         w = int(rng.integers(lo, hi))
-        if (w // G) % 2 == (split == "test"):
+        if (pool_overlap and split == "pool") or (w // G) % 2 == (split == "test"):
             break
     c = corpus.chain(w, context + span)
     return {"context": " ".join(corpus.words(c[:context])), "target": " ".join(corpus.words(c[context:]))}
