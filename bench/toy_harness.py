@@ -137,7 +137,8 @@ def main(argv=None):
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--batch", type=int, default=32, help="pretraining sequences per step")
-    ap.add_argument("--schedule", default="constant", help="constant | drop:STEP:FACTOR | cosine | inv:T0:POWER (x (T0/(T0+s-warmup))^POWER after warmup)")
+    ap.add_argument("--schedule", default="constant",
+                    help="constant | drop:STEP:FACTOR | cosine | inv:T0:POWER (x (T0/(T0+s-warmup))^POWER after warmup)")
     ap.add_argument("--every", type=int, default=25)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--tasks", default='{"rule": ["rule_mc", {"context": 4}]}')
