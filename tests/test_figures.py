@@ -288,3 +288,6 @@ def test_fig3_shows_the_finetuned_stretch_not_the_whole_early_run():
     assert wide.axes[0].get_xlim()[0] > wide.axes[0].get_xlim()[1]
     near = sorted(figures.fig3(obs, {}, "sim").axes[0].get_xlim())
     assert near[1] >= 3.5  # nothing to drop: the axis keeps every checkpoint
+    # a prediction among the dropped checkpoints stays in view (its line would be cut off)
+    marked = sorted(figures.fig3(pd.concat([obs, early]), {"emergence_point_mle": 4.2}, "sim").axes[0].get_xlim())
+    assert marked[1] > 4.2 and marked[1] < 5.0

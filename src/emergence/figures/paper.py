@@ -84,8 +84,12 @@ def fig3(obs: pd.DataFrame, fit: dict, task: str, chance: float | None = None, t
     ft = df.loc[(df["method"] == method) & (df["data_amount"] > 0), "pretrain_loss"] if method else df.iloc[:0]
     lo, hi = float(df["pretrain_loss"].min()), float(df["pretrain_loss"].max())
     if len(ft) and float(ft.max()) - lo < 0.5 * (hi - lo):
-        pad = 0.15 * (float(ft.max()) - lo)
-        ax.set_xlim(float(ft.max()) + pad, lo - pad)  # inverted, as _loss_axis sets it
+        # the marked points (prediction, truth) stay in view where they lie among the checkpoints
+        marks = [v for v in (_num(fit.get("emergence_point_mle")), _num(fit.get("ground_truth")))
+                 if v is not None and lo <= v <= hi]
+        top = max([float(ft.max())] + marks)
+        pad = 0.15 * (top - lo)
+        ax.set_xlim(top + pad, lo - pad)  # inverted, as _loss_axis sets it
     ax.set_ylabel(_metric_label(metric, _nshot(df)))
     ax.set_title(title or f"{task}: few-shot vs {_recipe_label(method) if method else 'finetuned'}")
     h = _legend_handles(df, method, pal, markers)
