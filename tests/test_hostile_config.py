@@ -120,6 +120,8 @@ CASES = {
                                    "toy.train.lr_drop.step"),
     "lr drop at the last step": (put(("toy", "train", "lr_drop"), {"step": 60, "factor": 0.5}),
                                  "toy.train.lr_drop.step"),  # test.yaml trains 60 steps: 0..59
+    "lr decay without t0": (put(("toy", "train", "lr_decay"), {"power": 1.0}), "toy.train.lr_decay"),
+    "lr decay t0 zero": (put(("toy", "train", "lr_decay"), {"t0": 0}), "toy.train.lr_decay.t0"),
     # seeds torch and numpy take
     "seed -1": (put(("seed",), -1), "seed"),
     "seed 2^80": (put(("seed",), 2**80), "seed"),
