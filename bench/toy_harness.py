@@ -116,15 +116,18 @@ def finetune(model, tok, subset, recipe: Recipe, k, seed):
                                          target_modules=list(lc.target_modules) if lc.target_modules else None))
     params = [p for p in m.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=recipe.lr, weight_decay=0.0)
+    n_steps = recipe.n_steps(len(subset))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: recipe.lr_factor(s, n_steps))
     enc = encode_examples(tok, subset, FMT)
     m.train()
-    for _ in range(recipe.n_steps(len(subset))):
+    for _ in range(n_steps):
         x, y, mask = make_batch(tok, rng, k, recipe.batch_size, enc)
         loss = m(input_ids=x, attention_mask=mask, labels=y).loss
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
+        sched.step()
     m.eval()
     return m
 

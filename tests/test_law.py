@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 
 from emergence import law, priors, selection, uncertainty
@@ -369,3 +370,32 @@ def test_the_fit_reports_the_truths_interval_with_its_bootstrap_only():
     gi = with_boot["ground_truth_interval"]
     assert gi["lo"] <= with_boot["ground_truth"] <= gi["hi"]
     assert fit_task(obs, "sim", chance=CHANCE)["ground_truth_interval"] is None  # Table 2 rows: not again
+
+
+def _step_in_D(seed):
+    """Small D rise with few-shot, every D >= 64 together 0.3 nats earlier: a step in D that no
+    monotone log power law follows (the shape the lure toy's lift has)."""
+    late = simulate_obs(k=0.0, C=2.9, A_fs=1.0, Ds=(8, 16), sigma=0.01, losses=np.linspace(2.6, 3.6, 14), N=4, seed=seed)
+    early = simulate_obs(k=0.0, C=3.2, Ds=(64, 256, 1024), sigma=0.01, losses=np.linspace(2.6, 3.6, 14), N=4,
+                         seed=seed + 100)
+    return pd.concat([late, early[early.data_amount > 0]], ignore_index=True)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_lack_of_fit_flags_a_step_in_D_and_passes_the_law(seed):
+    step = fit_task(_step_in_D(seed), "sim", chance=1 / 6, mcmc={})
+    assert step["lack_of_fit"]["p"] < 1e-6 and step["status"] == "weak"
+    assert "does not describe how the elbow moves with D" in step["reason"]
+    # each D's own elbow sits where its rows say, not where the law bends: D = 16 at the floor
+    # through the fitted (pre-emergence) checkpoints, D >= 64 at 3.2
+    el, fitted = step["lack_of_fit"]["elbows"], _step_in_D(seed).query("ckpt in @step['fit_ckpts']")
+    assert el["16"] <= fitted.pretrain_loss.min() + 0.02 and abs(el["256"] - 3.2) < 0.05
+    ok = fit_task(simulate_obs(sigma=0.01, A_fs=1.0, seed=seed, losses=np.linspace(2.5, 4.0, 12)), "sim",
+                  chance=1 / 6, mcmc={})
+    assert ok["status"] == "ok" and ok["lack_of_fit"]["p"] > 0.01
+
+
+def test_lack_of_fit_needs_a_fourth_data_amount():
+    obs = simulate_obs(sigma=0.01, Ds=(4, 64, 1024), seed=0, losses=np.linspace(2.5, 4.0, 12))
+    assert law.lack_of_fit(law.Model(*task_frame(obs, "sim")[0][["pretrain_loss", "value", "data_amount"]].T.to_numpy(),
+                                     6), np.array([0.16, 1.0, 2.62, 4.0, 1 / 6, 0.0, 0.3, -4.6])) is None

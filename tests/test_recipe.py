@@ -47,6 +47,8 @@ def test_default_schedule_is_constant_and_warmup_linear_cosine_decay():
     f = [c.lr_factor(s, 10) for s in range(10)]
     assert f[:2] == [0.5, 1.0] and abs(f[2] - 1.0) < 1e-12 and f[-1] < 0.05
     assert all(a >= b for a, b in zip(f[1:], f[2:]))
+    inv = Recipe(lr_schedule="inverse", lr_t0=2, warmup_steps=1)
+    assert [inv.lr_factor(s, 100) for s in (1, 3, 7)] == [1.0, 0.5, 0.25]  # whatever the run's length
     lin = Recipe(lr_schedule="linear")
     assert lin.lr_factor(0, 4) == 1.0 and lin.lr_factor(2, 4) == 0.5
 
@@ -56,6 +58,8 @@ def test_unknown_schedule_is_refused():
 
     from emergence.recipe import Recipe
 
+    with pytest.raises(ValueError, match="lr_t0"):
+        Recipe.from_config({"kind": "lora", "lr_schedule": "inverse", "lr_t0": 0})
     with pytest.raises(ValueError, match="lr_schedule"):
         Recipe.from_config({"kind": "lora", "lr_schedule": "step"})
 

@@ -81,7 +81,11 @@ def test_holdout_ablation_runs(obs):
 
 def test_other_tables(obs):
     ff = tables.functional_form_table(obs, "sim", mcmc=None, chance=1 / 6)
-    assert ff.variant.tolist() == ["log_power", "power", "no_fewshot"] and (ff.status == "ok").all()
+    assert ff.variant.tolist() == ["log_power", "power", "no_fewshot"]
+    # drawn from the log power law: the two forms of it fit; the power law bends through the
+    # elbows, which the lack-of-fit test says rather than reporting its narrow interval as ok
+    assert ff.status.tolist() == ["ok", "weak", "ok"]
+    assert "does not describe how the elbow moves with D" in fit_task(obs, "sim", variant="power", chance=1 / 6)["reason"]
     d0 = tables.d0_sweep_table(obs, "sim", mcmc=None, chance=1 / 6)
     assert d0.d0.tolist() == [6, 12, 30, 60, 120, 300]
     e = d0.emergence_point_mle.to_numpy()

@@ -18,6 +18,7 @@ import math
 import numpy as np
 from scipy.optimize import minimize, minimize_scalar, nnls
 from scipy.special import log_ndtr
+from scipy.stats import f as fdist
 
 from emergence.values import RISE_SDS  # noqa: F401  (re-exported: law.RISE_SDS)
 
@@ -122,14 +123,14 @@ class Model:
         x_fs = np.maximum(E[:, -1:] - self.fs[1], 0.0)
         return x_ft, x_fs
 
-    def profile(self, phi):
-        """Best linear parameters and RSS for each law parameter row phi = (k, alpha, C).
+    def profile(self, phi, E=None):
+        """Best linear parameters and RSS for each law parameter row phi = (k, alpha, C), or
+        for each row of elbows E at t_all (fitted D values, then D0) when given.
 
         Given the law the model is linear in (A, B, Delta, A_fs), so we solve those exactly
         (variable projection) and only search the 3 law parameters."""
-        phi = np.atleast_2d(phi)
-        x_ft, x_fs = self.features(phi)
-        W = len(phi)
+        x_ft, x_fs = self.features(None if phi is None else np.atleast_2d(phi), E)
+        W = len(x_ft)
         _, _, n, sy, ybar, syy, inv = self.ft
         if self.slope_per_D:
             A, B, rss = np.zeros((W, self.n_slopes)), np.zeros(W), np.zeros(W)
@@ -317,6 +318,43 @@ def check_fit(model: Model, theta, priors) -> tuple[str | None, int]:
     if theta[0] <= 1e-9:
         return "the fitted law does not move with D (k = 0); the data do not pin the law", n_inf
     return None, n_inf
+
+
+def lack_of_fit(model: Model, theta, sweeps=4, n_grid=301) -> dict | None:
+    """Does the law describe how the elbow moves with D? An F test of the fitted law against
+    the same model with a free elbow for every finetuned D (slopes, floor and the few-shot
+    block as they are). The law's intervals assume its shape: where each D's own elbow fits
+    much better (a step in D that the law bends through), they can be narrow and wrong.
+
+    The free elbows are searched coordinate-wise on a grid from the law's own, so the free
+    RSS is never above the law's and a coarse grid only makes the test conservative, as do
+    the elbows of D values at the floor (counted as free, though they change nothing).
+    None where there is nothing to test (fewer than 4 D values, per-D slopes, a perfect fit).
+    Returns dict(F, df1, df2, p, elbows: {D: free elbow})."""
+    if model.slope_per_D or len(model.Ds) <= 3:
+        return None
+    m = len(model.Ds)
+    E = model.E(np.atleast_2d(theta), np.append(model.Ds, model.d0))[0]
+    rss_law = best = float(model.profile(None, E[None])[1][0])
+    span = max(float(np.ptp(model.L_ft)), 1e-3)
+    grid = np.linspace(model.L_ft.min() - span, model.L_ft.max() + span, n_grid)
+    for _ in range(sweeps):
+        moved = False
+        for j in range(m):  # E[m] is E(D0): the few-shot block stays as the law fits it
+            cand = np.repeat(E[None], n_grid, 0)
+            cand[:, j] = grid
+            rss = model.profile(None, cand)[1]
+            i = int(np.argmin(rss))
+            if rss[i] < best * (1 - 1e-9) - 1e-15:
+                best, E, moved = float(rss[i]), cand[i], True
+        if not moved:
+            break
+    df1, df2 = m - 3, model.n - (m + model.n_slopes + 1 + (2 if model.fewshot else 0))
+    if df2 < 1 or best <= 0:
+        return None
+    F = max(rss_law - best, 0.0) / df1 / (best / df2)
+    return dict(F=float(F), df1=int(df1), df2=int(df2), p=float(fdist.sf(F, df1, df2)),
+                elbows={f"{d:g}": float(e) for d, e in zip(model.Ds, E[:m])})
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import math
 from dataclasses import asdict, dataclass, field, fields
 
 KINDS = ("lora", "prefix", "full")
-SCHEDULES = ("constant", "linear", "cosine")
+SCHEDULES = ("constant", "linear", "cosine", "inverse")
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,11 @@ class Recipe:
     max_steps: int = 150
     weight_decay: float = 0.0
     gradient_checkpointing: bool = False  # trade compute for memory on large models
-    lr_schedule: str = "constant"  # after warm-up: constant, linear or cosine decay to 0
+    lr_schedule: str = "constant"  # after warm-up: constant, linear or cosine decay to 0, or inverse
     warmup_steps: int = 0
+    # inverse: lr x t0 / (t0 + steps after warm-up). The summed rate then grows like log(steps),
+    # so each doubling of D (of steps) moves the adapter by the same amount, not twice as far
+    lr_t0: float = 4.0
 
     @classmethod
     def from_config(cls, spec: dict, name: str = "recipe") -> Recipe:
@@ -56,6 +59,8 @@ class Recipe:
             raise ValueError(f"{name}.kind: {r.kind!r} is not one of {', '.join(KINDS)}")
         if r.lr_schedule not in SCHEDULES:
             raise ValueError(f"{name}.lr_schedule: {r.lr_schedule!r} is not one of {', '.join(SCHEDULES)}")
+        if not r.lr_t0 > 0:
+            raise ValueError(f"{name}.lr_t0: expected > 0 (steps), got {r.lr_t0!r}")
         if r.min_steps > r.max_steps:
             raise ValueError(f"{name}.min_steps: {r.min_steps} exceeds max_steps = {r.max_steps}")
         return r
@@ -70,6 +75,8 @@ class Recipe:
             return (step + 1) / self.warmup_steps
         if self.lr_schedule == "constant":
             return 1.0
+        if self.lr_schedule == "inverse":
+            return self.lr_t0 / (self.lr_t0 + step - self.warmup_steps)
         frac = (step - self.warmup_steps) / max(1, steps - self.warmup_steps)
         return 1.0 - frac if self.lr_schedule == "linear" else 0.5 * (1 + math.cos(math.pi * frac))
 
