@@ -291,3 +291,14 @@ def test_fig3_shows_the_finetuned_stretch_not_the_whole_early_run():
     # a prediction among the dropped checkpoints stays in view (its line would be cut off)
     marked = sorted(figures.fig3(pd.concat([obs, early]), {"emergence_point_mle": 4.2}, "sim").axes[0].get_xlim())
     assert marked[1] > 4.2 and marked[1] < 5.0
+
+
+def test_fig4_says_when_the_law_misfits_the_elbows():
+    # a reader of Fig. 4(b) sees the lack-of-fit test's verdict beside the law's points
+    from test_law import _step_in_D
+
+    from emergence.fit import fit_task
+
+    step = _step_in_D(0)
+    title = figures.fig4(step, fit_task(step, "sim", chance=1 / 6), "sim").axes[1].get_title()
+    assert "free elbows: p" in title and "(misfit)" in title

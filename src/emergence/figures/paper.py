@@ -57,6 +57,21 @@ def _legend_handles(df, method, pal, markers, groups=False):
     return [h, sz] if groups else h + sz
 
 
+def _zoom_to_finetuned(ax, df, ft_losses, fit):
+    """The loss axis on the finetuned checkpoints' stretch, where the elbows are: few-shot rows
+    far weaker than any finetuned checkpoint only repeat the floor, and an axis that keeps
+    them squeezes the elbows into a sliver (a dense toy series: 6.5-2.7 nats for elbows in
+    3.3-2.8). The marked points (prediction, truth) stay in view where they lie among the
+    checkpoints."""
+    lo, hi = float(df["pretrain_loss"].min()), float(df["pretrain_loss"].max())
+    if len(ft_losses) and float(ft_losses.max()) - lo < 0.5 * (hi - lo):
+        marks = [v for v in (_num(fit.get("emergence_point_mle")), _num(fit.get("ground_truth")))
+                 if v is not None and lo <= v <= hi]
+        top = max([float(ft_losses.max())] + marks)
+        pad = 0.15 * (top - lo)
+        ax.set_xlim(top + pad, lo - pad)  # inverted, as _loss_axis sets it
+
+
 @_styled
 def fig3(obs: pd.DataFrame, fit: dict, task: str, chance: float | None = None, title: str = ""):
     """Few-shot and finetuned metric against pretraining loss (the paper's Fig. 3).
@@ -78,18 +93,8 @@ def fig3(obs: pd.DataFrame, fit: dict, task: str, chance: float | None = None, t
     markers = size_markers(df["size"])
     fig, ax = plt.subplots(figsize=(WIDTH * 0.72, 3.3))
     extra = _draw_metric_panel(ax, df, method, pal, markers, _chance_of(fit, chance), fit)
-    # the finetuned checkpoints' stretch, where the elbows are: few-shot rows far weaker than
-    # any finetuned checkpoint only repeat the floor, and an axis that keeps them squeezes
-    # the elbows into a sliver (a dense toy series: 6.5-2.7 nats for elbows in 3.3-2.8)
-    ft = df.loc[(df["method"] == method) & (df["data_amount"] > 0), "pretrain_loss"] if method else df.iloc[:0]
-    lo, hi = float(df["pretrain_loss"].min()), float(df["pretrain_loss"].max())
-    if len(ft) and float(ft.max()) - lo < 0.5 * (hi - lo):
-        # the marked points (prediction, truth) stay in view where they lie among the checkpoints
-        marks = [v for v in (_num(fit.get("emergence_point_mle")), _num(fit.get("ground_truth")))
-                 if v is not None and lo <= v <= hi]
-        top = max([float(ft.max())] + marks)
-        pad = 0.15 * (top - lo)
-        ax.set_xlim(top + pad, lo - pad)  # inverted, as _loss_axis sets it
+    _zoom_to_finetuned(ax, df, df.loc[(df["method"] == method) & (df["data_amount"] > 0), "pretrain_loss"]
+                       if method else df.iloc[:0], fit)
     ax.set_ylabel(_metric_label(metric, _nshot(df)))
     ax.set_title(title or f"{task}: few-shot vs {_recipe_label(method) if method else 'finetuned'}")
     h = _legend_handles(df, method, pal, markers)
@@ -183,6 +188,7 @@ def fig4(obs: pd.DataFrame, fit: dict, task: str | None = None, chance: float | 
             ax.axvspan(lo.min(), x.max(), color="0.5", alpha=0.07, lw=0, zorder=0)
     extra = _chance_line(ax, _chance_of(fit, chance)) + _mark_emergence(ax, fit, band=False)
     _loss_axis(ax)
+    _zoom_to_finetuned(ax, df, ft["pretrain_loss"], fit)
     ax.set_ylabel(_metric_label(fit.get("metric") or _default_metric(df), _nshot(df)))
     ax.set_title(f"(a) MLE fit, {variant} law")
 
@@ -208,7 +214,14 @@ def fig4(obs: pd.DataFrame, fit: dict, task: str | None = None, chance: float | 
     axl.set_xscale("log")
     axl.set_xlabel("finetuning examples D")
     axl.set_ylabel("emergence point E(D) (nats, inverted)")
-    axl.set_title("(b) fitted law E(D) at each D")
+    lof = fit.get("lack_of_fit") or {}
+    p_lof = _num(lof.get("p"))
+    # the F test of the law against a free elbow per D (law.lack_of_fit): says in the panel
+    # whether the law's points are where the data put each D's elbow
+    axl.set_title("(b) fitted law E(D) at each D" + ("" if p_lof is None else
+                  f"\nlaw vs free elbows: p {'< 1e-6' if p_lof < 1e-6 else f'= {p_lof:.2g}'}"
+                  + (" (misfit)" if p_lof < 0.01 else "")),
+                  fontsize=None if p_lof is None else 9)
     if not axl.yaxis_inverted():
         axl.invert_yaxis()  # same orientation as the loss axis: further along = more capable
 
