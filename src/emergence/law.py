@@ -329,7 +329,8 @@ def lack_of_fit(model: Model, theta, sweeps=4, n_grid=301) -> dict | None:
     The free elbows are searched coordinate-wise on a grid from the law's own, so the free
     RSS is never above the law's and a coarse grid only makes the test conservative, as do
     the elbows of D values at the floor (counted as free, though they change nothing; their
-    reported elbow is any point below their rows). None where there is nothing to test (fewer than 4 D values, per-D slopes, a perfect fit).
+    reported elbow is any point below their rows). None where there is nothing to test
+    (fewer than 4 D values, per-D slopes, a perfect fit).
     Returns dict(F, df1, df2, p, elbows: {D: free elbow})."""
     if model.slope_per_D or len(model.Ds) <= 3:
         return None
