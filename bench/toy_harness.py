@@ -143,6 +143,8 @@ def main(argv=None):
     ap.add_argument("--schedule", default="constant",
                     help="constant | drop:STEP:FACTOR | cosine | inv:T0:POWER (x (T0/(T0+s-warmup))^POWER after warmup)")
     ap.add_argument("--every", type=int, default=25)
+    ap.add_argument("--ema", type=float, default=0.0,
+                    help="snapshot an exponential moving average of the weights with this decay (0: the weights)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--tasks", default='{"rule": ["rule_mc", {"context": 4}]}')
     ap.add_argument("--k", type=int, default=2)
@@ -216,11 +218,17 @@ def main(argv=None):
     held = torch.from_numpy(corpus.batch(np.random.default_rng([a.seed, 2]), 128))
     t0 = time.time()
     snaps = []
+    ema = copy.deepcopy(model) if a.ema else None  # averages out the step-to-step swings of shared logits
     for step in range(1, a.steps + 1):
         pretrain_step(model, opt, sched, torch.from_numpy(corpus.batch(rng, a.batch)))
+        if ema is not None:
+            with torch.no_grad():
+                for pe, p in zip(ema.parameters(), model.parameters()):
+                    pe.mul_(a.ema).add_(p.detach(), alpha=1 - a.ema)
         if step % a.every == 0:
-            model.eval()
-            snaps.append((step, heldout_loss(model, held), copy.deepcopy(model)))
+            snap = ema if ema is not None else model
+            snap.eval()
+            snaps.append((step, heldout_loss(snap, held), copy.deepcopy(snap)))
             model.train()
     print(f"# pretrain {time.time() - t0:.0f}s  corpus={a.corpus} model={a.model} recipe={a.recipe}", flush=True)
     head = "step   loss  " + "  ".join(f"{n}:fs " + " ".join(f"D{d:<4}" for d in data) for n in tasks)
