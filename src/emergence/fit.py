@@ -25,13 +25,10 @@ from emergence import baselines, card, law, nextrun, priors as priors_mod, selec
 from emergence.io import json_safe, write_json  # noqa: F401  (write_json: the CLI's writer)
 from emergence.observations import (InputError, check_chance, check_obs, ckpt_ids, default_method,  # noqa: F401
                                     read_obs, simulate_obs, task_frame)
-from emergence.values import FAIL_NATS, TIE_NATS  # noqa: F401  (FAIL_NATS re-exported: emergence.fit.FAIL_NATS)
+from emergence.values import FAIL_NATS, LACK_OF_FIT_P, TIE_NATS  # noqa: F401  (FAIL_NATS re-exported: emergence.fit.FAIL_NATS)
 
 MCMC_KEYS = set(uncertainty.MCMC_DEFAULTS)
 VERDICT_DEFAULTS = dict(max_width=0.5, max_disagreement=0.1)
-# a lack-of-fit p below this calls the fit weak: on 168 tables drawn from the law (bench_recovery,
-# noise sd 0.005-0.1) it fired once, on a fit whose prior excluded the true law
-LACK_OF_FIT_P = 0.01
 
 
 def config_options(fit_config: dict) -> dict:

@@ -9,6 +9,9 @@ TIE_NATS = 1e-3  # errors closer than this are a tie: a law "beats" a forecast b
 # baseline) and PassUntil's pass rate (its baseline); never a task's default metric
 CONTINUOUS, PASS_RATE = "logprob_norm", "pass_rate"
 RISE_SDS = 4.0  # a curve rises by itself when its own ReLU lifts its most capable row this many residual sds
+# a lack-of-fit p (law.lack_of_fit) below this calls a fit weak: on bench_recovery's tables drawn
+# from the law it fired once in 120 (sd 0.005-0.03), where the prior range excluded the true law
+LACK_OF_FIT_P = 0.01
 
 
 def num(x):

@@ -18,6 +18,7 @@ from emergence import law as _law  # noqa: E402
 from emergence.fit import FAIL_NATS  # noqa: E402
 from emergence.observations import ckpt_ids as _ckpt_ids  # noqa: E402
 from emergence.values import is_empty as _empty  # noqa: E402
+from emergence.values import LACK_OF_FIT_P  # noqa: E402
 from emergence.values import num as _num  # noqa: E402
 from emergence.figures.style import (  # noqa: E402
     CHANCE, FEWSHOT_COLOR, LOSS_LABEL, TRUE, WIDTH, _chance_line, _chance_of, _default_method,
@@ -220,7 +221,7 @@ def fig4(obs: pd.DataFrame, fit: dict, task: str | None = None, chance: float | 
     # whether the law's points are where the data put each D's elbow
     axl.set_title("(b) fitted law E(D) at each D" + ("" if p_lof is None else
                   f"\nlaw vs free elbows: p {'< 1e-6' if p_lof < 1e-6 else f'= {p_lof:.2g}'}"
-                  + (" (misfit)" if p_lof < 0.01 else "")),
+                  + (" (misfit)" if p_lof < LACK_OF_FIT_P else "")),
                   fontsize=None if p_lof is None else 9)
     if not axl.yaxis_inverted():
         axl.invert_yaxis()  # same orientation as the loss axis: further along = more capable
