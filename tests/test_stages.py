@@ -355,3 +355,21 @@ def test_several_lures_are_one_token_per_word_drawn_from_a_few():
     lure = (a >= c.w0) & (a < c.lure_id) & (b >= c.lure_id)
     assert lure.sum() > 100 and (b[lure] == c.lure_id + c.lure_of[a[lure] - c.w0]).all()
     assert len(set(c.lure_of)) == 4
+
+
+def test_ema_checkpoints_hold_the_average_of_the_weights_not_the_last_step(tmp_path):
+    from transformers import AutoModelForCausalLM
+
+    cc, mc = toy.CorpusConfig(n_words=18, seq_len=16), toy.ModelConfig(n_layer=1, n_embd=8, n_head=2, arch="llama")
+    init = toy.build_model(cc, mc, 0).state_dict()
+
+    def saved(ema):
+        tc = toy.TrainConfig(steps=3, batch_size=2, warmup=1, lr=0.05, save_steps=[3], ema=ema)
+        rec = toy.pretrain(cc, mc, tc, str(tmp_path / str(ema)), log=lambda *_: None)
+        return AutoModelForCausalLM.from_pretrained(rec[0]["path"]).state_dict()
+
+    raw, avg = saved(0.0), saved(0.5)
+    k = "model.layers.0.mlp.up_proj.weight"
+    moved = (raw[k] - init[k]).abs().mean()
+    # three steps at decay 0.5 keep 1/8 of the initial weights: the average lags the raw weights
+    assert 0 < (avg[k] - init[k]).abs().mean() < moved

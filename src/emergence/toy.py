@@ -22,6 +22,7 @@ ordinary text. Everything downstream sees only `save_pretrained` checkpoints plu
 """
 from __future__ import annotations
 
+import copy
 import json
 import os
 import time
@@ -305,6 +306,7 @@ class TrainConfig:
     seed: int = 0
     lr_drop: dict | None = None  # {step, factor}: lr x factor from that step on
     lr_decay: dict | None = None  # {t0, power}: lr x (t0 / (t0 + steps after warm-up))^power
+    ema: float = 0.0  # > 0: checkpoints hold an exponential moving average of the weights, this decay a step
 
     def lr_factor(self, s: int) -> float:
         f = min(1.0, (s + 1) / self.warmup)
@@ -360,6 +362,9 @@ def pretrain(cc: CorpusConfig, mc: ModelConfig, tc: TrainConfig, out_dir: str, l
     records, t0 = [], time.time()
     tokens_per_step = tc.batch_size * cc.seq_len
     model.train()
+    # A shared token's logit swings step to step with the batch; the average of the weights keeps what
+    # every batch agrees on, so a capability's access rises once instead of flickering (docs/toy.md).
+    ema = copy.deepcopy(model) if tc.ema else None
     for step in range(1, tc.steps + 1):
         x = torch.from_numpy(corpus.batch(rng, tc.batch_size))
         loss = model(input_ids=x, labels=x).loss
@@ -368,13 +373,17 @@ def pretrain(cc: CorpusConfig, mc: ModelConfig, tc: TrainConfig, out_dir: str, l
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         sched.step()
+        if ema is not None:
+            with torch.no_grad():
+                for pe, p in zip(ema.parameters(), model.parameters()):
+                    pe.mul_(tc.ema).add_(p, alpha=1 - tc.ema)
         if step % 50 == 0 or step == tc.steps:
             el = time.time() - t0
             log(f"step {step}/{tc.steps} loss {loss.item():.4f} "
                 f"elapsed {el:.0f}s eta {el / step * (tc.steps - step):.0f}s")
         if step in save:
             path = os.path.join(out_dir, f"step{step}")
-            model.save_pretrained(path)
+            (ema if ema is not None else model).save_pretrained(path)
             tok.save_pretrained(path)
             tokens = step * tokens_per_step
             with open(os.path.join(path, "train_config.json"), "w") as f:
