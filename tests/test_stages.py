@@ -373,3 +373,10 @@ def test_ema_checkpoints_hold_the_average_of_the_weights_not_the_last_step(tmp_p
     moved = (raw[k] - init[k]).abs().mean()
     # three steps at decay 0.5 keep 1/8 of the initial weights: the average lags the raw weights
     assert 0 < (avg[k] - init[k]).abs().mean() < moved
+
+
+def test_frequency_tiers_give_a_block_of_ranks_one_frequency_and_keep_the_language():
+    plain, tiered = (toy.make_corpus(toy.CorpusConfig(kind="lure", n_words=64, tier=t)) for t in (0, 16))
+    assert (plain.succ == tiered.succ).all()  # the same rule, only how often each word starts a chain
+    assert np.allclose(tiered.p[16:32], tiered.p[16]) and tiered.p[15] > tiered.p[16] > tiered.p[32]
+    assert tiered.p.sum() == pytest.approx(1.0)

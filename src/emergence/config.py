@@ -187,7 +187,7 @@ MC_GENERATORS = ("rule_mc", "rule_quiz")
 
 
 WALK_ONLY = ("successors", "doc_len", "doc_min", "class_docs", "quiz_docs", "quiz_gap", "top_prior", "rule")
-LURE_ONLY = ("lure", "group", "doc_end", "lures")
+LURE_ONLY = ("lure", "group", "doc_end", "lures", "tier")
 
 
 def _other_kind_keys(corpus) -> list[str]:

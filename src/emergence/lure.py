@@ -41,6 +41,9 @@ class LureCorpus(Text):
             order = g0 + rng.permutation(min(G, W - g0))
             self.succ[order] = np.roll(order, -1)
         p = 1.0 / np.arange(1, W + 1) ** cc.zipf
+        if cc.tier:  # frequency classes: a band inside one block is learnt together, not rank by rank
+            for b0 in range(0, W, cc.tier):
+                p[b0:b0 + cc.tier] = p[b0:b0 + cc.tier].mean()
         self.p = p / p.sum()
         self.w0, self.lure_id = len(SPECIALS), len(SPECIALS) + W
         # lures > 1: each word's lure is one of several tokens (drawn last, so that one lure

@@ -84,6 +84,7 @@ class CorpusConfig:
     group: int = 4           # lure only: the rule cycles within groups of this many ranks
     doc_end: float = 0.1     # lure only: probability that a document ends after a word
     lures: int = 1           # lure only: distinct lure tokens, one drawn per word
+    tier: int = 0            # lure only: > 0, blocks of this many ranks share one frequency (their mean)
 
 
 QUIZ_TOKENS = ["?", "="] + [chr(ord("A") + i) for i in range(26)]
