@@ -226,6 +226,7 @@ CASES = {
     "pool_overlap not a bool": (lure_task(pool_overlap="yes"), "tasks.0.options.pool_overlap"),
     # a key only the other language reads would be silently ignored
     "lure key on a walk corpus": (put(("toy", "corpus", "lures"), 4), "toy.corpus.lures"),
+    "frequency tiers on a walk corpus": (put(("toy", "corpus", "tier"), 128), "toy.corpus.tier"),
     "walk key on a lure corpus": (lure_task(corpus={"class_docs": 0.2}), "toy.corpus.class_docs"),
     "successors on a lure corpus": (lure_task(corpus={"successors": 3}), "toy.corpus.successors"),
 }
