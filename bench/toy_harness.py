@@ -160,6 +160,7 @@ def main(argv=None):
     ap.add_argument("--save", help="write the table (one row per snapshot, task and D) to this CSV")
     ap.add_argument("--table", help="skip training: fit the law to a table written by --save")
     ap.add_argument("--chance", type=float, help="the task's chance level with --table (default 1/successors)")
+    ap.add_argument("--max-k", type=int, default=8, help="the law's rows run to '-k Last Checkpoints' (--fit)")
     ap.add_argument("--variant", default="log_power", help="the law's form (--fit): log_power, power, no_fewshot")
     ap.add_argument("--slope-per-d", action="store_true", help="the law with one ReLU slope per D (--fit)")
     ap.add_argument("--facts", help="JSON: use bench/facts_language.py's FactsConfig instead of the rule language")
@@ -172,7 +173,7 @@ def main(argv=None):
         cc = CorpusConfig(**{**dict(seq_len=96, doc_len=12, doc_min=3, seed=a.seed), **json.loads(a.corpus)})
         for name in (a.ft_tasks.split(",") if a.ft_tasks else sorted({r["task"] for r in rows})):
             law_report(rows, name, a.chance if a.chance is not None else 1 / cc.successors, a.n_test,
-                       a.slope_per_d, a.variant)
+                       a.slope_per_d, a.variant, a.max_k)
         return
     torch.set_num_threads(1)
     # the toy language is the master seed's unless the corpus names its own ("seed")
@@ -259,11 +260,11 @@ def main(argv=None):
         for name in (a.ft_tasks.split(",") if a.ft_tasks else tasks):
             r0 = tasks[name][0][0]  # exact match of a generation task: chance 0
             law_report(rows, name, 1 / len(r0["choices"]) if "choices" in r0 else 0.0, a.n_test, a.slope_per_d,
-                       a.variant)
+                       a.variant, a.max_k)
     print(f"# total {time.time() - t0:.0f}s", flush=True)
 
 
-def law_report(rows, task, chance, n_test, slope_per_D=False, variant="log_power"):
+def law_report(rows, task, chance, n_test, slope_per_D=False, variant="log_power", max_k=8):
     """The pipeline's fit on the harness's table (one subset draw per D, no MCMC): Full Data
     and -k Last Checkpoints, each with the step of the last checkpoint kept and how many
     times its steps (= FLOPs along the run) the true emergence point needs."""
@@ -280,7 +281,7 @@ def law_report(rows, task, chance, n_test, slope_per_D=False, variant="log_power
     fs = df[df["data_amount"] == 0].sort_values("step")
     per_d = f" ({variant}{', a slope per D' if slope_per_D else ''})"
     print(f"# law{per_d} on {task}:  row  n_ckpts  last_step  predicted  truth  error  trivial  steps_ahead  status")
-    for k in range(0, 9):  # Table 2's '-k Last Checkpoints', further than its k <= 4
+    for k in range(0, max_k + 1):  # Table 2's '-k Last Checkpoints', further than its k <= 4
         name = "Full Data" if k == 0 else f"-{k} Last Checkpoints"
         r = fit_task(df, task, chance=chance, mcmc=None, select=_drop_last(k), slope_per_D=slope_per_D,
                      variant=variant)
