@@ -17,6 +17,11 @@ rule future:
             category="7 Not yet emerged (case study)",
         ),
         md=LAYOUT.table("future", "md"),
+        html=report(
+            LAYOUT.table("future", "html"),
+            caption="../report/future_verdict.rst",
+            category="7 Not yet emerged (case study)",
+        ),
         json=LAYOUT.table("future", "json"),
     log:
         LAYOUT.log("future"),

@@ -17,6 +17,11 @@ rule quality:
             category="6 Data quality (case study)",
         ),
         md=LAYOUT.table("quality", "md"),
+        html=report(
+            LAYOUT.table("quality", "html"),
+            caption="../report/quality_verdict.rst",
+            category="6 Data quality (case study)",
+        ),
         json=LAYOUT.table("quality", "json"),
     log:
         LAYOUT.log("quality"),

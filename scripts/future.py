@@ -19,6 +19,7 @@ c = future.check(fit, ck, longer_fit, longer_ck, p.size)
 log.info(c["verdict"])
 io.write_json(c, o.json)
 io.write_text(future.to_markdown(c), o.md)
+io.write_text(future.to_html(c), o.html)
 fig = figures.fig_future(c, pd.read_csv(i.observations), longer_obs, task, fit["metric"],
                          chance=p.chance, title=f"{task}: forecast before emergence, checked against {longer}")
 figures.save(fig, o.figure, None, missing="future: no few-shot rows of that size to draw")

@@ -21,6 +21,7 @@ result = quality.compare([quality.one_run(n, fits[n], cks[n], p.size) for n in (
 log.info(result["verdict"])
 io.write_json(result, o.json)
 io.write_text(quality.to_markdown(result, p.size), o.md)
+io.write_text(quality.to_html(result, p.size), o.html)
 fig = figures.fig_quality(result, obs, task, p.size, fits[p.name]["metric"], chance=p.chance,
                           title=f"{task}: {base} vs {p.name} (data quality)")
 figures.save(fig, o.figure, None, missing="quality: no few-shot rows to draw")

@@ -39,6 +39,8 @@ def test_a_wrong_order_is_said_plainly():
     assert "WRONG order" in r["verdict"] and r["ratio_true"] < 1  # observed, in the predicted order
     md = quality.to_markdown(r, "m")
     assert "WRONG order" in md and md.count("\n| ") == 3  # header + one row per run
+    page = quality.to_html(r, "m")  # the report's item: the verdict first, then a row per run
+    assert page.index("WRONG order") < page.index("<table") and page.count("<tr") == 3
 
 
 def test_a_forecast_before_emergence_is_scored_against_the_longer_run():
@@ -60,6 +62,8 @@ def test_a_forecast_before_emergence_is_scored_against_the_longer_run():
     assert c["error"] < c["trivial_error"]
     assert "profile misses" in c["verdict"] and "0.8" in c["verdict"]  # forecast/reached ~ 0.83x
     assert "profile | " in future.to_markdown(c)
+    page = future.to_html(c)  # the report's item: the verdict first, then whether each interval covered
+    assert page.index("profile misses") < page.index("<table") and page.count("<tr") == 3
 
 
 def test_a_prediction_below_the_runs_loss_asymptote_is_named_not_silently_dropped():

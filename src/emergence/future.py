@@ -58,3 +58,18 @@ def to_markdown(c: dict) -> str:
     rows = ["| 90 % interval | low | high | covers the later truth |", "|---|---|---|---|"]
     rows += [f"| {k} | {v['lo']:.3f} | {v['hi']:.3f} | {c['covered'].get(k, '-')} |" for k, v in c["intervals"].items()]
     return f"# Not yet emerged: the forecast against a longer run\n\n**{c['verdict']}**\n\n" + "\n".join(rows) + "\n"
+
+
+def to_html(c: dict) -> str:
+    """The check for Snakemake's report: the verdict (forecast vs the longer run) first, then the intervals."""
+    import html
+
+    import pandas as pd
+
+    from emergence.figures.output import table_html
+
+    rows = [dict(interval=k, low=v["lo"], high=v["hi"], covers_the_later_truth=c["covered"].get(k))
+            for k, v in c["intervals"].items()]
+    out = ("<h2>Not yet emerged: the forecast against a longer run</h2>"
+           f'<p style="font-size:120%"><b>{html.escape(c["verdict"])}</b></p>')
+    return out + (table_html(pd.DataFrame(rows), caption="90 % intervals of the emergence point (nats)") if rows else "")

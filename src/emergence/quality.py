@@ -112,3 +112,19 @@ def to_markdown(result: dict, size: str) -> str:
                     f"{f(r['flops_true'], '.3g')} |")
     return (f"# Data quality: which series emerges first (FLOPs of size {size})\n\n**{result['verdict']}**\n\n"
             + "\n".join(rows) + "\n")
+
+
+def to_html(result: dict, size: str) -> str:
+    """The study for Snakemake's report: the verdict (predicted vs observed) first, then each run."""
+    import html
+
+    import pandas as pd
+
+    from emergence.figures.output import table_html
+
+    cols = ["run", "status", "loss_pred", "loss_p5", "loss_p95", "loss_true", "flops_pred", "flops_lo", "flops_hi",
+            "flops_true"]
+    df = pd.DataFrame([{k: r.get(k) for k in cols} for r in result["runs"]], columns=cols)
+    return (f"<h2>Data quality: which series emerges first (FLOPs of size {html.escape(str(size))})</h2>"
+            f'<p style="font-size:120%"><b>{html.escape(result["verdict"])}</b></p>'
+            + table_html(df, caption="Each series' emergence point: predicted (90 %) and observed, in loss and FLOPs"))
