@@ -1,5 +1,7 @@
 """The data-quality comparison (emergence.quality): predicted and observed emergence of two
 runs in training FLOPs, and a verdict that says when the predicted order is wrong."""
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -41,6 +43,7 @@ def test_a_wrong_order_is_said_plainly():
     assert "WRONG order" in md and md.count("\n| ") == 3  # header + one row per run
     page = quality.to_html(r, "m")  # the report's item: the verdict first, then a row per run
     assert page.index("WRONG order") < page.index("<table") and page.count("<tr") == 3
+    assert "e+11</td>" in page and not re.search(r"\d{9}", page)  # FLOPs in scientific notation, not 700000000000.000
 
 
 def test_a_forecast_before_emergence_is_scored_against_the_longer_run():

@@ -122,9 +122,14 @@ def to_html(result: dict, size: str) -> str:
 
     from emergence.figures.output import table_html
 
-    cols = ["run", "status", "loss_pred", "loss_p5", "loss_p95", "loss_true", "flops_pred", "flops_lo", "flops_hi",
-            "flops_true"]
-    df = pd.DataFrame([{k: r.get(k) for k in cols} for r in result["runs"]], columns=cols)
+    def flops(v, end=False):  # FLOPs as 3.72e+11; an interval end past the loss law's asymptote said in words
+        return format(v, ".3g") if v is not None else ("beyond the law" if end else None)
+
+    df = pd.DataFrame([dict(run=r["run"], status=r["status"], loss_pred=r["loss_pred"], loss_p5=r["loss_p5"],
+                            loss_p95=r["loss_p95"], loss_true=r["loss_true"], flops_pred=flops(r["flops_pred"]),
+                            flops_lo=flops(r["flops_lo"], r["flops_pred"] is not None),
+                            flops_hi=flops(r["flops_hi"], r["flops_pred"] is not None), flops_true=flops(r["flops_true"]))
+                       for r in result["runs"]])
     return (f"<h2>Data quality: which series emerges first (FLOPs of size {html.escape(str(size))})</h2>"
             f'<p style="font-size:120%"><b>{html.escape(result["verdict"])}</b></p>'
             + table_html(df, caption="Each series' emergence point: predicted (90 %) and observed, in loss and FLOPs"))
