@@ -227,6 +227,9 @@ CASES = {
     # a key only the other language reads would be silently ignored
     "lure key on a walk corpus": (put(("toy", "corpus", "lures"), 4), "toy.corpus.lures"),
     "frequency tiers on a walk corpus": (put(("toy", "corpus", "tier"), 128), "toy.corpus.tier"),
+    "clean documents on a walk corpus": (put(("toy", "corpus", "clean_docs"), 0.05), "toy.corpus.clean_docs"),
+    "marker without clean documents": (lure_task(marker=True), "tasks.0.options.marker"),
+    "marker on a walk task": (put(("tasks", 1, "options", "marker"), True), "tasks.1.options"),
     "walk key on a lure corpus": (lure_task(corpus={"class_docs": 0.2}), "toy.corpus.class_docs"),
     "successors on a lure corpus": (lure_task(corpus={"successors": 3}), "toy.corpus.successors"),
 }
@@ -246,6 +249,7 @@ def test_hostile_config_is_refused_naming_the_field(case):
 
 def test_a_lure_language_config_is_accepted():
     cfg.validate(lure_task()(), "lure.yaml")
+    cfg.validate(lure_task(corpus={"clean_docs": 0.05, "tier": 16}, marker=True)(), "lure.yaml")
 
 
 def test_a_type_error_names_the_expected_type_first():

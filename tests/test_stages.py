@@ -380,3 +380,29 @@ def test_frequency_tiers_give_a_block_of_ranks_one_frequency_and_keep_the_langua
     assert (plain.succ == tiered.succ).all()  # the same rule, only how often each word starts a chain
     assert np.allclose(tiered.p[16:32], tiered.p[16]) and tiered.p[15] > tiered.p[16] > tiered.p[32]
     assert tiered.p.sum() == pytest.approx(1.0)
+
+
+def test_clean_documents_open_with_the_marker_and_never_show_the_lure():
+    cc = toy.CorpusConfig(kind="lure", n_words=64, rule_prob=0.35, lure=0.5, clean_docs=0.3)
+    c = toy.make_corpus(cc)
+    x = c.batch(np.random.default_rng(0), 64).ravel()
+    sep, marks = toy.SPECIALS.index("|"), np.flatnonzero(x == c.marker_id)
+    assert len(marks) > 50 and (x[marks - 1] == sep).all()  # a clean document opens right after '|'
+    clean, lures_in_clean, words_in_clean = False, 0, 0
+    for t in x:
+        clean = (clean or t == c.marker_id) and t != sep
+        lures_in_clean += clean and t == c.lure_id
+        words_in_clean += clean and c.w0 <= t < c.lure_id
+    assert words_in_clean > 500 and lures_in_clean == 0
+    # without clean documents the language, its vocabulary and its text stay what they were
+    plain = toy.CorpusConfig(kind="lure", n_words=64, rule_prob=0.35, lure=0.5)
+    assert toy.vocab(cc)[:-1] == toy.vocab(plain) and toy.vocab(cc)[-1] == "#"
+    assert (toy.make_corpus(plain).batch(np.random.default_rng(0), 4)[:, :40] != c.marker_id).all()
+
+
+def test_a_marker_task_asks_in_the_clean_format():
+    from emergence import tasks
+
+    c = toy.make_corpus(toy.CorpusConfig(kind="lure", n_words=64, clean_docs=0.1))
+    r = tasks.lure_gen(c, np.random.default_rng(1), lo=16, hi=32, marker=True)
+    assert r["context"].startswith("# w") and len(r["target"].split()) == 3

@@ -187,7 +187,7 @@ MC_GENERATORS = ("rule_mc", "rule_quiz")
 
 
 WALK_ONLY = ("successors", "doc_len", "doc_min", "class_docs", "quiz_docs", "quiz_gap", "top_prior", "rule")
-LURE_ONLY = ("lure", "group", "doc_end", "lures", "tier")
+LURE_ONLY = ("lure", "group", "doc_end", "lures", "tier", "clean_docs")
 
 
 def _other_kind_keys(corpus) -> list[str]:
@@ -224,9 +224,12 @@ def _lure_problems(tasks, corpus) -> list[str]:
                 out.append(f"field 'tasks.{i}.options': ranks [lo, hi) = [{lo}, {hi}) must lie within toy.corpus."
                            f"n_words = {n} and span two groups of toy.corpus.group = {g} ranks (test words come from "
                            "odd groups, demonstrations and the finetuning pool from even ones)")
-        elif gen and {"lo", "hi", "pool_overlap"} & set(opts):
-            out.append(f"field 'tasks.{i}.options': {', '.join(sorted({'lo', 'hi', 'pool_overlap'} & set(opts)))} "
-                       f"belong to lure_gen; {gen} has none of them")
+            if opts.get("marker") and not corpus.get("clean_docs"):
+                out.append(f"field 'tasks.{i}.options.marker': asks in the format of clean documents ('# w ...'), "
+                           "but toy.corpus.clean_docs is 0, so pretraining never shows the marker")
+        elif gen and {"lo", "hi", "pool_overlap", "marker"} & set(opts):
+            keys = sorted({"lo", "hi", "pool_overlap", "marker"} & set(opts))
+            out.append(f"field 'tasks.{i}.options': {', '.join(keys)} belong to lure_gen; {gen} has none of them")
     return out
 
 

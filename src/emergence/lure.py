@@ -22,11 +22,12 @@ import numpy as np
 from .toy import SPECIALS, CorpusConfig, Text
 
 LURE_TOKEN = "x"
+MARKER = "#"  # opens a clean document (cc.clean_docs): no lure follows a word there
 
 
 def vocab(cc: CorpusConfig) -> list[str]:
     lures = [LURE_TOKEN] if cc.lures == 1 else [f"{LURE_TOKEN}{j}" for j in range(cc.lures)]
-    return SPECIALS + [f"w{i}" for i in range(cc.n_words)] + lures
+    return SPECIALS + [f"w{i}" for i in range(cc.n_words)] + lures + ([MARKER] if cc.clean_docs else [])
 
 
 class LureCorpus(Text):
@@ -49,6 +50,7 @@ class LureCorpus(Text):
         # lures > 1: each word's lure is one of several tokens (drawn last, so that one lure
         # keeps its language), each still shared by many words and so learnt early
         self.lure_of = rng.integers(0, cc.lures, W) if cc.lures > 1 else np.zeros(W, dtype=np.int64)
+        self.marker_id = self.lure_id + cc.lures
 
     def batch(self, rng, batch_size: int) -> np.ndarray:
         """(batch_size, seq_len) token ids: after a word, its rule successor (rule_prob), the lure
@@ -59,17 +61,24 @@ class LureCorpus(Text):
         u = rng.random(n)
         fresh = rng.choice(cc.n_words, n, p=self.p)
         end = rng.random(n) < cc.doc_end if cc.doc_end else np.zeros(n, dtype=bool)
+        # drawn last, so that clean_docs = 0 keeps every other draw (and the language's text) as it was
+        mark = rng.random(n) < cc.clean_docs if cc.clean_docs else np.zeros(n, dtype=bool)
         sep = SPECIALS.index("|")
         out = np.empty(n, dtype=np.int64)
         w = int(fresh[0])
         out[0] = self.w0 + w
+        clean = doc_start = False
         for i in range(1, n):
             if w >= 0 and end[i]:
-                out[i], w = sep, -1
+                out[i], w, clean, doc_start = sep, -1, False, True
                 continue
+            if doc_start and mark[i]:
+                out[i], clean, doc_start = self.marker_id, True, False
+                continue
+            doc_start = False
             if w >= 0 and u[i] < cc.rule_prob:
                 w = int(self.succ[w])
-            elif w >= 0 and u[i] < cc.rule_prob + cc.lure:
+            elif w >= 0 and u[i] < cc.rule_prob + cc.lure and not clean:
                 out[i], w = self.lure_id + self.lure_of[w], -1
                 continue
             else:

@@ -18,6 +18,7 @@ import re
 import numpy as np
 import yaml
 
+from .lure import MARKER
 from .repo import resolve
 from .toy import Corpus, CorpusConfig, make_corpus
 
@@ -88,7 +89,7 @@ def rule_gen(corpus: Corpus, rng, context: int = 8, span: int = 3, **_) -> dict:
 
 @generator("lure_gen")
 def lure_gen(corpus, rng, split: str = "test", lo: int = 256, hi: int = 384, context: int = 1, span: int = 3,
-             pool_overlap: bool = False, **_) -> dict:
+             pool_overlap: bool = False, marker: bool = False, **_) -> dict:
     """The lure language (emergence.lure): a start word of rank in [lo, hi), its first
     `context - 1` rule steps as context, and the next `span` rule steps (exact match). Test
     words come from odd groups of ranks, demonstrations and the finetuning pool from even ones,
@@ -104,7 +105,8 @@ def lure_gen(corpus, rng, split: str = "test", lo: int = 256, hi: int = 384, con
         if (pool_overlap and split == "pool") or (w // G) % 2 == (split == "test"):
             break
     c = corpus.chain(w, context + span)
-    return {"context": " ".join(corpus.words(c[:context])), "target": " ".join(corpus.words(c[context:]))}
+    ctx = " ".join(corpus.words(c[:context]))  # marker: asked as a clean document opens ("# w ...")
+    return {"context": f"{MARKER} {ctx}" if marker else ctx, "target": " ".join(corpus.words(c[context:]))}
 
 
 def generate(task: dict, cc: CorpusConfig, out_dir: str, template_dir: str, seed: int) -> dict:

@@ -85,6 +85,9 @@ class CorpusConfig:
     doc_end: float = 0.1     # lure only: probability that a document ends after a word
     lures: int = 1           # lure only: distinct lure tokens, one drawn per word
     tier: int = 0            # lure only: > 0, blocks of this many ranks share one frequency (their mean)
+    # lure only: share of documents that open with the marker '#' and in which no lure follows a word
+    # (its share goes to fresh words): access to the rule in that format is learnt from them alone
+    clean_docs: float = 0.0
 
 
 QUIZ_TOKENS = ["?", "="] + [chr(ord("A") + i) for i in range(26)]
