@@ -406,3 +406,5 @@ def test_a_marker_task_asks_in_the_clean_format():
     c = toy.make_corpus(toy.CorpusConfig(kind="lure", n_words=64, clean_docs=0.1))
     r = tasks.lure_gen(c, np.random.default_rng(1), lo=16, hi=32, marker=True)
     assert r["context"].startswith("# w") and len(r["target"].split()) == 3
+    tok = toy.make_tokenizer(c.cc)  # the checkpoints' tokenizer reads the marker as its own token
+    assert [toy.vocab(c.cc)[i] for i in tok(r["context"], add_special_tokens=False).input_ids][0] == "#"
