@@ -227,6 +227,8 @@ CASES = {
     # a key only the other language reads would be silently ignored
     "lure key on a walk corpus": (put(("toy", "corpus", "lures"), 4), "toy.corpus.lures"),
     "frequency tiers on a walk corpus": (put(("toy", "corpus", "tier"), 128), "toy.corpus.tier"),
+    # a decay of 1 would save the initial weights at every step
+    "weight average that never moves": (put(("toy", "train", "ema"), 1.0), "toy.train.ema"),
     "clean documents on a walk corpus": (put(("toy", "corpus", "clean_docs"), 0.05), "toy.corpus.clean_docs"),
     "marker without clean documents": (lure_task(marker=True), "tasks.0.options.marker"),
     "marker on a walk task": (put(("tasks", 1, "options", "marker"), True), "tasks.1.options"),
