@@ -173,7 +173,7 @@ def main(argv=None):
         cc = CorpusConfig(**{**dict(seq_len=96, doc_len=12, doc_min=3, seed=a.seed), **json.loads(a.corpus)})
         for name in (a.ft_tasks.split(",") if a.ft_tasks else sorted({r["task"] for r in rows})):
             law_report(rows, name, a.chance if a.chance is not None else 1 / cc.successors, a.n_test,
-                       a.slope_per_d, a.variant, a.max_k)
+                       a.slope_per_d, a.variant, a.max_k, a.k)
         return
     torch.set_num_threads(1)
     # the toy language is the master seed's unless the corpus names its own ("seed")
@@ -260,11 +260,11 @@ def main(argv=None):
         for name in (a.ft_tasks.split(",") if a.ft_tasks else tasks):
             r0 = tasks[name][0][0]  # exact match of a generation task: chance 0
             law_report(rows, name, 1 / len(r0["choices"]) if "choices" in r0 else 0.0, a.n_test, a.slope_per_d,
-                       a.variant, a.max_k)
+                       a.variant, a.max_k, a.k)
     print(f"# total {time.time() - t0:.0f}s", flush=True)
 
 
-def law_report(rows, task, chance, n_test, slope_per_D=False, variant="log_power", max_k=8):
+def law_report(rows, task, chance, n_test, slope_per_D=False, variant="log_power", max_k=8, shots=2):
     """The pipeline's fit on the harness's table (one subset draw per D, no MCMC): Full Data
     and -k Last Checkpoints, each with the step of the last checkpoint kept and how many
     times its steps (= FLOPs along the run) the true emergence point needs."""
@@ -275,7 +275,7 @@ def law_report(rows, task, chance, n_test, slope_per_D=False, variant="log_power
 
     df = pd.DataFrame([r for r in rows if r["task"] == task])
     df = df.assign(series="h", size="m", method=np.where(df["data_amount"] > 0, "lora", "fewshot"),
-                   subset_sample=(df["data_amount"] > 0).astype(int), num_fewshot=2, metric="acc",
+                   subset_sample=(df["data_amount"] > 0).astype(int), num_fewshot=shots, metric="acc",
                    stderr=np.sqrt(df["value"] * (1 - df["value"]) / n_test))
     steps = df.groupby("ckpt")["step"].first()
     fs = df[df["data_amount"] == 0].sort_values("step")
