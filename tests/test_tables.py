@@ -156,6 +156,32 @@ def test_paper_tables_fit_what_several_tables_share_once(obs, monkeypatch):
     assert np.isfinite(form["heldout_lpd"])
 
 
+def test_one_forecast_carries_one_status_in_every_table(obs, monkeypatch):
+    """Table 2's 'Full Data' and the D0 sweep's default row are Table 3's fit, bootstrap
+    included: read from the fit stage when given, else fitted once with Table 3. A Full Data
+    row fitted without the bootstrap read 'ok' where the fit stage said 'weak'."""
+    from emergence.io import json_safe
+    mcmc, boot = dict(nsteps=400), dict(n=10)
+    kw = dict(task="sim", mcmc=mcmc, bootstrap=boot, d0_multiples=(1,), chance=1 / 6, seed=0,
+              which=("uncertainty", "holdout", "d0_sweep"), holdout_names=["Full Data", "-1 Last Checkpoints"])
+    stage = json_safe(fit_task(obs, "sim", mcmc=mcmc, bootstrap=boot, chance=1 / 6, seed=0))
+    stage.update(status="weak", reason="bootstrap and MCMC medians disagree (sentinel)")
+    calls = []
+    real = tables.fit_task
+    monkeypatch.setattr(tables, "fit_task", lambda *a, **k: calls.append(k) or real(*a, **k))
+    read = tables.paper_tables(obs, fits={"sim": stage}, **kw)
+    assert len(calls) == 1 and "select" in calls[0]  # only the '-1' row is fitted
+    for frame, label in (("holdout", "Full Data"), ("uncertainty", None), ("d0_sweep", 1)):
+        df = read[frame]
+        row = df.iloc[0] if label is None else df.set_index(df.columns[1]).loc[label]
+        assert row["status"] == "weak" and row.get("reason", stage["reason"]) == stage["reason"], frame
+    calls.clear()
+    alone = tables.paper_tables(obs, **kw)
+    assert sum("bootstrap" in c for c in calls) == 1 and len(calls) == 2  # Table 3's fit, and the '-1' row
+    h, u = alone["holdout"].set_index("ablation").loc["Full Data"], alone["uncertainty"].iloc[0]
+    assert (h["status"], h["emergence_point_mle"]) == (u["status"], u["emergence_point_mle"])
+
+
 def test_table2_goes_deeper_when_asked_and_the_scorecard_horizon_follows(obs):
     deep = tables.paper_tables(obs, "sim", mcmc=None, which=("holdout",), last_k=6, chance=1 / 6)["holdout"]
     assert deep.ablation.tolist() == SPEC_ROWS + ["-5 Last Checkpoints", "-6 Last Checkpoints"]

@@ -230,11 +230,12 @@ def d0_sweep_table(obs, task=None, multiples=(1, 2, 5, 10, 20, 50), mcmc=DEFAULT
 
 
 def _fit_one(job):
-    """One distinct fit of paper_tables: (fit_task result, held-out score or None)."""
-    obs, t, kw, want_lpd = job
+    """One distinct fit of paper_tables: (fit_task result, held-out score or None). A job with
+    a fifth element carries the fit stage's result for these options: only the score is left."""
+    obs, t, kw, want_lpd, *stage = job
     if "select" in kw:  # a Table 2 row by name: its filter is a closure, which workers cannot receive
         kw = {**kw, "select": row_filter(kw["select"])}
-    r = fit_task(obs, t, **kw)
+    r = stage[0] if stage else fit_task(obs, t, **kw)
     if not want_lpd:
         return r, None
     df, *_ = task_frame(obs, t, r["metric"], r["method"], r["num_fewshot"])
@@ -263,11 +264,16 @@ def paper_tables(obs, task=None, mcmc=DEFAULT_MCMC, bootstrap=None, d0_multiples
 
     A fit that several tables share runs once: 'Full Data' of Table 2, the functional-form
     row of the default variant and the D0 sweep's row at the default D0 are the same seeded
-    fit (a third of the default toy's table time, otherwise)."""
+    fit (a third of the default toy's table time, otherwise). Where Table 3 is made (or read),
+    that fit is Table 3's, bootstrap included: one forecast carries one status everywhere it
+    is reported (without the bootstrap, a Full Data row could read 'ok' where the fit stage's
+    bootstrap disagrees with its MCMC and says 'weak')."""
     bootstrap = {"n": 100} if bootstrap is None else bootstrap
-    rows, unique = [], {}  # rows: (table, task, label, key); unique: key -> fit job
+    rows, unique, given = [], {}, {}  # rows: (table, task, label, key); unique: key -> fit job; given: key -> result
 
     def add(table, t, label, kw, lpd=False):
+        if kw == base:  # the task's default forecast: Table 3's fit where there is one
+            kw = full
         key = _key(t, kw)
         job = unique.get(key)
         unique[key] = (obs, t, kw, lpd or (job is not None and job[3]))
@@ -278,11 +284,12 @@ def paper_tables(obs, task=None, mcmc=DEFAULT_MCMC, bootstrap=None, d0_multiples
         N = int(obs.loc[(obs["task"].astype(str) == t) & (obs["method"] == "fewshot"), "num_fewshot"].max())
         base = {**kw, "variant": kw.get("variant", "log_power"),
                 "d0": float(kw["d0"]) if kw.get("d0") is not None else float(max(N, 1))}
+        stage = (fits or {}).get(t)
+        full = {**base, "bootstrap": bootstrap} if "uncertainty" in which or stage is not None else base
+        if stage is not None:  # the same seeded fit gives the same numbers: read, not refitted
+            given[_key(t, full)] = stage
         if "uncertainty" in which:
-            if (fits or {}).get(t) is not None:
-                rows.append(("uncertainty", t, None, uncertainty_row(t, fits[t])))
-            else:
-                add("uncertainty", t, None, {**base, "bootstrap": bootstrap})
+            add("uncertainty", t, None, full)
         if "holdout" in which:
             for name in holdout_names or holdout_rows(last_k):
                 add("holdout", t, name, base if name == "Full Data" else {**base, "select": name})
@@ -296,13 +303,10 @@ def paper_tables(obs, task=None, mcmc=DEFAULT_MCMC, bootstrap=None, d0_multiples
     # a task's chains are about as long as its fit stage's (mcmc_steps), hold-outs and all
     length = {t: ((fits or {}).get(t) or {}).get("mcmc_steps") or 0 for t in _tasks(obs, task)}
     keys = sorted(unique, key=lambda k: -length[unique[k][1]])  # stable: table order within a task
-    jobs = [unique[k] for k in keys]
+    jobs = [unique[k] if k not in given else (*unique[k], given[k]) for k in keys]
     done = dict(zip(keys, _map(_fit_one, jobs, processes, log=log)))
     out = {name: [] for name in which}
     for table, t, label, key in rows:
-        if isinstance(key, dict):  # Table 3 read from the fit stage
-            out[table].append(key)
-            continue
         r, lpd = done[key]
         if table == "uncertainty":
             out[table].append(uncertainty_row(t, r))
