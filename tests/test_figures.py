@@ -293,6 +293,20 @@ def test_fig3_shows_the_finetuned_stretch_not_the_whole_early_run():
     assert marked[1] > 4.2 and marked[1] < 5.0
 
 
+def test_fig3_legend_says_when_a_marked_loss_is_off_the_axis():
+    # a run-off prediction (12 nats beside elbows at 3) is named in the legend but not drawn
+    # where the reader looks: the legend must say so, and only for the mark that is off
+    obs = simulate_obs(A=0.6, A_fs=0.6, sigma=0.004, seed=0, losses=np.linspace(2.5, 3.5, 10))
+    fs = obs[obs["method"] == "fewshot"].iloc[:1]
+    early = pd.concat([fs.assign(pretrain_loss=L, ckpt=f"early{L}", value=0.0) for L in (5.0, 6.0, 7.0)])
+    fit = {"emergence_point_mle": 12.055, "ground_truth": 3.0, "status": "weak"}
+    labels = [t.get_text() for t in figures.fig3(pd.concat([obs, early]), fit, "sim").axes[0].get_legend().get_texts()]
+    assert "predicted emergence (12.055, weak; off the axis, left)" in labels
+    assert "true emergence (3.000)" in labels
+    labels = [t.get_text() for t in figures.fig3(obs, {"emergence_point_mle": 3.2}, "sim").axes[0].get_legend().get_texts()]
+    assert "predicted emergence (3.200)" in labels
+
+
 def test_fig4_says_when_the_law_misfits_the_elbows():
     # a reader of Fig. 4(b) sees the lack-of-fit test's verdict beside the law's points
     from test_law import _step_in_D

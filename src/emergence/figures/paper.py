@@ -21,7 +21,7 @@ from emergence.values import is_empty as _empty  # noqa: E402
 from emergence.values import LACK_OF_FIT_P  # noqa: E402
 from emergence.values import num as _num  # noqa: E402
 from emergence.figures.style import (  # noqa: E402
-    CHANCE, FEWSHOT_COLOR, LOSS_LABEL, TRUE, WIDTH, _chance_line, _chance_of, _default_method,
+    CHANCE, FEWSHOT_COLOR, LOSS_LABEL, TRUE, WIDTH, _chance_line, _chance_of, _close_marks, _default_method,
     _default_metric, _fewshot, _fmt_D, _legend_below, _legend_right, _loss_axis, _mark_emergence,
     _metric_label, _nshot, _plot_runs, _rank_key, _recipe_label, _styled, _task_rows, d_palette,
     size_markers,
@@ -332,7 +332,7 @@ def fig5(fit: dict, obs: pd.DataFrame | None = None, task: str | None = None, sa
         ax.set_xlabel(LOSS_LABEL)
     ax.set_xlim(lims[1], lims[0])  # inverted: more capable to the right
     ax.set_title(title or f"{task}: uncertainty of the predicted emergence point")
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
+    ax.legend(handles=_close_marks(handles), loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
     fig.tight_layout()
     return fig
 

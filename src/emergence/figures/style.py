@@ -152,7 +152,8 @@ def _mark_emergence(ax, fit, band=True):
     if e is not None:
         ax.axvline(e, **PRED, zorder=4)
         st = (fit or {}).get("status")
-        handles.append(Line2D([], [], **PRED, label=f"predicted emergence ({e:.3f}" + (f", {st})" if st else ")")))
+        handles.append(_at(Line2D([], [], **PRED, label=f"predicted emergence ({e:.3f}" + (f", {st}" if st else "")),
+                           ax, e))
         p = (fit or {}).get("percentiles") or {}
         if band and _num(p.get("p5")) is not None and _num(p.get("p95")) is not None:
             ax.axvspan(p["p5"], p["p95"], color="tab:red", alpha=0.08, lw=0, zorder=0)
@@ -160,7 +161,27 @@ def _mark_emergence(ax, fit, band=True):
     t = _num((fit or {}).get("ground_truth"))
     if t is not None:
         ax.axvline(t, **TRUE, zorder=4)
-        handles.append(Line2D([], [], **TRUE, label=f"true emergence ({t:.3f})"))
+        handles.append(_at(Line2D([], [], **TRUE, label=f"true emergence ({t:.3f}"), ax, t))
+    return handles
+
+
+def _at(handle, ax, x):
+    """Remember where a marked loss lies, so that the legend can close its label (_close_marks)."""
+    handle.mark = (ax, x)
+    return handle
+
+
+def _close_marks(handles):
+    """Close the labels of marked losses, naming those outside their panel's loss axis: a line
+    drawn off the axis is not seen, and a legend naming it reads as if it were (a run-off
+    prediction at 12 nats beside elbows at 3.5)."""
+    for h in handles:
+        if getattr(h, "mark", None) is None:
+            continue
+        (ax, x), h.mark = h.mark, None
+        lo, hi = sorted(ax.get_xlim())
+        side = "" if lo <= x <= hi else "; off the axis, " + ("left" if (x > hi) == ax.xaxis_inverted() else "right")
+        h.set_label(h.get_label() + side + ")")
     return handles
 
 
@@ -188,7 +209,7 @@ def _metric_label(metric, n_shot=None):
 
 def _legend_right(ax, handles, title=None, y=1.0):
     """Legend outside the axes, right of the data."""
-    return ax.legend(handles=handles, title=title, loc="upper left", bbox_to_anchor=(1.02, y),
+    return ax.legend(handles=_close_marks(handles), title=title, loc="upper left", bbox_to_anchor=(1.02, y),
                      borderaxespad=0.0, alignment="left")
 
 
@@ -198,7 +219,7 @@ def _legend_below(fig, handles, ncol=4):
     of rows (lists); long rows are cut at `ncol` = 6 at most."""
     rows = handles if handles and isinstance(handles[0], (list, tuple)) else \
         [handles[i:i + ncol] for i in range(0, len(handles), ncol)]
-    rows = [r[i:i + 6] for r in rows for i in range(0, len(r), 6) if r]
+    rows = [_close_marks(r[i:i + 6]) for r in rows for i in range(0, len(r), 6) if r]
     renderer = fig.canvas.get_renderer()
     y, legs = 0.0, []
     for row in rows:
