@@ -232,6 +232,11 @@ CASES = {
     "clean documents on a walk corpus": (put(("toy", "corpus", "clean_docs"), 0.05), "toy.corpus.clean_docs"),
     "marker without clean documents": (lure_task(marker=True), "tasks.0.options.marker"),
     "marker on a walk task": (put(("tasks", 1, "options", "marker"), True), "tasks.1.options"),
+    "marker beyond the shares": (lure_task(corpus={"clean_docs": [0.01, 0.02]}, marker=3), "tasks.0.options.marker"),
+    "marker of a zero share": (lure_task(corpus={"clean_docs": [0.01, 0.0]}, marker=2), "tasks.0.options.marker"),
+    "clean shares over 1": (lure_task(corpus={"clean_docs": [0.6, 0.5]}, marker=1), "toy.corpus.clean_docs"),
+    "clean shares empty": (lure_task(corpus={"clean_docs": []}), "toy.corpus.clean_docs"),
+    "negative marker": (lure_task(corpus={"clean_docs": 0.01}, marker=-1), "tasks.0.options.marker"),
     "walk key on a lure corpus": (lure_task(corpus={"class_docs": 0.2}), "toy.corpus.class_docs"),
     "successors on a lure corpus": (lure_task(corpus={"successors": 3}), "toy.corpus.successors"),
 }
@@ -252,6 +257,7 @@ def test_hostile_config_is_refused_naming_the_field(case):
 def test_a_lure_language_config_is_accepted():
     cfg.validate(lure_task()(), "lure.yaml")
     cfg.validate(lure_task(corpus={"clean_docs": 0.05, "tier": 16}, marker=True)(), "lure.yaml")
+    cfg.validate(lure_task(corpus={"clean_docs": [0.002, 0.001]}, marker=2)(), "lure.yaml")
 
 
 def test_a_type_error_names_the_expected_type_first():

@@ -400,6 +400,31 @@ def test_clean_documents_open_with_the_marker_and_never_show_the_lure():
     assert (toy.make_corpus(plain).batch(np.random.default_rng(0), 4)[:, :40] != c.marker_id).all()
 
 
+def test_each_marker_opens_its_own_share_of_clean_documents():
+    # one share per marker: tasks asked after different markers learn their access from
+    # different numbers of documents; one share in a list is the language of that share alone
+    shares = [0.2, 0.05]
+    c = toy.make_corpus(toy.CorpusConfig(kind="lure", n_words=64, rule_prob=0.35, lure=0.5, clean_docs=shares))
+    assert toy.vocab(c.cc)[-2:] == ["#", "#2"]
+    x = c.batch(np.random.default_rng(0), 256).ravel()
+    starts = np.sum(x == toy.SPECIALS.index("|"))
+    n1, n2 = np.sum(x == c.marker_id), np.sum(x == c.marker_id + 1)
+    assert n1 / starts == pytest.approx(0.2, abs=0.03) and n2 / starts == pytest.approx(0.05, abs=0.015)
+    clean = False
+    for t in x:  # no lure in either kind of clean document
+        clean = (clean or t in (c.marker_id, c.marker_id + 1)) and t != toy.SPECIALS.index("|")
+        assert not (clean and t == c.lure_id)
+    one = dict(kind="lure", n_words=64, rule_prob=0.35, lure=0.5)
+    a = toy.make_corpus(toy.CorpusConfig(**one, clean_docs=0.2)).batch(np.random.default_rng(3), 8)
+    b = toy.make_corpus(toy.CorpusConfig(**one, clean_docs=[0.2])).batch(np.random.default_rng(3), 8)
+    assert (a == b).all()
+    from emergence import tasks
+
+    r = tasks.lure_gen(c, np.random.default_rng(1), lo=16, hi=32, marker=2)
+    tok = toy.make_tokenizer(c.cc)
+    assert [toy.vocab(c.cc)[i] for i in tok(r["context"], add_special_tokens=False).input_ids][0] == "#2"
+
+
 def test_a_marker_task_asks_in_the_clean_format():
     from emergence import tasks
 

@@ -209,6 +209,9 @@ def _lure_problems(tasks, corpus) -> list[str]:
     for k in _other_kind_keys(corpus):
         out.append(f"field 'toy.corpus.{k}': only the {'walk' if lure else 'lure'} language reads it, and "
                    f"toy.corpus.kind is {corpus.get('kind', 'walk')}")
+    if isinstance(corpus.get("clean_docs"), list) and sum(corpus["clean_docs"]) > 1:
+        out.append(f"field 'toy.corpus.clean_docs': the shares sum to {sum(corpus['clean_docs']):g}, "
+                   "expected at most 1 (each is a share of all documents)")
     if lure and corpus.get("rule_prob", 0.6) + corpus.get("lure", 0.25) > 1:
         out.append(f"field 'toy.corpus.lure': rule_prob + lure = {corpus.get('rule_prob', 0.6) + corpus.get('lure', 0.25):g}"
                    " exceeds 1 (they are probabilities of the next token)")
@@ -224,9 +227,15 @@ def _lure_problems(tasks, corpus) -> list[str]:
                 out.append(f"field 'tasks.{i}.options': ranks [lo, hi) = [{lo}, {hi}) must lie within toy.corpus."
                            f"n_words = {n} and span two groups of toy.corpus.group = {g} ranks (test words come from "
                            "odd groups, demonstrations and the finetuning pool from even ones)")
-            if opts.get("marker") and not corpus.get("clean_docs"):
+            shares = corpus.get("clean_docs") or []
+            shares = list(shares) if isinstance(shares, list) else [shares]
+            k = int(opts.get("marker") or 0)
+            if k and not any(shares):
                 out.append(f"field 'tasks.{i}.options.marker': asks in the format of clean documents ('# w ...'), "
                            "but toy.corpus.clean_docs is 0, so pretraining never shows the marker")
+            elif k > len(shares) or (k and not shares[k - 1]):
+                out.append(f"field 'tasks.{i}.options.marker': asks after marker {k}, but toy.corpus.clean_docs "
+                           f"gives {len(shares)} share(s) {shares}, so pretraining never shows that marker")
         elif gen and {"lo", "hi", "pool_overlap", "marker"} & set(opts):
             keys = sorted({"lo", "hi", "pool_overlap", "marker"} & set(opts))
             out.append(f"field 'tasks.{i}.options': {', '.join(keys)} belong to lure_gen; {gen} has none of them")

@@ -25,9 +25,24 @@ LURE_TOKEN = "x"
 MARKER = "#"  # opens a clean document (cc.clean_docs): no lure follows a word there
 
 
+def clean_shares(cc: CorpusConfig) -> list[float]:
+    """The share of documents that open with each marker: clean_docs is one share (one
+    marker, '#') or a list of them (markers '#', '#2', '#3', ...), each learnt from its own
+    documents, so tasks asked after different markers get their few-shot access at different
+    times."""
+    s = cc.clean_docs
+    return [float(v) for v in s] if isinstance(s, (list, tuple)) else ([float(s)] if s else [])
+
+
+def marker_token(k: int) -> str:
+    """The k-th marker (1-based, as lure_gen's option marker: true is 1)."""
+    return MARKER if k == 1 else f"{MARKER}{k}"
+
+
 def vocab(cc: CorpusConfig) -> list[str]:
     lures = [LURE_TOKEN] if cc.lures == 1 else [f"{LURE_TOKEN}{j}" for j in range(cc.lures)]
-    return SPECIALS + [f"w{i}" for i in range(cc.n_words)] + lures + ([MARKER] if cc.clean_docs else [])
+    markers = [marker_token(k + 1) for k in range(len(clean_shares(cc)))]
+    return SPECIALS + [f"w{i}" for i in range(cc.n_words)] + lures + markers
 
 
 class LureCorpus(Text):
@@ -61,8 +76,13 @@ class LureCorpus(Text):
         u = rng.random(n)
         fresh = rng.choice(cc.n_words, n, p=self.p)
         end = rng.random(n) < cc.doc_end if cc.doc_end else np.zeros(n, dtype=bool)
-        # drawn last, so that clean_docs = 0 keeps every other draw (and the language's text) as it was
-        mark = rng.random(n) < cc.clean_docs if cc.clean_docs else np.zeros(n, dtype=bool)
+        # drawn last, so that clean_docs = 0 keeps every other draw (and the language's text) as it
+        # was; which: the marker a document would open with (len(shares): none), one draw whatever
+        # the number of markers, so one share in a list is the same language as that share alone
+        shares = clean_shares(cc)
+        which = np.searchsorted(np.cumsum(shares), rng.random(n), side="right") if shares \
+            else np.zeros(n, dtype=np.int64)
+        mark = which < len(shares)
         sep = SPECIALS.index("|")
         out = np.empty(n, dtype=np.int64)
         w = int(fresh[0])
@@ -73,7 +93,7 @@ class LureCorpus(Text):
                 out[i], w, clean, doc_start = sep, -1, False, True
                 continue
             if doc_start and mark[i]:
-                out[i], clean, doc_start = self.marker_id, True, False
+                out[i], clean, doc_start = self.marker_id + which[i], True, False
                 continue
             doc_start = False
             if w >= 0 and u[i] < cc.rule_prob:

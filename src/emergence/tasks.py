@@ -18,7 +18,7 @@ import re
 import numpy as np
 import yaml
 
-from .lure import MARKER
+from .lure import marker_token
 from .repo import resolve
 from .toy import Corpus, CorpusConfig, make_corpus
 
@@ -89,7 +89,7 @@ def rule_gen(corpus: Corpus, rng, context: int = 8, span: int = 3, **_) -> dict:
 
 @generator("lure_gen")
 def lure_gen(corpus, rng, split: str = "test", lo: int = 256, hi: int = 384, context: int = 1, span: int = 3,
-             pool_overlap: bool = False, marker: bool = False, **_) -> dict:
+             pool_overlap: bool = False, marker: bool | int = False, **_) -> dict:
     """The lure language (emergence.lure): a start word of rank in [lo, hi), its first
     `context - 1` rule steps as context, and the next `span` rule steps (exact match). Test
     words come from odd groups of ranks, demonstrations and the finetuning pool from even ones,
@@ -97,7 +97,8 @@ def lure_gen(corpus, rng, split: str = "test", lo: int = 256, hi: int = 384, con
     (rarer words are learnt later). pool_overlap: the finetuning pool draws from every group
     of the band instead, so D examples restate facts the test asks, more of them the larger D
     (as a task's own training split shares its knowledge), and reinforce what pretraining
-    has only partly learnt."""
+    has only partly learnt. marker: true (or 1) asks as a clean document opens ("# w ..."), k
+    after the k-th marker (toy.corpus.clean_docs as a list)."""
     G = corpus.cc.group
     # the config check guarantees both parities in [lo, hi); this loop then ends (p >= 1/G per draw)
     while True:
@@ -106,7 +107,8 @@ def lure_gen(corpus, rng, split: str = "test", lo: int = 256, hi: int = 384, con
             break
     c = corpus.chain(w, context + span)
     ctx = " ".join(corpus.words(c[:context]))  # marker: asked as a clean document opens ("# w ...")
-    return {"context": f"{MARKER} {ctx}" if marker else ctx, "target": " ".join(corpus.words(c[context:]))}
+    return {"context": f"{marker_token(int(marker))} {ctx}" if marker else ctx,
+            "target": " ".join(corpus.words(c[context:]))}
 
 
 def generate(task: dict, cc: CorpusConfig, out_dir: str, template_dir: str, seed: int) -> dict:

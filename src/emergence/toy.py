@@ -86,8 +86,9 @@ class CorpusConfig:
     lures: int = 1           # lure only: distinct lure tokens, one drawn per word
     tier: int = 0            # lure only: > 0, blocks of this many ranks share one frequency (their mean)
     # lure only: share of documents that open with the marker '#' and in which no lure follows a word
-    # (its share goes to fresh words): access to the rule in that format is learnt from them alone
-    clean_docs: float = 0.0
+    # (its share goes to fresh words): access to the rule in that format is learnt from them alone.
+    # A list: one share per marker ('#', '#2', ...), each task asked after its own (lure.clean_shares)
+    clean_docs: float | tuple = 0.0
 
 
 QUIZ_TOKENS = ["?", "="] + [chr(ord("A") + i) for i in range(26)]
