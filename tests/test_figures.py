@@ -305,6 +305,11 @@ def test_fig3_legend_says_when_a_marked_loss_is_off_the_axis():
     assert "true emergence (3.000)" in labels
     labels = [t.get_text() for t in figures.fig3(obs, {"emergence_point_mle": 3.2}, "sim").axes[0].get_legend().get_texts()]
     assert "predicted emergence (3.200)" in labels
+    # with no early checkpoints to zoom past, the run-off mark must not stretch the axis to 12
+    # nats (every curve squeezed into a sliver): it stays off the axis, and is named so
+    ax = figures.fig3(obs, fit, "sim").axes[0]
+    assert max(ax.get_xlim()) < 4.0
+    assert "predicted emergence (12.055, weak; off the axis, left)" in [t.get_text() for t in ax.get_legend().get_texts()]
 
 
 def test_fig4_says_when_the_law_misfits_the_elbows():

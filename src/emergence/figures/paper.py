@@ -63,14 +63,19 @@ def _zoom_to_finetuned(ax, df, ft_losses, fit):
     far weaker than any finetuned checkpoint only repeat the floor, and an axis that keeps
     them squeezes the elbows into a sliver (a dense toy series: 6.5-2.7 nats for elbows in
     3.3-2.8). The marked points (prediction, truth) stay in view where they lie among the
-    checkpoints."""
+    checkpoints, or within half the checkpoints' span of them; one further off (a run-off
+    prediction at 12 nats beside elbows at 3.5) would squeeze every curve into a sliver, so it
+    is left off the axis and the legend says so (style._close_marks)."""
     lo, hi = float(df["pretrain_loss"].min()), float(df["pretrain_loss"].max())
+    near = (lo - 0.5 * (hi - lo), hi + 0.5 * (hi - lo))
     if len(ft_losses) and float(ft_losses.max()) - lo < 0.5 * (hi - lo):
-        marks = [v for v in (_num(fit.get("emergence_point_mle")), _num(fit.get("ground_truth")))
-                 if v is not None and lo <= v <= hi]
-        top = max([float(ft_losses.max())] + marks)
-        pad = 0.15 * (top - lo)
-        ax.set_xlim(top + pad, lo - pad)  # inverted, as _loss_axis sets it
+        near = (lo, hi)
+        hi = float(ft_losses.max())
+    marks = [v for v in (_num(fit.get("emergence_point_mle")), _num(fit.get("ground_truth")))
+             if v is not None and near[0] <= v <= near[1]]
+    top, bottom = max([hi] + marks), min([lo] + marks)
+    pad = 0.15 * (top - bottom)
+    ax.set_xlim(top + pad, bottom - pad)  # inverted, as _loss_axis sets it
 
 
 @_styled
