@@ -7,6 +7,7 @@ one line per (run, task, variant): MLE, truth, error, the trivial forecast's err
 the lack-of-fit p and the 90 % profile interval with whether it holds the truth.
 
     .venv/bin/python bench/pivot_refit.py bench/measured/toy_clean3_pipeline.txt [--slope-per-d]
+    .venv/bin/python bench/pivot_refit.py results/<run>/observations.csv   # a run still on disk
 
 Variants: `all` (the rows as the pipeline fits them) and `ceil` (each D's rows after its first
 at the metric's ceiling, >= 0.99, dropped: a plateau at 1.0 that a ReLU cannot follow).
@@ -56,7 +57,13 @@ def main():
     ap.add_argument("record")
     ap.add_argument("--slope-per-d", action="store_true")
     a = ap.parse_args()
-    for (run, task), obs in load(a.record).items():
+    if a.record.endswith(".csv"):  # a run's own observations: its exact-match rows, every subset
+        o = pd.read_csv(a.record)
+        o = o[o["metric"] == "exact_match"]
+        tables = {(a.record.split("/")[-2], t): g for t, g in o.groupby("task")}
+    else:
+        tables = load(a.record)
+    for (run, task), obs in tables.items():
         for name, o in (("all", obs), ("ceil", drop_ceiling(obs))):
             r = fit_task(o, task, chance=0.0, seed=0, slope_per_D=a.slope_per_d)
             e, t, pi = r.get("emergence_point_mle"), r.get("ground_truth"), r.get("profile_interval") or {}

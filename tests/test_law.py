@@ -238,6 +238,31 @@ def test_ground_truth():
     assert abs(fit_task(obs, "sim", chance=CHANCE)["ground_truth"] - true_e0(*CASES[0])) < 1e-3
 
 
+def test_a_truth_that_reaches_its_ceiling_keeps_its_elbow_where_the_rise_starts():
+    # exact match that jumps from 0 to 1 and stays there for many checkpoints (the lure toy's
+    # few-shot curves): a plain ReLU bent through the plateau puts the elbow 0.1 nats early,
+    # among checkpoints still at the floor; the plateau keeps it where the rise starts
+    rng = np.random.default_rng(0)
+    L = np.linspace(4.1, 3.5, 25)
+    clean = np.clip(8 * (3.85 - L), 0.0, 1.0)
+    y = np.clip(clean + rng.normal(0, 0.01, len(L)) * (clean > 0) * (clean < 1), 0, 1)
+    plain, clipped = law.fit_relu(L, y), law.fit_relu(L, y, plateau=True)
+    assert plain["E"] > 3.9 and plain["top"] is None  # past checkpoints the data show at the floor
+    assert abs(clipped["E"] - 3.85) < 0.02 and clipped["top"] is not None
+    iv = law.relu_interval(L, y, plateau=True)
+    assert iv["lo"] - 0.02 <= 3.85 <= iv["hi"] + 0.02
+    # the fit stage's truth is the clipped one
+    obs = simulate_obs(sigma=0.0, A_fs=1.0, losses=L)
+    obs.loc[obs.method == "fewshot", "value"] = np.repeat(y, (obs.method == "fewshot").sum() // len(L))
+    r = fit_task(obs, "sim", chance=0.0)
+    assert r["ground_truth"] == pytest.approx(clipped["E"], abs=1e-5)
+    assert r["ground_truth_plateau"] == pytest.approx(clipped["top"], abs=1e-5)
+    # a straight rise gains no plateau: the truth is the SPEC's ReLU
+    for seed in range(10):
+        lin = 0.2 + 0.5 * np.maximum(0, 3.1 - L) + np.random.default_rng(seed).normal(0, 0.01, len(L))
+        assert law.fit_relu(L, lin, plateau=True)["top"] is None
+
+
 def test_forecast_mode_has_no_truth():
     obs = simulate_obs(losses=np.linspace(3.0, 4.0, 8), seed=1)  # no checkpoint past E(6) ~ 2.9
     r = fit_task(obs, "sim", chance=CHANCE)

@@ -128,13 +128,17 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
             f"; chance {chance:.4g})" if chance is not None else ")")
         out["ground_truth_reason"] = f"no checkpoint has emerged above the few-shot floor{floor}"
     else:
-        gt = law.fit_relu(df.loc[fs, "pretrain_loss"], df.loc[fs, "value"])
+        # a few-shot curve that reaches its ceiling and stays there gets a plateau (law.fit_relu):
+        # a plain ReLU bent through it puts the elbow among checkpoints still at the floor
+        gt = law.fit_relu(df.loc[fs, "pretrain_loss"], df.loc[fs, "value"], plateau=True)
         out["ground_truth_reason"] = gt["reason"]
         out["ground_truth"] = gt["E"] if gt["reason"] is None else None
+        out["ground_truth_plateau"] = gt["top"]
         if gt["reason"] is None and bootstrap is not None and bootstrap.get("n", 100) > 0:
             # the truth's own 90 % interval, for scale; a bootstrap, so only where one is asked
             # for (the fit stage, Table 3), not again on every Table 2 row: the truth is the task's
-            out["ground_truth_interval"] = law.relu_interval(df.loc[fs, "pretrain_loss"], df.loc[fs, "value"], seed=seed)
+            out["ground_truth_interval"] = law.relu_interval(df.loc[fs, "pretrain_loss"], df.loc[fs, "value"], seed=seed,
+                                                             plateau=True)
 
     fit_df = df[df["ckpt_id"].isin(pre_ids)]
     if select is not None:

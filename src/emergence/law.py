@@ -361,8 +361,17 @@ def lack_of_fit(model: Model, theta, sweeps=4, n_grid=301) -> dict | None:
 # ---------------------------------------------------------------------------------------------
 # ground truth and pre-emergence selection
 
-def fit_relu(loss, y):
-    """Fit y = B + A*max(0, E - L) (one elbow). Returns dict(E, A, B, rss, reason).
+PLATEAU_P = 0.01  # a plateau enters the ground truth only where it fits this much better
+
+
+def fit_relu(loss, y, plateau=False):
+    """Fit y = B + A*max(0, E - L) (one elbow). Returns dict(E, A, B, rss, reason, top).
+
+    plateau: also fit the rise clipped at a second knot, y = B + A*min(max(0, E - L), E - top)
+    (a metric that reaches its ceiling, as exact match does at 1.0, and stays there), and keep
+    it where an F test prefers it (p < PLATEAU_P over the knots tried). A plain ReLU bent through a long plateau
+    takes a shallow slope and puts the elbow among checkpoints still at the floor; the
+    clipped one keeps the elbow where the rise starts. top: the second knot (None: no plateau).
 
     reason is None only if the elbow is bracketed: >= 2 checkpoints past it (one point past
     the elbow trades off A against E) and >= 1 at the floor."""
@@ -373,20 +382,34 @@ def fit_relu(loss, y):
     ones, ybar = np.ones(len(y)), y.mean()
     syy = float((y - ybar) @ (y - ybar))
 
-    def prof(E):
-        x = np.maximum(np.atleast_1d(E)[:, None] - loss, 0.0)
+    def prof(E, top=-np.inf):
+        x = np.clip(np.atleast_1d(E)[:, None] - loss, 0.0, np.maximum(np.atleast_1d(E) - top, 0.0)[:, None])
         a, rss = _slope_rss(*_moments(x, ones, y, ybar), syy)
         return a, ybar - a * x.mean(1), rss
 
-    grid = np.linspace(Lmin - 0.5 * span, Lmax + 0.5 * span, 2001)
-    rss = prof(grid)[2]
-    i = int(np.argmin(rss))
-    # the profile is smooth between grid nodes except at checkpoint losses; polish locally
-    r = minimize_scalar(lambda E: prof(E)[2][0], bounds=(grid[max(i - 1, 0)], grid[min(i + 1, 2000)]),
-                        method="bounded", options=dict(xatol=1e-9))
-    E = float(r.x) if r.fun <= rss[i] else float(grid[i])
+    def best_elbow(top=-np.inf):
+        grid = np.linspace(Lmin - 0.5 * span, Lmax + 0.5 * span, 2001)
+        grid = grid[grid > top]
+        rss = prof(grid, top)[2]
+        i = int(np.argmin(rss))
+        # the profile is smooth between grid nodes except at checkpoint losses; polish locally
+        r = minimize_scalar(lambda E: prof(E, top)[2][0], bounds=(grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]),
+                            method="bounded", options=dict(xatol=1e-9))
+        return float(r.x) if r.fun <= rss[i] else float(grid[i])
+
+    E, top = best_elbow(), None
     a, b, rr = prof(E)
-    out = dict(E=E, A=float(a[0]), B=float(b[0]), rss=float(rr[0]), reason=None)
+    if plateau and len(y) > 5:
+        u = np.unique(loss)
+        tops = 0.5 * (u[1:] + u[:-1])  # a plateau from between two checkpoints on
+        fits = [(prof(e := best_elbow(t), t)[2][0], e, t) for t in tops]
+        r2, E2, t2 = min(fits)
+        F = (float(rr[0]) - r2) / max(r2 / (len(y) - 4), 1e-300)
+        # the best of len(tops) knots: Bonferroni, so a straight rise rarely gains a plateau by chance
+        if r2 < rr[0] and fdist.sf(F, 1, len(y) - 4) < PLATEAU_P / len(tops):
+            E, top = E2, float(t2)
+            a, b, rr = prof(E, top)
+    out = dict(E=E, A=float(a[0]), B=float(b[0]), rss=float(rr[0]), reason=None, top=top)
     n_floor = int((loss > E).sum())
     if out["A"] <= 0 or np.ptp(y) <= 1e-12:  # a constant metric fits any elbow with A ~ 1e-16
         out["reason"] = "few-shot metric never rises above the floor"
@@ -411,19 +434,21 @@ def own_rise(loss, y) -> float | None:
     return float("inf") if sd == 0 and lift > 0 else (0.0 if lift == 0 else float(lift / sd))
 
 
-def relu_interval(loss, y, n=200, level=0.90, seed=0) -> dict | None:
+def relu_interval(loss, y, n=200, level=0.90, seed=0, plateau=False) -> dict | None:
     """A residual-bootstrap interval of fit_relu's elbow: the truth's own uncertainty, so
     that an error below it is read as a tie. The checkpoints are the design (fixed x): the
-    fitted curve plus resampled residuals, refitted n times. None when the elbow is not
-    pinned or fewer than half the refits pin it. Returns dict(lo, hi, n_ok)."""
+    fitted curve plus resampled residuals, refitted n times (with the plateau where the fit
+    found one). None when the elbow is not pinned or fewer than half the refits pin it.
+    Returns dict(lo, hi, n_ok)."""
     loss, y = np.asarray(loss, float), np.asarray(y, float)
-    r = fit_relu(loss, y)
+    r = fit_relu(loss, y, plateau)
     if r["reason"] is not None:
         return None
-    mean = r["B"] + r["A"] * np.maximum(0.0, r["E"] - loss)
+    top = -np.inf if r["top"] is None else r["top"]
+    mean = r["B"] + r["A"] * np.clip(r["E"] - loss, 0.0, max(r["E"] - top, 0.0))
     res = y - mean
     rng = np.random.default_rng(seed)
-    Es = [f["E"] for f in (fit_relu(loss, mean + rng.choice(res, len(res))) for _ in range(n))
+    Es = [f["E"] for f in (fit_relu(loss, mean + rng.choice(res, len(res)), r["top"] is not None) for _ in range(n))
           if f["reason"] is None]
     if len(Es) < n / 2:
         return None
