@@ -183,10 +183,20 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
         out["reason"] = reason
         return json_safe(out)
 
-    e0, truth = r["e0"], out["ground_truth"]
     views = {}
     if profile:
         prof = uncertainty.profile_interval(model, pri, r)
+        r2 = law.fit_mle(model, pri, extra_starts=[prof["better"]]) if prof["better"] is not None else None
+        if r2 is not None and r2["rss"] < r["rss"]:  # the search's optimum was local: the MLE moves
+            r = r2
+            out["params"], out["loglik"] = dict(zip(model.names, r["theta"].tolist())), r["loglik"]
+            reason, out["n_informative_D"] = law.check_fit(model, r["theta"], pri)
+            if reason is not None:
+                out["reason"] = reason
+                return json_safe(out)
+            prof = uncertainty.profile_interval(model, pri, r)
+    e0, truth = r["e0"], out["ground_truth"]
+    if profile:
         out["profile_interval"] = {k: prof[k] for k in ("lo", "hi", "level", "open_lo", "open_hi")}
         out["profile_curve"] = dict(e0=prof["grid"], drop=prof["drop"])
         views["profile"] = dict(lo=prof["lo"], mid=e0, hi=prof["hi"], open_lo=prof["open_lo"], open_hi=prof["open_hi"])

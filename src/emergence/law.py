@@ -245,6 +245,12 @@ def fit_mle(model: Model, priors, n_starts=4, extra_starts=()):
     Lmin, Lmax = model.loss.min(), model.loss.max()
     span = Lmax - Lmin
     eg = np.linspace(max(Lmin - 0.5 * span, priors.e_lo), min(Lmax + 0.5 * span, priors.e_hi), 14)
+    if len(model.L_ft):  # also a grid over the finetuned stretch: few-shot rows from early checkpoints
+        # can span 3-8 nats, and 14 points over that step past an optimum among elbows 0.2 nats apart
+        f_lo, f_hi = model.L_ft.min(), model.L_ft.max()
+        f_span = max(f_hi - f_lo, 1e-3)
+        eg = np.unique(np.r_[eg, np.linspace(max(f_lo - 0.25 * f_span, priors.e_lo),
+                                            min(f_hi + 0.25 * f_span, priors.e_hi), 10)])
     alphas = np.array([0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0]) if model.lawname == "log_power" else \
         np.array([0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0])
     alphas = alphas[(alphas >= priors.alpha[0]) & (alphas <= priors.alpha[1])]
