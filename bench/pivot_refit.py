@@ -24,7 +24,7 @@ def load(path: str) -> dict:
     """{(run, task): observations} from the '# <run> <task>' pivots of a record."""
     lines, out, i = open(path).read().splitlines(), {}, 0
     while i < len(lines):
-        m = re.match(r"^# (s\d+_l\d+) (\S+)$", lines[i])
+        m = re.match(r"^# ((?:[a-z_]+_)?s\d+_l\d+) (\S+)$", lines[i])
         if not m:
             i += 1
             continue
