@@ -237,6 +237,9 @@ CASES = {
     "clean shares over 1": (lure_task(corpus={"clean_docs": [0.6, 0.5]}, marker=1), "toy.corpus.clean_docs"),
     "clean shares empty": (lure_task(corpus={"clean_docs": []}), "toy.corpus.clean_docs"),
     "negative marker": (lure_task(corpus={"clean_docs": 0.01}, marker=-1), "tasks.0.options.marker"),
+    "paired markers and lures differ": (lure_task(corpus={"clean_docs": [0.01, 0.02], "lures": 3, "paired": True},
+                                                  marker=1), "toy.corpus.paired"),
+    "lure bands on a walk corpus": (put(("toy", "corpus", "lure_band"), 128), "toy.corpus.lure_band"),
     "walk key on a lure corpus": (lure_task(corpus={"class_docs": 0.2}), "toy.corpus.class_docs"),
     "successors on a lure corpus": (lure_task(corpus={"successors": 3}), "toy.corpus.successors"),
 }
@@ -258,6 +261,8 @@ def test_a_lure_language_config_is_accepted():
     cfg.validate(lure_task()(), "lure.yaml")
     cfg.validate(lure_task(corpus={"clean_docs": 0.05, "tier": 16}, marker=True)(), "lure.yaml")
     cfg.validate(lure_task(corpus={"clean_docs": [0.002, 0.001]}, marker=2)(), "lure.yaml")
+    cfg.validate(lure_task(corpus={"clean_docs": [0.002, 0.001], "lures": 2, "lure_band": 32, "paired": True},
+                           marker=2)(), "lure.yaml")
 
 
 def test_a_type_error_names_the_expected_type_first():

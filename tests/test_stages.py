@@ -425,6 +425,23 @@ def test_each_marker_opens_its_own_share_of_clean_documents():
     assert [toy.vocab(c.cc)[i] for i in tok(r["context"], add_special_tokens=False).input_ids][0] == "#2"
 
 
+def test_a_paired_marker_clears_only_its_own_bands_lure():
+    # each task's access is learnt from its own marker's documents: in marker k's documents
+    # only lure k is gone, so no shared "markers clear lures" can be learnt from them
+    cc = toy.CorpusConfig(kind="lure", n_words=256, rule_prob=0.35, lure=0.5, clean_docs=[0.1, 0.1], lures=2,
+                          lure_band=16, paired=True)
+    c = toy.make_corpus(cc)
+    assert (c.lure_of[:16] == 0).all() and (c.lure_of[16:32] == 1).all() and (c.lure_of[32:48] == 0).all()
+    x = c.batch(np.random.default_rng(0), 256).ravel()
+    sep, seen, m = toy.SPECIALS.index("|"), {}, -1
+    for t in x:
+        m = t - c.marker_id if t >= c.marker_id else (-1 if t == sep else m)
+        if c.lure_id <= t < c.marker_id:
+            seen[(int(m), int(t - c.lure_id))] = seen.get((int(m), int(t - c.lure_id)), 0) + 1
+    assert (0, 0) not in seen and (1, 1) not in seen  # a marker's own lure never follows a word
+    assert seen[(0, 1)] > 20 and seen[(1, 0)] > 20 and seen[(-1, 0)] > 20 and seen[(-1, 1)] > 20
+
+
 def test_a_marker_task_asks_in_the_clean_format():
     from emergence import tasks
 

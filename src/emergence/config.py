@@ -187,7 +187,7 @@ MC_GENERATORS = ("rule_mc", "rule_quiz")
 
 
 WALK_ONLY = ("successors", "doc_len", "doc_min", "class_docs", "quiz_docs", "quiz_gap", "top_prior", "rule")
-LURE_ONLY = ("lure", "group", "doc_end", "lures", "tier", "clean_docs")
+LURE_ONLY = ("lure", "group", "doc_end", "lures", "tier", "clean_docs", "lure_band", "paired")
 
 
 def _other_kind_keys(corpus) -> list[str]:
@@ -212,6 +212,10 @@ def _lure_problems(tasks, corpus) -> list[str]:
     if isinstance(corpus.get("clean_docs"), list) and sum(corpus["clean_docs"]) > 1:
         out.append(f"field 'toy.corpus.clean_docs': the shares sum to {sum(corpus['clean_docs']):g}, "
                    "expected at most 1 (each is a share of all documents)")
+    n_markers = len(corpus["clean_docs"]) if isinstance(corpus.get("clean_docs"), list) else int(bool(corpus.get("clean_docs")))
+    if corpus.get("paired") and corpus.get("lures", 1) != n_markers:
+        out.append(f"field 'toy.corpus.paired': marker k clears lure k, so toy.corpus.lures ({corpus.get('lures', 1)}) "
+                   f"must equal the number of markers in toy.corpus.clean_docs ({n_markers})")
     if lure and corpus.get("rule_prob", 0.6) + corpus.get("lure", 0.25) > 1:
         out.append(f"field 'toy.corpus.lure': rule_prob + lure = {corpus.get('rule_prob', 0.6) + corpus.get('lure', 0.25):g}"
                    " exceeds 1 (they are probabilities of the next token)")

@@ -65,6 +65,8 @@ class LureCorpus(Text):
         # lures > 1: each word's lure is one of several tokens (drawn last, so that one lure
         # keeps its language), each still shared by many words and so learnt early
         self.lure_of = rng.integers(0, cc.lures, W) if cc.lures > 1 else np.zeros(W, dtype=np.int64)
+        if cc.lure_band:  # after the draw, so the language's other tables stay as they were
+            self.lure_of = (np.arange(W) // cc.lure_band) % cc.lures
         self.marker_id = self.lure_id + cc.lures
 
     def batch(self, rng, batch_size: int) -> np.ndarray:
@@ -88,17 +90,19 @@ class LureCorpus(Text):
         w = int(fresh[0])
         out[0] = self.w0 + w
         clean = doc_start = False
+        cleared = -1  # paired: the one lure this clean document clears (else every lure)
         for i in range(1, n):
             if w >= 0 and end[i]:
                 out[i], w, clean, doc_start = sep, -1, False, True
                 continue
             if doc_start and mark[i]:
                 out[i], clean, doc_start = self.marker_id + which[i], True, False
+                cleared = int(which[i]) if cc.paired else -1
                 continue
             doc_start = False
             if w >= 0 and u[i] < cc.rule_prob:
                 w = int(self.succ[w])
-            elif w >= 0 and u[i] < cc.rule_prob + cc.lure and not clean:
+            elif w >= 0 and u[i] < cc.rule_prob + cc.lure and not (clean and cleared in (-1, self.lure_of[w])):
                 out[i], w = self.lure_id + self.lure_of[w], -1
                 continue
             else:

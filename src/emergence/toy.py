@@ -89,6 +89,12 @@ class CorpusConfig:
     # (its share goes to fresh words): access to the rule in that format is learnt from them alone.
     # A list: one share per marker ('#', '#2', ...), each task asked after its own (lure.clean_shares)
     clean_docs: float | tuple = 0.0
+    # lure only: > 0, a word's lure is set by its rank band, (rank // lure_band) mod lures, instead
+    # of drawn, so a task band has one lure (research, docs/toy.md)
+    lure_band: int = 0
+    # lure only: marker k clears only lure k (lures == number of markers), so each task's access
+    # is learnt from its own marker's documents and cannot be shared across markers
+    paired: bool = False
 
 
 QUIZ_TOKENS = ["?", "="] + [chr(ord("A") + i) for i in range(26)]
