@@ -32,6 +32,7 @@ from emergence.values import LACK_OF_FIT_P
 NOISE = (0.005, 0.015, 0.03)
 DS = (8, 16, 32, 64, 128, 256, 512, 1024)
 N_SHOT = 4
+VIEWS = ("MCMC", "bootstrap", "profile", "predictive")
 
 
 def case(i):
@@ -64,7 +65,7 @@ def run(job):
     row = dict(meta, truth=truth, status=r["status"], mle=r["emergence_point_mle"], n_kept=r["n_ckpts"],
                lof_p=None if lof is None else lof["p"], seconds=time.time() - t)
     iv = r["intervals"] or {}
-    for name in ("MCMC", "bootstrap", "profile"):
+    for name in VIEWS:
         v = iv.get(name)
         row[name] = None if not isinstance(v, dict) else bool(v["lo"] <= truth <= v["hi"])
         row[f"{name}_width"] = None if not isinstance(v, dict) else v["hi"] - v["lo"]
@@ -76,10 +77,11 @@ def summary(df):
     err = (pred.mle - pred.truth).abs()
     out = dict(cases=len(df), predicted=len(pred), median_err=err.median(), p90_err=err.quantile(0.9),
                within_0_1=(err <= 0.1).mean())
-    for v in ("MCMC", "bootstrap", "profile"):
+    for v in VIEWS:
         c = df[v].dropna()
         out[f"cover_{v}"] = c.astype(float).mean() if len(c) else float("nan")
         out[f"n_{v}"] = len(c)
+        out[f"width_{v}"] = df[f"{v}_width"].median()
     out["weak"] = (df.status == "weak").mean()
     p = df.lof_p.dropna()  # tables drawn from the law: a lack-of-fit call here is a false alarm
     out["lack_of_fit"] = f"{int((p < LACK_OF_FIT_P).sum())}/{len(p)}"

@@ -282,7 +282,7 @@ def test_three_views_bracket_the_truth_and_agree():
     assert p["p5"] <= p["p25"] <= p["p50"] <= p["p75"] <= p["p95"]
     assert abs(b["p50"] - p["p50"]) < 0.02 and r["status"] == "ok", r["reason"]
     assert r["error_percentiles"]["p5"] <= r["error_percentiles"]["p95"]
-    assert min(p["p5"], b["p5"], pi["lo"]) >= 0 and set(r["intervals"]) == {"MCMC", "bootstrap", "profile"}
+    assert min(p["p5"], b["p5"], pi["lo"]) >= 0 and set(r["intervals"]) == {"MCMC", "bootstrap", "profile", "predictive"}
 
 
 def test_a_flat_likelihood_is_not_ok():
@@ -424,3 +424,37 @@ def test_lack_of_fit_needs_a_fourth_data_amount():
     obs = simulate_obs(sigma=0.01, Ds=(4, 64, 1024), seed=0, losses=np.linspace(2.5, 4.0, 12))
     assert law.lack_of_fit(law.Model(*task_frame(obs, "sim")[0][["pretrain_loss", "value", "data_amount"]].T.to_numpy(),
                                      6), np.array([0.16, 1.0, 2.62, 4.0, 1 / 6, 0.0, 0.3, -4.6])) is None
+
+
+def _strays(seed, stray=0.03):
+    """Each D's elbow off a log power law by +-stray in turn, and the few-shot elbow off it by
+    +stray: a series whose E(D) scatters about the law's (the toy's, measured: 0.01-0.09 nats)."""
+    def E(d):
+        return 0.1 * np.log(d) + 3.0
+    L = np.linspace(2.6, 3.9, 14)
+    parts = [simulate_obs(k=0.0, C=E(d) + stray * (-1) ** i, Ds=(d,), sigma=0.005, losses=L, N=4, seed=seed + i)
+             for i, d in enumerate((16, 32, 64, 128, 256, 1024))]
+    fs = simulate_obs(k=0.0, C=E(4) + stray, A_fs=1.0, Ds=(), sigma=0.005, losses=L, N=4, seed=seed + 10)
+    return pd.concat([fs] + [p[p.data_amount > 0] for p in parts], ignore_index=True), E(4) + stray
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_predictive_interval_adds_the_elbows_spread_about_the_law(seed):
+    obs, truth = _strays(seed)
+    r = fit_task(obs, "sim", chance=1 / 6, mcmc={})
+    iv, tau = r["intervals"], r["discrepancy"]["tau"]
+    assert 0.015 < tau < 0.06  # the strays' sd is 0.03
+    assert not iv["MCMC"]["lo"] <= truth <= iv["MCMC"]["hi"]  # the posterior assumes the law exactly
+    assert iv["predictive"]["lo"] <= truth <= iv["predictive"]["hi"]
+    # drawn from the law itself: the elbows' spread is their noise, and tau is near 0
+    ok = fit_task(simulate_obs(sigma=0.01, A_fs=1.0, seed=seed, losses=np.linspace(2.5, 4.0, 12)), "sim",
+                  chance=1 / 6, mcmc={})
+    assert ok["discrepancy"]["tau"] < 0.005  # coverage on such tables: bench/bench_recovery.py
+
+
+def test_the_predictive_interval_says_why_it_is_missing():
+    r = fit_task(simulate_obs(sigma=0.01, Ds=(4, 64, 1024), seed=0, losses=np.linspace(2.5, 4.0, 12)), "sim",
+                 chance=1 / 6, mcmc={})
+    assert r["discrepancy"] == {"reason": "no lack-of-fit test (per-D slopes or fewer than 4 data amounts)"}
+    assert r["intervals"]["predictive"] == r["discrepancy"]["reason"]
+    assert "predictive" not in fit_task(simulate_obs(sigma=0.01, seed=0), "sim", chance=1 / 6)["intervals"]

@@ -118,7 +118,7 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
                error_percentiles=None, failed=None,
                params=None, priors=None, loglik=None, ess=None, tau=None, mcmc_converged=None, mcmc_steps=None,
                mcmc_diagnostics=None, n_informative_D=None, rise_sds=None, beats_trivial=None, next_run=None,
-               prior_sensitivity=None, lack_of_fit=None,
+               prior_sensitivity=None, lack_of_fit=None, discrepancy=None, predictive_percentiles=None,
                status="unidentifiable", reason=None)
 
     # ground truth: elbow of the few-shot metric over all checkpoints
@@ -237,11 +237,25 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
         doubts = _forecast_doubts(e0, out, sel, per_ckpt, fit_ckpts is None and loss_cutoff is None)
         word, reasons = ("weak" if doubts else word), reasons + doubts
     out["lack_of_fit"] = lof = law.lack_of_fit(model, r["theta"])
+    # the law's own error, from how far each D's elbow strays from it: the predictive interval
+    # adds it to the posterior (the other three views assume the law exactly)
+    out["discrepancy"] = disc = uncertainty.discrepancy(model, r["theta"], lof, out["rise_sds"])
+    if mcmc is not None:
+        if not m["converged"]:
+            out["intervals"]["predictive"] = "the MCMC did not converge"
+        elif "tau" not in disc:
+            out["intervals"]["predictive"] = disc["reason"]
+        else:
+            out["predictive_percentiles"] = q = uncertainty.predictive(m["e0"], disc["tau"], seed)
+            out["intervals"]["predictive"] = dict(lo=q["p5"], mid=q["p50"], hi=q["p95"])
     if lof is not None and lof["p"] < LACK_OF_FIT_P and word != "unidentifiable":
         word = "weak"
+        tau = f"; the predictive interval adds their spread about the law, tau = {disc['tau']:.3g} nats" \
+            if "tau" in disc else ""
         reasons = reasons + [f"the law does not describe how the elbow moves with D: a free elbow per D fits the "
                              f"finetuned rows far better (F = {lof['F']:.3g} on {lof['df1']} and {lof['df2']} df, "
-                             f"p = {lof['p']:.2g}); the intervals assume the law's shape"]
+                             f"p = {lof['p']:.2g}); the MCMC, bootstrap and profile intervals assume the law's "
+                             f"shape{tau}"]
     if word == "unidentifiable":
         out["reason"] = "; ".join(reasons)
         return json_safe(out)

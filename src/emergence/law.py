@@ -337,7 +337,7 @@ def lack_of_fit(model: Model, theta, sweeps=4, n_grid=301) -> dict | None:
     the elbows of D values at the floor (counted as free, though they change nothing; their
     reported elbow is any point below their rows). None where there is nothing to test
     (fewer than 4 D values, per-D slopes, a perfect fit).
-    Returns dict(F, df1, df2, p, elbows: {D: free elbow})."""
+    Returns dict(F, df1, df2, p, elbows: {D: free elbow}, elbow_se: {D: its standard error or None})."""
     if model.slope_per_D or len(model.Ds) <= 3:
         return None
     m = len(model.Ds)
@@ -360,8 +360,24 @@ def lack_of_fit(model: Model, theta, sweeps=4, n_grid=301) -> dict | None:
     if df2 < 1 or best <= 0:
         return None
     F = max(rss_law - best, 0.0) / df1 / (best / df2)
+    se = [_elbow_se(model, E, j, best * (1 + 1 / df2), span) for j in range(m)]
     return dict(F=float(F), df1=int(df1), df2=int(df2), p=float(fdist.sf(F, df1, df2)),
-                elbows={f"{d:g}": float(e) for d, e in zip(model.Ds, E[:m])})
+                elbows={f"{d:g}": float(e) for d, e in zip(model.Ds, E[:m])},
+                elbow_se={f"{d:g}": s for d, s in zip(model.Ds, se)})
+
+
+def _elbow_se(model: Model, E, j, threshold, span, n_grid=401) -> float | None:
+    """The standard error of free elbow j (the others held): half the width where the RSS
+    stays under threshold (the minimum times 1 + 1/df, one sd on the profiled likelihood).
+    None where that region is not closed inside ±0.3 span (an elbow of rows at the floor)."""
+    for w in (0.02, 0.08, 0.3):
+        grid = np.linspace(E[j] - w * span, E[j] + w * span, n_grid)
+        cand = np.repeat(np.asarray(E, float)[None], n_grid, 0)
+        cand[:, j] = grid
+        inside = model.profile(None, cand)[1] <= threshold
+        if inside.any() and not inside[0] and not inside[-1]:
+            return float(np.ptp(grid[inside]) / 2)
+    return None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -197,7 +197,7 @@ def scorecard_summary(long: pd.DataFrame) -> pd.DataFrame:
 def uncertainty_row(t, r: dict) -> dict:
     """Table 3's row of task t from a fit result (emergence.fit.fit_task, with MCMC and bootstrap)."""
     row = dict(task=t, emergence_point_mle=r["emergence_point_mle"], ground_truth=r["ground_truth"])
-    for src, key in (("mcmc", "percentiles"), ("boot", "bootstrap_percentiles")):
+    for src, key in (("mcmc", "percentiles"), ("boot", "bootstrap_percentiles"), ("pred", "predictive_percentiles")):
         for p, v in (r[key] or {}).items():
             row[f"{src}_{p}"] = v
     pi = r["profile_interval"] or {}
@@ -338,7 +338,7 @@ def to_markdown(df: pd.DataFrame, digits=3) -> str:
 
 PREDICTION_COLUMNS = ["task", "metric", "variant", "d0", "n_ckpts", "emergence_point_mle", "ground_truth",
                       "error_nats", "failed", "status", "reason"]
-INTERVALS = (("MCMC", "mcmc"), ("bootstrap", "boot"), ("profile", "profile"))
+INTERVALS = (("MCMC", "mcmc"), ("bootstrap", "boot"), ("profile", "profile"), ("predictive", "pred"))
 
 
 def predictions_table(fits: list[dict]) -> pd.DataFrame:

@@ -21,6 +21,7 @@ from scipy import stats
 from scipy.optimize import minimize
 
 from emergence import law, priors as priors_mod
+from emergence.values import RISE_SDS
 
 PCTS = (5, 10, 25, 50, 75, 90, 95)
 MCMC_DEFAULTS = dict(nwalkers=48, nsteps=1000, max_steps=20000, min_tau_ratio=50.0, max_rhat=1.01, min_ess=400)
@@ -353,6 +354,39 @@ def prior_sensitivity(model, pri, mle, rel=1e-3):
         return dict(param="alpha", bound=end, widened=list(wide), e0=None, alpha=None, shift=None)
     return dict(param="alpha", bound=end, widened=list(wide), e0=r["e0"], alpha=float(r["theta"][1]),
                 shift=abs(r["e0"] - mle["e0"]))
+
+
+# ---------------------------------------------------------------------------------------------
+# the law's own error: how far each D's elbow strays from it
+
+def discrepancy(model, theta, lof, rise_sds, min_rise=RISE_SDS) -> dict:
+    """tau: the sd of each data amount's own elbow about the law, beyond that elbow's noise.
+
+    The MCMC, bootstrap and profile intervals assume the law is E(D) exactly; on a series whose
+    elbows stray from it (a step in D the law bends through) they are narrow and can miss. Treat
+    each D's elbow as the law's plus a draw from N(0, tau^2), the few-shot elbow as one more
+    such draw, and estimate tau by moments from the free elbows of law.lack_of_fit: only D
+    whose rows rise by themselves (rise_sds >= min_rise; the others' elbows are anywhere below
+    their rows) and whose elbow has a standard error, at least 4 of them (the law takes 3 of
+    their degrees of freedom): tau^2 = max(0, sum(dev^2) / (n - 3) - mean(se^2)).
+    Returns dict(tau, n, deviations: {D: free elbow - law}) or dict(reason)."""
+    if lof is None:
+        return dict(reason="no lack-of-fit test (per-D slopes or fewer than 4 data amounts)")
+    se = lof.get("elbow_se") or {}
+    use = [d for d in lof["elbows"] if (rise_sds.get(d) or 0) >= min_rise and se.get(d) is not None]
+    if len(use) < 4:
+        return dict(reason=f"{len(use)} data amounts rise by themselves with a pinned elbow; 4 are needed")
+    Ds = np.array([float(d) for d in use])
+    dev = np.array([lof["elbows"][d] for d in use]) - model.E(np.atleast_2d(theta), Ds)[0]
+    tau2 = max(0.0, float(dev @ dev) / (len(use) - 3) - float(np.mean([se[d] ** 2 for d in use])))
+    return dict(tau=float(np.sqrt(tau2)), n=len(use), deviations={d: float(v) for d, v in zip(use, dev)})
+
+
+def predictive(e0_draws, tau, seed=0) -> dict:
+    """Percentiles of the few-shot elbow as the law's E(D0) plus its own N(0, tau^2) stray."""
+    rng = np.random.default_rng(seed)
+    e0 = np.asarray(e0_draws, float)
+    return percentiles(e0 + rng.normal(0.0, tau, e0.shape) if tau > 0 else e0)
 
 
 # ---------------------------------------------------------------------------------------------
