@@ -5,7 +5,7 @@
 
 For each run directory and fitted task, reads the fit JSON (its rows: the `fit_ckpts` of
 observations.csv) and prints whether each view's 90 % interval (MCMC, row bootstrap,
-profile) holds the ground truth, and two alternatives measured beside them:
+profile, predictive) holds the ground truth, and two alternatives measured beside them:
 - a checkpoint-cluster bootstrap (resample whole checkpoints, not rows: a checkpoint's rows
   share one base model and test set, so they need not be independent);
 - the profile interval widened by the design effect 1 + (m - 1) * rho, rho the residuals'
@@ -111,7 +111,7 @@ def main(dirs):
             for k, v in iv.items():
                 ok = v is not None and v[0] <= truth <= v[1]
                 hits.setdefault(k, []).append(ok)
-                cells.append(f"{k} {v[0]:.2f}-{v[1]:.2f} {'Y' if ok else 'n'}" if v else f"{k} -")
+                cells.append(f"{k} {v[0]:.3f}-{v[1]:.3f} {'Y' if ok else 'n'}" if v else f"{k} -")
             print(f"{d.rstrip('/').split('/')[-1]:11s} {t:9s} mle {f['emergence_point_mle']:.3f} truth {truth:.3f} "
                   f"status {f['status']:5s} rho {rho:.2f} deff {deff:.2f} | " + " | ".join(cells), flush=True)
     print("\ncovered: " + ", ".join(f"{k} {sum(v)}/{len(v)}" for k, v in hits.items()))

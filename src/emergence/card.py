@@ -1,4 +1,4 @@
-"""A forecast card per task: the prediction, its three 90 % intervals, status and reason,
+"""A forecast card per task: the prediction, its 90 % intervals, status and reason,
 the baselines scored beside it, how far ahead it held, the next run to buy, and a verdict
 in words. Built from a fit JSON (emergence.fit) alone, so it works on observations made
 elsewhere too (`python -m emergence.fit ... --card`); the workflow adds Table 2's
@@ -135,8 +135,11 @@ def one_line(card: dict) -> str:
     head = f"{card['task']}: {card['verdict'].upper()}"
     if p is None:
         return f"{head} - no prediction ({card['verdict_reason']})"
-    iv = (card.get("intervals") or {}).get("MCMC") or (card.get("intervals") or {}).get("profile")
-    band = f" (90 % {iv['lo']:.3f}-{iv['hi']:.3f})" if isinstance(iv, dict) else ""
+    # the predictive interval first: the others assume the law is E(D) exactly
+    ivs = card.get("intervals") or {}
+    name, iv = next(((k, ivs[k]) for k in ("predictive", "MCMC", "profile") if isinstance(ivs.get(k), dict)),
+                    (None, None))
+    band = f" (90 % {name} {iv['lo']:.3f}-{iv['hi']:.3f})" if iv else ""
     truth = f", truth {card['ground_truth']:.3f}" if card.get("ground_truth") is not None else ""
     when = f"; {compute_line(card)}" if card.get("status") == "forecast" and compute_line(card) else ""
     return f"{head} - emergence at loss {p:.3f}{band}{truth}; {card['verdict_reason']}{when}"
