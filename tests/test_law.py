@@ -458,3 +458,11 @@ def test_the_predictive_interval_says_why_it_is_missing():
     assert r["discrepancy"] == {"reason": "no lack-of-fit test (per-D slopes or fewer than 4 data amounts)"}
     assert r["intervals"]["predictive"] == r["discrepancy"]["reason"]
     assert "predictive" not in fit_task(simulate_obs(sigma=0.01, seed=0), "sim", chance=1 / 6)["intervals"]
+
+
+def test_the_predictive_interval_stays_inside_the_priors_range():
+    from types import SimpleNamespace
+    from emergence import uncertainty
+    q = uncertainty.predictive(np.full(2000, 0.2), tau=3.0, priors=SimpleNamespace(e_lo=0.0, e_hi=4.0))
+    assert q["p5"] == 0.0 and q["p95"] == 4.0  # no interval reaches below 0 nats (docs/fit.md)
+    assert uncertainty.predictive([1.0, 2.0, 3.0], 0.0, SimpleNamespace(e_lo=0.0, e_hi=4.0))["p50"] == 2.0

@@ -246,7 +246,7 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
         elif "tau" not in disc:
             out["intervals"]["predictive"] = disc["reason"]
         else:
-            out["predictive_percentiles"] = q = uncertainty.predictive(m["e0"], disc["tau"], seed)
+            out["predictive_percentiles"] = q = uncertainty.predictive(m["e0"], disc["tau"], pri, seed)
             out["intervals"]["predictive"] = dict(lo=q["p5"], mid=q["p50"], hi=q["p95"])
     if lof is not None and lof["p"] < LACK_OF_FIT_P and word != "unidentifiable":
         word = "weak"

@@ -382,11 +382,12 @@ def discrepancy(model, theta, lof, rise_sds, min_rise=RISE_SDS) -> dict:
     return dict(tau=float(np.sqrt(tau2)), n=len(use), deviations={d: float(v) for d, v in zip(use, dev)})
 
 
-def predictive(e0_draws, tau, seed=0) -> dict:
-    """Percentiles of the few-shot elbow as the law's E(D0) plus its own N(0, tau^2) stray."""
+def predictive(e0_draws, tau, priors, seed=0) -> dict:
+    """Percentiles of the few-shot elbow as the law's E(D0) plus its own N(0, tau^2) stray,
+    kept inside the prior's range of emergence points (never below 0 nats)."""
     rng = np.random.default_rng(seed)
     e0 = np.asarray(e0_draws, float)
-    return percentiles(e0 + rng.normal(0.0, tau, e0.shape) if tau > 0 else e0)
+    return percentiles(np.clip(e0 + rng.normal(0.0, tau, e0.shape), priors.e_lo, priors.e_hi) if tau > 0 else e0)
 
 
 # ---------------------------------------------------------------------------------------------
