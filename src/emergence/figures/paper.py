@@ -269,7 +269,8 @@ def fig5(fit: dict, obs: pd.DataFrame | None = None, task: str | None = None, sa
     time a model reaches loss L. From `samples` (posterior draws of E(D0)) when given, else
     the fit's stored posterior quantiles (`posterior_e0_quantiles`), else piecewise-linearly
     through its MCMC percentiles; the bootstrap refits (`bootstrap_e0`, else its
-    percentiles) are overlaid. The few-shot data sit in a panel below on the same loss axis
+    percentiles) are overlaid, and the predictive view (MCMC plus the law's own error, its
+    percentiles) where that error is above 0. The few-shot data sit in a panel below on the same loss axis
     (a twin y axis would make the CDF seem to trace them). The loss axis zooms on the
     posterior (and the MLE and truth), widened to the nearest few-shot checkpoint either side.
     None if there is neither samples nor percentiles."""
@@ -296,6 +297,11 @@ def fig5(fit: dict, obs: pd.DataFrame | None = None, task: str | None = None, sa
     elif _pct_cdf(fit.get("bootstrap_percentiles")):
         x, F = _pct_cdf(fit["bootstrap_percentiles"])
         curves.append(("bootstrap (5th-95th pct.)", x, F, "tab:blue", "--"))
+    tau = _num((fit.get("discrepancy") or {}).get("tau"))
+    if tau and _pct_cdf(fit.get("predictive_percentiles")):  # tau 0: the same curve as the posterior's
+        x, F = _pct_cdf(fit["predictive_percentiles"])
+        curves.append((f"predictive: + the law's own error\n(tau {tau:.3f} nats; 5th-95th pct.)", x, F, "tab:green",
+                       ":"))
     if not curves:
         return None
     df = _task_rows(obs, task, fit.get("metric")) if obs is not None and task else None
