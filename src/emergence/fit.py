@@ -225,7 +225,22 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
             out["bootstrap_percentiles"] = b = uncertainty.percentiles(e0s)
             out["bootstrap_e0"] = np.sort(np.asarray(e0s, float)).tolist()
             views["bootstrap"] = dict(lo=b["p5"], mid=b["p50"], hi=b["p95"])
+    # the law's own error, from how far each D's elbow strays from it: the predictive view adds
+    # it to the posterior (the other three assume the law exactly); the verdict sees its width
+    out["lack_of_fit"] = lof = law.lack_of_fit(model, r["theta"])
+    out["discrepancy"] = disc = uncertainty.discrepancy(model, r["theta"], lof, out["rise_sds"])
+    pred = None
+    if mcmc is not None:
+        if not m["converged"]:
+            pred = "the MCMC did not converge"
+        elif "sd" not in disc:
+            pred = disc["reason"]
+        else:
+            out["predictive_percentiles"] = q = uncertainty.predictive(m["e0"], disc["extra_sd"], pri, seed)
+            pred = views["predictive"] = dict(lo=q["p5"], mid=q["p50"], hi=q["p95"])
     out["intervals"] = {n: v if isinstance(v, str) else {k: v[k] for k in ("lo", "mid", "hi")} for n, v in views.items()}
+    if isinstance(pred, str):  # said, not judged: a missing law's-error term is not a weak prediction
+        out["intervals"]["predictive"] = pred
 
     if next_run:
         names = {round(float(v), 9): c for c, v in per_ckpt["loss"].items()}
@@ -236,26 +251,14 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
     if truth is None and word != "unidentifiable":
         doubts = _forecast_doubts(e0, out, sel, per_ckpt, fit_ckpts is None and loss_cutoff is None)
         word, reasons = ("weak" if doubts else word), reasons + doubts
-    out["lack_of_fit"] = lof = law.lack_of_fit(model, r["theta"])
-    # the law's own error, from how far each D's elbow strays from it: the predictive interval
-    # adds it to the posterior (the other three views assume the law exactly)
-    out["discrepancy"] = disc = uncertainty.discrepancy(model, r["theta"], lof, out["rise_sds"])
-    if mcmc is not None:
-        if not m["converged"]:
-            out["intervals"]["predictive"] = "the MCMC did not converge"
-        elif "tau" not in disc:
-            out["intervals"]["predictive"] = disc["reason"]
-        else:
-            out["predictive_percentiles"] = q = uncertainty.predictive(m["e0"], disc["tau"], pri, seed)
-            out["intervals"]["predictive"] = dict(lo=q["p5"], mid=q["p50"], hi=q["p95"])
     if lof is not None and lof["p"] < LACK_OF_FIT_P and word != "unidentifiable":
         word = "weak"
-        tau = f"; the predictive interval adds their spread about the law, tau = {disc['tau']:.3g} nats" \
-            if "tau" in disc else ""
+        sd = f"; the predictive interval adds their spread about the law ({disc['sd']:.3g} nats a D)" \
+            if "sd" in disc else ""
         reasons = reasons + [f"the law does not describe how the elbow moves with D: a free elbow per D fits the "
                              f"finetuned rows far better (F = {lof['F']:.3g} on {lof['df1']} and {lof['df2']} df, "
                              f"p = {lof['p']:.2g}); the MCMC, bootstrap and profile intervals assume the law's "
-                             f"shape{tau}"]
+                             f"shape{sd}"]
     if word == "unidentifiable":
         out["reason"] = "; ".join(reasons)
         return json_safe(out)
@@ -271,7 +274,6 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
         out["status"] = "ok" if truth is not None else "forecast"
         out["reason"] = None if truth is not None else f"prediction only: {out['ground_truth_reason']}"
     return json_safe(out)
-
 
 
 def _forecast_doubts(e0, out, sel, per_ckpt, selected) -> list[str]:

@@ -337,7 +337,7 @@ def lack_of_fit(model: Model, theta, sweeps=4, n_grid=301) -> dict | None:
     the elbows of D values at the floor (counted as free, though they change nothing; their
     reported elbow is any point below their rows). None where there is nothing to test
     (fewer than 4 D values, per-D slopes, a perfect fit).
-    Returns dict(F, df1, df2, p, elbows: {D: free elbow}, elbow_se: {D: its standard error or None})."""
+    Returns dict(F, df1, df2, p, elbows: {D: free elbow, polished}, elbow_se: {D: its standard error or None})."""
     if model.slope_per_D or len(model.Ds) <= 3:
         return None
     m = len(model.Ds)
@@ -360,24 +360,34 @@ def lack_of_fit(model: Model, theta, sweeps=4, n_grid=301) -> dict | None:
     if df2 < 1 or best <= 0:
         return None
     F = max(rss_law - best, 0.0) / df1 / (best / df2)
-    se = [_elbow_se(model, E, j, best * (1 + 1 / df2), span) for j in range(m)]
+    polished = [_polish_elbow(model, E, j, df2, span) for j in range(m)]
     return dict(F=float(F), df1=int(df1), df2=int(df2), p=float(fdist.sf(F, df1, df2)),
-                elbows={f"{d:g}": float(e) for d, e in zip(model.Ds, E[:m])},
-                elbow_se={f"{d:g}": s for d, s in zip(model.Ds, se)})
+                elbows={f"{d:g}": e for d, (e, _) in zip(model.Ds, polished)},
+                elbow_se={f"{d:g}": se for d, (_, se) in zip(model.Ds, polished)})
 
 
-def _elbow_se(model: Model, E, j, threshold, span, n_grid=401) -> float | None:
-    """The standard error of free elbow j (the others held): half the width where the RSS
-    stays under threshold (the minimum times 1 + 1/df, one sd on the profiled likelihood).
-    None where that region is not closed inside ±0.3 span (an elbow of rows at the floor)."""
+def _polish_elbow(model: Model, E, j, df2, span, n_grid=401) -> tuple[float, float | None]:
+    """Free elbow j on a fine grid about the search's (the others held), and its standard
+    error: half the width where the RSS stays under its minimum times 1 + 1/df2 (one sd on the
+    profiled likelihood). The error is None where that region does not close inside +-0.3 span
+    (an elbow of rows at the floor: anywhere below them)."""
+    e = float(E[j])
     for w in (0.02, 0.08, 0.3):
-        grid = np.linspace(E[j] - w * span, E[j] + w * span, n_grid)
+        grid = np.linspace(e - w * span, e + w * span, n_grid)  # odd n_grid: e itself is on it
         cand = np.repeat(np.asarray(E, float)[None], n_grid, 0)
         cand[:, j] = grid
-        inside = model.profile(None, cand)[1] <= threshold
+        rss = model.profile(None, cand)[1]
+        inside = rss <= rss.min() * (1 + 1 / df2)
         if inside.any() and not inside[0] and not inside[-1]:
-            return float(np.ptp(grid[inside]) / 2)
-    return None
+            return float(grid[np.argmin(rss)]), float(np.ptp(grid[inside]) / 2)
+    return e, None
+
+
+def jacobian(lawname, k, alpha, D) -> np.ndarray:
+    """dE/d(k, alpha, C) at each D, shape (len(D), 3)."""
+    t = np.asarray(D, float) if lawname == "power" else np.log(np.asarray(D, float))
+    ta = np.where(t > 0, np.abs(t) ** alpha, 0.0)
+    return np.column_stack([ta, np.where(t > 0, k * ta * np.log(np.where(t > 0, t, 1.0)), 0.0), np.ones_like(t)])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -198,7 +198,7 @@ def uncertainty_row(t, r: dict) -> dict:
     """Table 3's row of task t from a fit result (emergence.fit.fit_task, with MCMC and bootstrap)."""
     row = dict(task=t, emergence_point_mle=r["emergence_point_mle"], ground_truth=r["ground_truth"])
     for src, key in (("mcmc", "percentiles"), ("boot", "bootstrap_percentiles"), ("pred", "predictive_percentiles")):
-        for p, v in (r[key] or {}).items():
+        for p, v in (r.get(key) or {}).items():  # fits written before a view existed lack its key
             row[f"{src}_{p}"] = v
     pi = r["profile_interval"] or {}
     return dict(row, profile_lo=pi.get("lo"), profile_hi=pi.get("hi"), mcmc_steps=r["mcmc_steps"],

@@ -360,34 +360,54 @@ def prior_sensitivity(model, pri, mle, rel=1e-3):
 # the law's own error: how far each D's elbow strays from it
 
 def discrepancy(model, theta, lof, rise_sds, min_rise=RISE_SDS) -> dict:
-    """tau: the sd of each data amount's own elbow about the law, beyond that elbow's noise.
+    """The law's own error: how far each data amount's elbow strays from it, beyond noise.
 
     The MCMC, bootstrap and profile intervals assume the law is E(D) exactly; on a series whose
-    elbows stray from it (a step in D the law bends through) they are narrow and can miss. Treat
-    each D's elbow as the law's plus a draw from N(0, tau^2), the few-shot elbow as one more
-    such draw, and estimate tau by moments from the free elbows of law.lack_of_fit: only D
-    whose rows rise by themselves (rise_sds >= min_rise; the others' elbows are anywhere below
-    their rows) and whose elbow has a standard error, at least 4 of them (the law takes 3 of
-    their degrees of freedom): tau^2 = max(0, sum(dev^2) / (n - 3) - mean(se^2)).
-    Returns dict(tau, n, deviations: {D: free elbow - law}) or dict(reason)."""
+    elbows stray from it (a step in D the law bends through) they are narrow and can miss.
+    Here each D's elbow is the law's plus a draw from N(0, sd^2) (a random effect, as between
+    studies in a meta-analysis), estimated by moments from law.lack_of_fit's free elbows: only
+    D whose rows rise by themselves (rise_sds >= min_rise; the others' elbows are anywhere
+    below their rows) and whose elbow has a standard error se, at least 4 of them (the law
+    takes 3 of their degrees of freedom): sd^2 = max(0, sum(dev^2) / (n - 3) - mean(se^2)).
+
+    The strays move the fitted law too, most where it is extrapolated: E(D0)'s variance grows
+    from x0' (X' W0 X)^-1 x0 to x0' (X' W X)^-1 x0 (X the law's gradient in (k, alpha, C) at
+    each D, x0 at D0, weights W0 = 1/se^2 and W = 1/(se^2 + sd^2): the law fitted to the
+    elbows, linearised). With the few-shot elbow one more stray (an assumption: D0 lies
+    outside the fitted D, where a systematic misfit is often largest), the predictive
+    interval adds N(0, extra_var) to the posterior, extra_var = sd^2 + the growth above.
+    sd is a plug-in estimate on n - 3 degrees of freedom: its own uncertainty is not added.
+    Returns dict(sd, n, extra_sd, deviations: {D: free elbow - law}) or dict(reason)."""
     if lof is None:
-        return dict(reason="no lack-of-fit test (per-D slopes or fewer than 4 data amounts)")
+        return dict(reason="no lack-of-fit test here (per-D slopes, fewer than 4 data amounts, or no residual "
+                           "degrees of freedom)")
     se = lof.get("elbow_se") or {}
     use = [d for d in lof["elbows"] if (rise_sds.get(d) or 0) >= min_rise and se.get(d) is not None]
     if len(use) < 4:
         return dict(reason=f"{len(use)} data amounts rise by themselves with a pinned elbow; 4 are needed")
-    Ds = np.array([float(d) for d in use])
-    dev = np.array([lof["elbows"][d] for d in use]) - model.E(np.atleast_2d(theta), Ds)[0]
-    tau2 = max(0.0, float(dev @ dev) / (len(use) - 3) - float(np.mean([se[d] ** 2 for d in use])))
-    return dict(tau=float(np.sqrt(tau2)), n=len(use), deviations={d: float(v) for d, v in zip(use, dev)})
+    Ds, s2 = np.array([float(d) for d in use]), np.array([se[d] for d in use]) ** 2
+    th = np.atleast_2d(theta)
+    dev = np.array([lof["elbows"][d] for d in use]) - model.E(th, Ds)[0]
+    sd2 = max(0.0, float(dev @ dev) / (len(use) - 3) - float(s2.mean()))
+    X, x0 = law.jacobian(model.lawname, th[0, 0], th[0, 1], Ds), law.jacobian(model.lawname, th[0, 0], th[0, 1],
+                                                                              [model.d0])[0]
+
+    def var_e0(w):
+        return float(x0 @ np.linalg.pinv(X.T @ (X * w[:, None])) @ x0)
+
+    extra = sd2 + max(0.0, var_e0(1 / (s2 + sd2)) - var_e0(1 / s2)) if sd2 > 0 else 0.0
+    return dict(sd=float(np.sqrt(sd2)), n=len(use), extra_sd=float(np.sqrt(extra)),
+                deviations={d: float(v) for d, v in zip(use, dev)})
 
 
-def predictive(e0_draws, tau, priors, seed=0) -> dict:
-    """Percentiles of the few-shot elbow as the law's E(D0) plus its own N(0, tau^2) stray,
-    kept inside the prior's range of emergence points (never below 0 nats)."""
+def predictive(e0_draws, extra_sd, priors, seed=0) -> dict:
+    """Percentiles of the few-shot elbow: the posterior's E(D0) plus the law's own error
+    N(0, extra_sd^2) (discrepancy), kept inside the prior's range of emergence points (never
+    below 0 nats)."""
     rng = np.random.default_rng(seed)
     e0 = np.asarray(e0_draws, float)
-    return percentiles(np.clip(e0 + rng.normal(0.0, tau, e0.shape), priors.e_lo, priors.e_hi) if tau > 0 else e0)
+    return percentiles(np.clip(e0 + rng.normal(0.0, extra_sd, e0.shape), priors.e_lo, priors.e_hi)
+                       if extra_sd > 0 else e0)
 
 
 # ---------------------------------------------------------------------------------------------

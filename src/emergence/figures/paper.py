@@ -297,10 +297,10 @@ def fig5(fit: dict, obs: pd.DataFrame | None = None, task: str | None = None, sa
     elif _pct_cdf(fit.get("bootstrap_percentiles")):
         x, F = _pct_cdf(fit["bootstrap_percentiles"])
         curves.append(("bootstrap (5th-95th pct.)", x, F, "tab:blue", "--"))
-    tau = _num((fit.get("discrepancy") or {}).get("tau"))
-    if tau and _pct_cdf(fit.get("predictive_percentiles")):  # tau 0: the same curve as the posterior's
+    extra = _num((fit.get("discrepancy") or {}).get("extra_sd"))
+    if extra and _pct_cdf(fit.get("predictive_percentiles")):  # 0: the same curve as the posterior's
         x, F = _pct_cdf(fit["predictive_percentiles"])
-        curves.append((f"predictive: + the law's own error\n(tau {tau:.3f} nats; 5th-95th pct.)", x, F, "tab:green",
+        curves.append((f"predictive: + the law's own error\n(sd {extra:.3f} nats; 5th-95th pct.)", x, F, "tab:green",
                        ":"))
     if not curves:
         return None
