@@ -366,9 +366,10 @@ def discrepancy(model, theta, lof, rise_sds, min_rise=RISE_SDS) -> dict:
     elbows stray from it (a step in D the law bends through) they are narrow and can miss.
     Here each D's elbow is the law's plus a draw from N(0, sd^2) (a random effect, as between
     studies in a meta-analysis), estimated by moments from law.lack_of_fit's free elbows: only
-    D whose rows rise by themselves (rise_sds >= min_rise; the others' elbows are anywhere
-    below their rows) and whose elbow has a standard error se, at least 4 of them (the law
-    takes 3 of their degrees of freedom): sd^2 = max(0, sum(dev^2) / (n - 3) - mean(se^2)).
+    D whose elbow has a standard error se (the elbow of rows at the floor is anywhere below
+    them: no se) and whose rows rise by themselves where that can be judged (rise_sds >=
+    min_rise, or None: too few rows), at least 4 of them (the law takes 3 of their degrees of
+    freedom): sd^2 = max(0, sum(dev^2) / (n - 3) - mean(se^2)).
 
     The strays move the fitted law too, most where it is extrapolated: E(D0)'s variance grows
     from x0' (X' W0 X)^-1 x0 to x0' (X' W X)^-1 x0 (X the law's gradient in (k, alpha, C) at
@@ -382,9 +383,11 @@ def discrepancy(model, theta, lof, rise_sds, min_rise=RISE_SDS) -> dict:
         return dict(reason="no lack-of-fit test here (per-D slopes, fewer than 4 data amounts, or no residual "
                            "degrees of freedom)")
     se = lof.get("elbow_se") or {}
-    use = [d for d in lof["elbows"] if (rise_sds.get(d) or 0) >= min_rise and se.get(d) is not None]
+    # an elbow of rows at the floor has no closed se; rise_sds also drops noise that a free elbow
+    # fits, where it can judge (5 or more rows): None there is left to the se
+    use = [d for d in lof["elbows"] if se.get(d) is not None and (rise_sds.get(d) is None or rise_sds[d] >= min_rise)]
     if len(use) < 4:
-        return dict(reason=f"{len(use)} data amounts rise by themselves with a pinned elbow; 4 are needed")
+        return dict(reason=f"{len(use)} data amounts have a pinned elbow that rises by itself; 4 are needed")
     Ds, s2 = np.array([float(d) for d in use]), np.array([se[d] for d in use]) ** 2
     th = np.atleast_2d(theta)
     dev = np.array([lof["elbows"][d] for d in use]) - model.E(th, Ds)[0]
