@@ -11,7 +11,8 @@ Prints one line per run and fitted task: status, MLE, truth, error, the error of
 baseline on the Full Data row, Table 2 rows within 0.1 nats, rows where the law is closer
 than the trivial forecast, and the reach: the most FLOPs ahead (along the run that crosses
 the truth) of a '-k Last Checkpoints' row within 0.1 nats and at least 2x closer than
-trivial (the issue's bar; k up to 8). Prints figures; asserts nothing.
+trivial (the issue's bar; k up to 8), and whether Table 3's 5-95 % MCMC and predictive intervals
+hold the truth. Prints figures; asserts nothing.
 """
 import argparse
 import json
@@ -68,9 +69,19 @@ def reach(h: pd.DataFrame, name: str, task: str) -> str:
     return f"{r.max():.2f}x" if len(r) else "-"
 
 
+def holds(u: pd.DataFrame, task: str, view: str) -> str:
+    """Does Table 3's 5-95 % interval of a view (mcmc, pred) hold the truth: Y, n or - (none)."""
+    lo, hi = (u.loc[task].get(f"{view}_{p}") if task in u.index else None for p in ("p5", "p95"))
+    t = u.loc[task, "ground_truth"] if task in u.index else None
+    if any(v is None or pd.isna(v) for v in (lo, hi, t)):
+        return "-"
+    return "Y" if lo <= t <= hi else "n"
+
+
 def summarise(name: str, seed: int, lang: int) -> list[dict]:
     out = os.path.join(REPO, "results", name, "tables")
     h = pd.read_csv(os.path.join(out, "holdout_ablation.csv"))
+    u = pd.read_csv(os.path.join(out, "uncertainty.csv")).set_index("task")
     rows = []
     for task, g in h.groupby("task", sort=False):
         full = g[g["ablation"] == "Full Data"].iloc[0]
@@ -80,7 +91,8 @@ def summarise(name: str, seed: int, lang: int) -> list[dict]:
                          trivial=full["trivial_error"], fewshot_only=full.get("fewshot_only_error"),
                          two_step=full.get("two_step_error"), passuntil=full.get("passuntil_error"),
                          table2_within=f"{int((g['error_nats'] <= 0.1).sum())}/{len(g)}",
-                         law_closer=f"{int(closer)}/{len(g)}", reach_2x_closer=reach(h, name, task)))
+                         law_closer=f"{int(closer)}/{len(g)}", reach_2x_closer=reach(h, name, task),
+                         **{f"{v}_holds": holds(u, task, v) for v in ("mcmc", "pred")}))
     return rows
 
 
