@@ -119,6 +119,7 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
                params=None, priors=None, loglik=None, ess=None, tau=None, mcmc_converged=None, mcmc_steps=None,
                mcmc_diagnostics=None, n_informative_D=None, rise_sds=None, beats_trivial=None, next_run=None,
                prior_sensitivity=None, lack_of_fit=None, discrepancy=None, predictive_percentiles=None,
+               predictive_e0_quantiles=None,
                status="unidentifiable", reason=None)
 
     # ground truth: elbow of the few-shot metric over all checkpoints
@@ -236,7 +237,9 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
         elif "sd" not in disc:
             pred = disc["reason"]
         else:
-            out["predictive_percentiles"] = q = uncertainty.predictive(m["e0"], disc["extra_sd"], pri, seed)
+            draws = uncertainty.predictive(m["e0"], disc["extra_sd"], pri, seed)
+            out["predictive_percentiles"] = q = uncertainty.percentiles(draws)
+            out["predictive_e0_quantiles"] = np.quantile(draws, np.linspace(0.005, 0.995, 199)).tolist()  # Fig. 5
             pred = views["predictive"] = dict(lo=q["p5"], mid=q["p50"], hi=q["p95"])
     out["intervals"] = {n: v if isinstance(v, str) else {k: v[k] for k in ("lo", "mid", "hi")} for n, v in views.items()}
     if isinstance(pred, str):  # said, not judged: a missing law's-error term is not a weak prediction

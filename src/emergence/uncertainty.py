@@ -403,14 +403,13 @@ def discrepancy(model, theta, lof, rise_sds, min_rise=RISE_SDS) -> dict:
                 deviations={d: float(v) for d, v in zip(use, dev)})
 
 
-def predictive(e0_draws, extra_sd, priors, seed=0) -> dict:
-    """Percentiles of the few-shot elbow: the posterior's E(D0) plus the law's own error
+def predictive(e0_draws, extra_sd, priors, seed=0) -> np.ndarray:
+    """Draws of the few-shot elbow: the posterior's E(D0) plus the law's own error
     N(0, extra_sd^2) (discrepancy), kept inside the prior's range of emergence points (never
     below 0 nats)."""
     rng = np.random.default_rng(seed)
     e0 = np.asarray(e0_draws, float)
-    return percentiles(np.clip(e0 + rng.normal(0.0, extra_sd, e0.shape), priors.e_lo, priors.e_hi)
-                       if extra_sd > 0 else e0)
+    return np.clip(e0 + rng.normal(0.0, extra_sd, e0.shape), priors.e_lo, priors.e_hi) if extra_sd > 0 else e0
 
 
 # ---------------------------------------------------------------------------------------------

@@ -270,7 +270,7 @@ def fig5(fit: dict, obs: pd.DataFrame | None = None, task: str | None = None, sa
     the fit's stored posterior quantiles (`posterior_e0_quantiles`), else piecewise-linearly
     through its MCMC percentiles; the bootstrap refits (`bootstrap_e0`, else its
     percentiles) are overlaid, and the predictive view (MCMC plus the law's own error, its
-    percentiles) where that error is above 0. The few-shot data sit in a panel below on the same loss axis
+    stored quantiles) where that error is above 0. The few-shot data sit in a panel below on the same loss axis
     (a twin y axis would make the CDF seem to trace them). The loss axis zooms on the
     posterior (and the MLE and truth), widened to the nearest few-shot checkpoint either side.
     None if there is neither samples nor percentiles."""
@@ -298,9 +298,10 @@ def fig5(fit: dict, obs: pd.DataFrame | None = None, task: str | None = None, sa
         x, F = _pct_cdf(fit["bootstrap_percentiles"])
         curves.append(("bootstrap (5th-95th pct.)", x, F, "tab:blue", "--"))
     extra = _num((fit.get("discrepancy") or {}).get("extra_sd"))
-    if extra and _pct_cdf(fit.get("predictive_percentiles")):  # 0: the same curve as the posterior's
-        x, F = _pct_cdf(fit["predictive_percentiles"])
-        curves.append((f"predictive: + the law's own error\n(sd {extra:.3f} nats; 5th-95th pct.)", x, F, "tab:green",
+    pq = fit.get("predictive_e0_quantiles")
+    if extra and pq and len(pq) > 10:  # extra 0: the same curve as the posterior's
+        curves.append((f"predictive: + the law's own error\n(sd {extra:.3f} nats)",
+                       np.maximum.accumulate(np.asarray(pq, float)), np.linspace(0.005, 0.995, len(pq)), "tab:green",
                        ":"))
     if not curves:
         return None
