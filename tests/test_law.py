@@ -446,7 +446,7 @@ def test_the_predictive_interval_adds_the_elbows_spread_about_the_law(seed):
     assert 0.015 < sd < 0.06  # the strays' sd is 0.03
     assert not iv["MCMC"]["lo"] <= truth <= iv["MCMC"]["hi"]  # the posterior assumes the law exactly
     assert iv["predictive"]["lo"] <= truth <= iv["predictive"]["hi"]
-    # drawn from the law itself: the elbows' spread is their noise, and tau is near 0
+    # drawn from the law itself: the elbows' spread is their noise, and sd is near 0
     ok = fit_task(simulate_obs(sigma=0.01, A_fs=1.0, seed=seed, losses=np.linspace(2.5, 4.0, 12)), "sim",
                   chance=1 / 6, mcmc={})
     assert ok["discrepancy"]["sd"] < 0.005  # coverage on such tables: bench/bench_recovery.py

@@ -31,6 +31,11 @@ def percentiles(x):
     return {f"p{p}": float(v) for p, v in zip(PCTS, np.percentile(x, PCTS))}
 
 
+def cdf_quantiles(x, n=199) -> list[float]:
+    """A distribution of E(D0) compactly, for figures (Fig. 5's CDF): n evenly spaced quantiles."""
+    return np.quantile(x, np.linspace(0.005, 0.995, n)).tolist()
+
+
 # ---------------------------------------------------------------------------------------------
 # coordinates shared by MCMC and profile: the law as (E(D0), E(D_ref), alpha)
 
@@ -388,7 +393,8 @@ def discrepancy(model, theta, lof, rise_sds, min_rise=RISE_SDS) -> dict:
     use = [d for d in lof["elbows"] if se.get(d) is not None and (rise_sds.get(d) is None or rise_sds[d] >= min_rise)]
     if len(use) < 4:
         return dict(reason=f"{len(use)} data amounts have a pinned elbow that rises by itself; 4 are needed")
-    Ds, s2 = np.array([float(d) for d in use]), np.array([se[d] for d in use]) ** 2
+    # a noiseless elbow has se 0: floored, so its weight stays finite
+    Ds, s2 = np.array([float(d) for d in use]), np.maximum(np.array([se[d] for d in use]) ** 2, 1e-18)
     th = np.atleast_2d(theta)
     dev = np.array([lof["elbows"][d] for d in use]) - model.E(th, Ds)[0]
     sd2 = max(0.0, float(dev @ dev) / (len(use) - 3) - float(s2.mean()))
