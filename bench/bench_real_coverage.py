@@ -1,6 +1,6 @@
 """Do the 90 % intervals cover the truth on real toy runs, not only on simulated tables?
 
-    OMP_NUM_THREADS=1 python bench/bench_real_coverage.py results/toy results/toy_s3_l0 ...
+    OMP_NUM_THREADS=1 python bench/bench_real_coverage.py results/toy results/toy_s3_l0 ... [--refit]
     OMP_NUM_THREADS=1 python bench/bench_real_coverage.py --simulated 60 [--refits 50]
 
 For each run directory and fitted task, reads the fit JSON (its rows: the `fit_ckpts` of
@@ -26,7 +26,7 @@ from scipy.stats import chi2
 
 from emergence import law, uncertainty
 from emergence import priors as priors_mod
-from emergence.fit import task_frame
+from emergence.fit import fit_task, task_frame
 
 
 def cluster_bootstrap(L, y, D, d0, pri, variant, n=100, seed=0):
@@ -80,7 +80,7 @@ def simulated(n_cases, refits):
     print(df.groupby("unit")[["cover", "width"]].mean().round(3).to_string())
 
 
-def main(dirs):
+def main(dirs, refit=False):
     hits = {}
     for d in dirs:
         obs = pd.read_csv(f"{d}/observations.csv")
@@ -89,6 +89,9 @@ def main(dirs):
                 f = json.load(open(f"{d}/fits/{t}.json"))
             except FileNotFoundError:
                 continue
+            if refit:  # this code's views on the run's rows, as the fit stage would (its bootstrap left out)
+                f = fit_task(obs, t, f["metric"], chance=f["chance"], num_fewshot=f["num_fewshot"], method=f["method"],
+                             d0=f["d0"], variant=f["variant"], mcmc={})
             truth = f.get("ground_truth")
             if truth is None or f.get("emergence_point_mle") is None:
                 continue
@@ -122,7 +125,9 @@ if __name__ == "__main__":
     ap.add_argument("runs", nargs="*")
     ap.add_argument("--simulated", type=int, default=0)
     ap.add_argument("--refits", type=int, default=50)
+    ap.add_argument("--refit", action="store_true", help="refit each task with this code (MCMC, no bootstrap) "
+                                                          "instead of reading its fit JSON")
     a = ap.parse_args()
     if a.simulated:
         simulated(a.simulated, a.refits)
-    main(a.runs)
+    main(a.runs, a.refit)
