@@ -306,6 +306,21 @@ def test_a_forecast_the_data_contradict_or_a_rise_under_way_is_weak_not_forecast
                     bootstrap=None)["status"] == "forecast"
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_an_elbow_before_every_fitted_checkpoint_counts_only_while_its_curve_still_rises(seed):
+    # D = 256 and 1,024 leave the floor before the least capable fitted checkpoint (E = 3.51,
+    # 3.73 > 3.5). Rising rows still pin their elbows (the ReLU runs back along the rise);
+    # rows already at the ceiling do not: a harness table once read 'ok' at 10.8 nats, every
+    # finetuned curve saturated before the first finetuned checkpoint
+    obs = simulate_obs(seed=seed, losses=np.linspace(2.5, 3.5, 10), Ds=(16, 64, 256, 1024))
+    r = fit_task(obs, "sim", mcmc=None, bootstrap=None)
+    assert r["status"] == "ok" and r["n_informative_D"] == 4
+    sat = obs["data_amount"] >= 256
+    obs.loc[sat, "value"] = 1.0 + 0.01 * np.random.default_rng(seed).standard_normal(sat.sum())
+    r = fit_task(obs, "sim", mcmc=None, bootstrap=None)
+    assert r["status"] == "unidentifiable" and "show their elbow" in r["reason"], r["reason"]
+
+
 def test_checkpoints_that_all_share_one_loss_are_named_as_the_reason():
     # the reason used to say "fewer than 2 pre-emergence checkpoints" beside n_ckpts = 10
     obs = simulate_obs(seed=0).assign(pretrain_loss=3.0)

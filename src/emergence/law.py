@@ -299,16 +299,32 @@ def _simplex(z, span):
     return np.vstack([z] + [z + np.eye(3)[i] * step[i] for i in range(3)])
 
 
+def _rise(L, y) -> float:
+    """How far a least-squares line through (L, y) lifts the most capable row over the least
+    capable one (0 for a single loss)."""
+    if np.ptp(L) <= 0:
+        return 0.0
+    b = np.polyfit(L, y, 1)[0]
+    return float(-b * np.ptp(L))
+
+
 def check_fit(model: Model, theta, priors) -> tuple[str | None, int]:
     """(reason the fitted law is unidentified or None, number of informative D values).
 
-    A D value pins its elbow only if some of its rows sit above the floor (E(D) > the
-    smallest loss fitted); otherwise those rows just bound E(D) from above."""
+    A D value pins its elbow only if some of its rows sit above the floor (E(D) > its
+    smallest loss fitted; otherwise those rows just bound E(D) from above), and, where every
+    row sits past the elbow (E(D) >= its largest loss), only if they still rise: the elbow
+    is then the ReLU's extrapolation back along that rise, and rows already at the ceiling
+    (a saturated curve) have none to extrapolate."""
     A = theta[3:3 + model.n_slopes]
     if np.all(A <= 0):
         return "no finetuned run rises above the floor (fitted slope A = 0)", 0
     e = model.E(np.atleast_2d(theta), model.Ds)[0]
-    x_ok = e > model.L_ft.min()
+    sigma = float(np.exp(theta[-1]))
+    x_ok = np.zeros(len(model.Ds), dtype=bool)
+    for i, d in enumerate(model.Ds):
+        L, y = model.L_ft[model.D_ft == d], model.y_ft[model.D_ft == d]
+        x_ok[i] = e[i] > L.min() and (e[i] < L.max() or _rise(L, y) >= RISE_SDS * sigma)
     if model.slope_per_D:
         x_ok &= A > 0
     n_inf = int(x_ok.sum())
@@ -320,7 +336,8 @@ def check_fit(model: Model, theta, priors) -> tuple[str | None, int]:
     # the law has three parameters (k, alpha, C): fewer informative D values leave it free to
     # extrapolate anywhere
     if n_inf < 3:
-        return f"only {n_inf} finetuning data amount(s) show the capability; the 3-parameter law is not pinned", n_inf
+        return (f"only {n_inf} finetuning data amount(s) show their elbow among the fitted checkpoints (rows at "
+                f"the floor, or still rising, above it); the 3-parameter law is not pinned"), n_inf
     if theta[0] <= 1e-9:
         return "the fitted law does not move with D (k = 0); the data do not pin the law", n_inf
     return None, n_inf
