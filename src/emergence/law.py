@@ -299,13 +299,16 @@ def _simplex(z, span):
     return np.vstack([z] + [z + np.eye(3)[i] * step[i] for i in range(3)])
 
 
-def _rise(L, y) -> float:
-    """How far a least-squares line through (L, y) lifts the most capable row over the least
-    capable one (0 for a single loss)."""
-    if np.ptp(L) <= 0:
-        return 0.0
-    b = np.polyfit(L, y, 1)[0]
-    return float(-b * np.ptp(L))
+def _still_rising(L, y, sigma, z=2.0) -> bool:
+    """Do rows that all lie past their elbow still rise? Their least-squares slope towards
+    lower loss is z standard errors above zero at the fit's noise sigma (one-sided, ~2 %),
+    so that many noisy rows can show a rise and a few flat ones, or one loss, cannot. Not
+    "consistent with the law's slope": a law fitted to saturated rows bends to agree."""
+    sxx = float(((L - L.mean()) ** 2).sum())
+    if sxx <= 0:
+        return False
+    b = -float(((L - L.mean()) * (y - y.mean())).sum()) / sxx
+    return b * np.sqrt(sxx) / sigma >= z
 
 
 def check_fit(model: Model, theta, priors) -> tuple[str | None, int]:
@@ -313,9 +316,9 @@ def check_fit(model: Model, theta, priors) -> tuple[str | None, int]:
 
     A D value pins its elbow only if some of its rows sit above the floor (E(D) > its
     smallest loss fitted; otherwise those rows just bound E(D) from above), and, where every
-    row sits past the elbow (E(D) >= its largest loss), only if they still rise: the elbow
-    is then the ReLU's extrapolation back along that rise, and rows already at the ceiling
-    (a saturated curve) have none to extrapolate."""
+    row sits past the elbow (E(D) >= its largest loss), only if they still rise
+    (`_still_rising`): the elbow is then the ReLU's extrapolation back along that rise, and
+    rows already at the ceiling (a saturated curve) have none."""
     A = theta[3:3 + model.n_slopes]
     if np.all(A <= 0):
         return "no finetuned run rises above the floor (fitted slope A = 0)", 0
@@ -324,7 +327,7 @@ def check_fit(model: Model, theta, priors) -> tuple[str | None, int]:
     x_ok = np.zeros(len(model.Ds), dtype=bool)
     for i, d in enumerate(model.Ds):
         L, y = model.L_ft[model.D_ft == d], model.y_ft[model.D_ft == d]
-        x_ok[i] = e[i] > L.min() and (e[i] < L.max() or _rise(L, y) >= RISE_SDS * sigma)
+        x_ok[i] = e[i] > L.min() and (e[i] < L.max() or _still_rising(L, y, sigma))
     if model.slope_per_D:
         x_ok &= A > 0
     n_inf = int(x_ok.sum())
