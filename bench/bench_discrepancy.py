@@ -1,9 +1,11 @@
 """Do the intervals hold the truth when each D's elbow strays from the law?
 
     OMP_NUM_THREADS=1 python bench/bench_discrepancy.py [--cases 30] [--sds 0 0.01 0.03] [--processes 1]
+        [--ds 16 32 64 128 256 1024]
 
 Tables as bench_recovery.py's (a log power law, alpha 0.5-2.5, E(D0) 2.6-3.2 nats, a 0.4-1.0
-nat shift at D = 1,024, D0 = 4), with 6 data amounts (16-1,024) x 2 draws and noise sd
+nat shift at D = 1,024, D0 = 4), with 6 data amounts (16-1,024; --ds: others, e.g. 4, whose stray sd rests on one
+degree of freedom) x 2 draws and noise sd
 0.005-0.02, but every elbow, the few-shot one too, strays from the law by a draw from
 N(0, sd^2): the law is the series' E(D) only on average, as on the toy. Truth: the few-shot
 elbow, stray included (what a user's ground truth is). Prints, per sd, the share of 90 %
@@ -26,26 +28,26 @@ from emergence.values import LACK_OF_FIT_P
 DS, N_SHOT = (16, 32, 64, 128, 256, 1024), 4
 
 
-def case(i, sd):
+def case(i, sd, ds=DS):
     rng = np.random.default_rng(20_000 + i)
     alpha, e0, shift = rng.uniform(0.5, 2.5), rng.uniform(2.6, 3.2), rng.uniform(0.4, 1.0)
     sigma = rng.choice([0.005, 0.01, 0.02])
-    k = shift / (np.log(DS[-1]) ** alpha - np.log(N_SHOT) ** alpha)
+    k = shift / (np.log(ds[-1]) ** alpha - np.log(N_SHOT) ** alpha)
     C = e0 - k * np.log(N_SHOT) ** alpha
-    E = law.law("log_power", k, alpha, C, np.array(DS, float)) + rng.normal(0, sd, len(DS))
+    E = law.law("log_power", k, alpha, C, np.array(ds, float)) + rng.normal(0, sd, len(ds))
     truth = e0 + rng.normal(0, sd)
     gap = rng.uniform(0.05, 0.1)
     losses = np.arange(E.max() + 0.3, truth - 5 * gap, -gap)  # 3-5 checkpoints past the few-shot elbow
     parts = [simulate_obs(k=0.0, C=e, A=4.0, Ds=(d,), sigma=sigma, losses=losses, N=N_SHOT, seed=i * 10 + j)
-             for j, (d, e) in enumerate(zip(DS, E))]
+             for j, (d, e) in enumerate(zip(ds, E))]
     fs = simulate_obs(k=0.0, C=truth, A_fs=1.0, Ds=(), sigma=sigma, losses=losses, N=N_SHOT, seed=i * 10 + 9)
     obs = pd.concat([fs] + [p[p.data_amount > 0] for p in parts], ignore_index=True)
     return obs, truth, sigma
 
 
 def run(job):
-    i, sd = job
-    obs, truth, sigma = case(i, sd)
+    i, sd, ds = job
+    obs, truth, sigma = case(i, sd, ds)
     r = fit_task(obs, "sim", chance=1 / 6, mcmc={}, seed=i)
     row = dict(sd=sd, case=i, sigma=sigma, status=r["status"], mle=r["emergence_point_mle"], truth=truth,
                lof_p=(r.get("lack_of_fit") or {}).get("p"), sd_hat=(r.get("discrepancy") or {}).get("sd"))
@@ -62,9 +64,10 @@ def main():
     ap.add_argument("--cases", type=int, default=30)
     ap.add_argument("--sds", type=float, nargs="+", default=[0.0, 0.01, 0.03])
     ap.add_argument("--processes", type=int, default=1)
+    ap.add_argument("--ds", type=int, nargs="+", default=list(DS), help="the finetuned data amounts")
     a = ap.parse_args()
     t0 = time.time()
-    jobs = [(i, sd) for sd in a.sds for i in range(a.cases)]
+    jobs = [(i, sd, tuple(a.ds)) for sd in a.sds for i in range(a.cases)]
     with ProcessPoolExecutor(a.processes, mp_context=multiprocessing.get_context("fork")) as ex:
         df = pd.DataFrame(list(ex.map(run, jobs)))
     rows = []
@@ -77,7 +80,7 @@ def main():
                          sd_hat_median=g.sd_hat.median(), lack_of_fit=f"{int((p < LACK_OF_FIT_P).sum())}/{len(p)}",
                          weak=(g.status == "weak").mean(), median_err=(g.mle - g.truth).abs().median()))
     print(pd.DataFrame(rows).to_string(index=False, float_format=lambda x: f"{x:.3f}"))
-    print(f"\n{len(df)} fits, {a.processes} processes, wall {time.time() - t0:.0f} s")
+    print(f"\ndata amounts {a.ds}; {len(df)} fits, {a.processes} processes, wall {time.time() - t0:.0f} s")
 
 
 if __name__ == "__main__":
