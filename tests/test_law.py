@@ -464,8 +464,11 @@ def test_the_predictive_interval_carries_the_uncertainty_of_a_spread_seen_on_few
     assert p95[None] == pytest.approx(1.645, abs=0.03)
     assert p95[1] == pytest.approx(6.31, rel=0.05) and p95[3] == pytest.approx(2.35, rel=0.05)
     obs, _ = _strays(0)
-    disc = fit_task(obs, "sim", chance=1 / 6, mcmc={})["discrepancy"]
-    assert disc["df"] == disc["n"] - 3 >= 1
+    r = fit_task(obs, "sim", chance=1 / 6, mcmc={})
+    disc, iv = r["discrepancy"], r["intervals"]["predictive"]
+    assert disc["df"] == disc["n"] - 3 == 3
+    # the fit draws with t too: 2 x 2.35 scales wide (a normal: 2 x 1.645, with the posterior's ~3.3)
+    assert iv["hi"] - iv["lo"] > 4.2 * disc["extra_sd"]
 
 
 def test_the_predictive_interval_says_why_it_is_missing():

@@ -382,10 +382,10 @@ def discrepancy(model, theta, lof, rise_sds, min_rise=RISE_SDS) -> dict:
     elbows, linearised). With the few-shot elbow one more stray (an assumption: D0 lies
     outside the fitted D, where a systematic misfit is often largest), the predictive
     interval adds sqrt(extra_var) t_df to the posterior, extra_var = sd^2 + the growth above.
-    sd is estimated on df = n - 3 degrees of freedom; predictive() carries that uncertainty
-    with Student's t on df (as the random-effects prediction interval of Higgins, Thompson and
-    Spiegelhalter 2009 does with k - 2 for k studies): with 4 elbows a normal plug-in held the
-    truth in ~2/3 of simulated tables (docs/fit.md).
+    sd is estimated on df = n - 3 degrees of freedom (n elbows, a 3-parameter law: the
+    residual df of a regression's prediction interval); predictive() carries that
+    uncertainty with Student's t on df: with 4 elbows a normal plug-in held the truth in ~2/3
+    of simulated tables (docs/fit.md). An estimate truncated at 0 adds nothing, t or not.
     Returns dict(sd, n, df, extra_sd, deviations: {D: free elbow - law}) or dict(reason)."""
     if lof is None:
         return dict(reason="no lack-of-fit test here (per-D slopes, fewer than 4 data amounts, or no residual "
@@ -420,7 +420,7 @@ def predictive(e0_draws, extra_sd, priors, seed=0, df=None) -> np.ndarray:
     e0 = np.asarray(e0_draws, float)
     if not extra_sd > 0:
         return e0
-    noise = rng.standard_t(df, e0.shape) if df else rng.normal(0.0, 1.0, e0.shape)
+    noise = rng.normal(0.0, 1.0, e0.shape) if df is None else rng.standard_t(df, e0.shape)
     return np.clip(e0 + extra_sd * noise, priors.e_lo, priors.e_hi)
 
 

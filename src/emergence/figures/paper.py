@@ -297,10 +297,12 @@ def fig5(fit: dict, obs: pd.DataFrame | None = None, task: str | None = None, sa
     elif _pct_cdf(fit.get("bootstrap_percentiles")):
         x, F = _pct_cdf(fit["bootstrap_percentiles"])
         curves.append(("bootstrap (5th-95th pct.)", x, F, "tab:blue", "--"))
-    extra = _num((fit.get("discrepancy") or {}).get("extra_sd"))
+    disc = fit.get("discrepancy") or {}
+    extra, dof = _num(disc.get("extra_sd")), _num(disc.get("df"))
     pq = fit.get("predictive_e0_quantiles")
     if extra and pq and len(pq) > 10:  # extra 0: the same curve as the posterior's
-        curves.append((f"predictive: + the law's own error\n(sd {extra:.3f} nats)",
+        err = f"{extra:.3f} nats x t on {dof:.0f} df" if dof else f"sd {extra:.3f} nats"  # no df: a fit from before t
+        curves.append((f"predictive: + the law's own error\n({err})",
                        np.maximum.accumulate(np.asarray(pq, float)), np.linspace(0.005, 0.995, len(pq)), "tab:green",
                        ":"))
     if not curves:
