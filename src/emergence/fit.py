@@ -237,7 +237,7 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
         elif "sd" not in disc:
             pred = disc["reason"]
         else:
-            draws = uncertainty.predictive(m["e0"], disc["extra_sd"], pri, seed, df=disc["df"])
+            draws = uncertainty.predictive(m["e0"], disc["extra_sd_quantiles"], pri, seed)
             out["predictive_percentiles"] = q = uncertainty.percentiles(draws)
             out["predictive_e0_quantiles"] = uncertainty.cdf_quantiles(draws)  # Fig. 5
             pred = views["predictive"] = dict(lo=q["p5"], mid=q["p50"], hi=q["p95"])

@@ -381,12 +381,13 @@ def discrepancy(model, theta, lof, rise_sds, min_rise=RISE_SDS) -> dict:
     each D, x0 at D0, weights W0 = 1/se^2 and W = 1/(se^2 + sd^2): the law fitted to the
     elbows, linearised). With the few-shot elbow one more stray (an assumption: D0 lies
     outside the fitted D, where a systematic misfit is often largest), the predictive
-    interval adds sqrt(extra_var) t_df to the posterior, extra_var = sd^2 + the growth above.
-    sd is estimated on df = n - 3 degrees of freedom (n elbows, a 3-parameter law: the
-    residual df of a regression's prediction interval); predictive() carries that
-    uncertainty with Student's t on df: with 4 elbows a normal plug-in held the truth in ~2/3
-    of simulated tables (docs/fit.md). An estimate truncated at 0 adds nothing, t or not.
-    Returns dict(sd, n, df, extra_sd, deviations: {D: free elbow - law}) or dict(reason)."""
+    interval adds N(0, extra_var) to the posterior, extra_var = sd^2 + the growth above.
+    sd rests on df = n - 3 degrees of freedom (n elbows, a 3-parameter law), so it is not
+    taken as known: error_sd_draws gives extra_sd's distribution (extra_sd_quantiles), which
+    is t on df where nothing is truncated and still spreads where the moments put sd at 0
+    (a normal plug-in held the truth in ~2/3 of simulated tables with 4 elbows, docs/fit.md).
+    Returns dict(sd, n, df, extra_sd, extra_sd_quantiles, deviations: {D: free elbow - law})
+    or dict(reason)."""
     if lof is None:
         return dict(reason="no lack-of-fit test here (per-D slopes, fewer than 4 data amounts, or no residual "
                            "degrees of freedom)")
@@ -407,21 +408,38 @@ def discrepancy(model, theta, lof, rise_sds, min_rise=RISE_SDS) -> dict:
     def var_e0(w):
         return float(x0 @ np.linalg.pinv(X.T @ (X * w[:, None])) @ x0)
 
-    extra = sd2 + max(0.0, var_e0(1 / (s2 + sd2)) - var_e0(1 / s2)) if sd2 > 0 else 0.0
-    return dict(sd=float(np.sqrt(sd2)), n=len(use), df=len(use) - 3, extra_sd=float(np.sqrt(extra)),
-                deviations={d: float(v) for d, v in zip(use, dev)})
+    def extra_var(t2):
+        return t2 + max(0.0, var_e0(1 / (s2 + t2)) - var_e0(1 / s2)) if t2 > 0 else 0.0
+
+    draws = error_sd_draws(float(dev @ dev), len(use) - 3, float(s2.mean()), extra_var)
+    return dict(sd=float(np.sqrt(sd2)), n=len(use), df=len(use) - 3, extra_sd=float(np.sqrt(extra_var(sd2))),
+                extra_sd_quantiles=cdf_quantiles(draws), deviations={d: float(v) for d, v in zip(use, dev)})
 
 
-def predictive(e0_draws, extra_sd, priors, seed=0, df=None) -> np.ndarray:
-    """Draws of the few-shot elbow: the posterior's E(D0) plus the law's own error, extra_sd
-    (discrepancy) times Student's t on df degrees of freedom (None: a known sd, the normal),
-    kept inside the prior's range of emergence points (never below 0 nats)."""
+def error_sd_draws(ss, df, se2, extra_var=None, m=4000, seed=0) -> np.ndarray:
+    """Draws of the law's own error sd, its estimate's uncertainty included. The elbows'
+    spread about the law, ss = sum(dev^2), is sigma^2 chi2(df) with sigma^2 = tau^2 + se2;
+    under Jeffreys' prior on sigma^2 its posterior is ss / chi2(df), and tau^2 = sigma^2 - se2
+    where positive. A normal scaled by these draws is Student's t on df where se2 is 0 and
+    extra_var is the identity; unlike a t scaled by the point estimate, it still spreads where
+    that estimate is truncated at 0. extra_var(tau^2): the variance each tau^2 adds at D0."""
+    rng = np.random.default_rng(seed)
+    tau2 = np.maximum(0.0, ss / rng.chisquare(df, m) - se2)
+    return np.sqrt(tau2 if extra_var is None else np.array([extra_var(t) for t in tau2]))
+
+
+def predictive(e0_draws, extra_sd, priors, seed=0) -> np.ndarray:
+    """Draws of the few-shot elbow: the posterior's E(D0) plus the law's own error
+    N(0, extra_sd^2) (discrepancy), extra_sd one number (known) or draws of it (each E(D0)
+    draw takes one at random: error_sd_draws), kept inside the prior's range of emergence
+    points (never below 0 nats)."""
     rng = np.random.default_rng(seed)
     e0 = np.asarray(e0_draws, float)
-    if not extra_sd > 0:
+    sd = np.asarray(extra_sd, float)
+    if not (sd > 0).any():
         return e0
-    noise = rng.normal(0.0, 1.0, e0.shape) if df is None else rng.standard_t(df, e0.shape)
-    return np.clip(e0 + extra_sd * noise, priors.e_lo, priors.e_hi)
+    scale = rng.choice(sd, e0.shape) if sd.ndim else sd
+    return np.clip(e0 + scale * rng.normal(0.0, 1.0, e0.shape), priors.e_lo, priors.e_hi)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -299,9 +299,10 @@ def fig5(fit: dict, obs: pd.DataFrame | None = None, task: str | None = None, sa
         curves.append(("bootstrap (5th-95th pct.)", x, F, "tab:blue", "--"))
     disc = fit.get("discrepancy") or {}
     extra, dof = _num(disc.get("extra_sd")), _num(disc.get("df"))
+    spread = max(disc.get("extra_sd_quantiles") or [extra or 0.0])  # an sd estimated at 0 may still spread
     pq = fit.get("predictive_e0_quantiles")
-    if extra and pq and len(pq) > 10:  # extra 0: the same curve as the posterior's
-        err = f"{extra:.3f} nats x t on {dof:.0f} df" if dof else f"sd {extra:.3f} nats"  # no df: a fit from before t
+    if spread and pq and len(pq) > 10:  # no spread: the same curve as the posterior's
+        err = f"sd {extra or 0:.3f} nats" + (f", itself uncertain ({dof:.0f} df)" if dof else "")
         curves.append((f"predictive: + the law's own error\n({err})",
                        np.maximum.accumulate(np.asarray(pq, float)), np.linspace(0.005, 0.995, len(pq)), "tab:green",
                        ":"))
