@@ -384,7 +384,7 @@ def discrepancy(model, theta, lof, rise_sds, min_rise=RISE_SDS) -> dict:
     interval adds N(0, extra_var) to the posterior, extra_var = sd^2 + the growth above.
     sd rests on df = n - 3 degrees of freedom (n elbows, a 3-parameter law), so it is not
     taken as known: error_sd_draws gives extra_sd's distribution (extra_sd_quantiles), which
-    is t on df where nothing is truncated and still spreads where the moments put sd at 0
+    is t on df without a noise floor or leverage, and still spreads where the moments put sd at 0
     (a normal plug-in held the truth in ~2/3 of simulated tables with 4 elbows, docs/fit.md).
     Returns dict(sd, n, df, extra_sd, extra_sd_quantiles, deviations: {D: free elbow - law})
     or dict(reason)."""
