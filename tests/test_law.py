@@ -474,6 +474,12 @@ def test_the_predictive_interval_carries_the_uncertainty_of_a_spread_seen_on_few
     assert disc["df"] == disc["n"] - 3 == 3
     # the fit draws the sd too: ~2 x 2.35 point sds wide (a normal: 2 x 1.645, with the posterior's ~3.3)
     assert iv["hi"] - iv["lo"] > 4.0 * disc["extra_sd"]
+    # 4 elbows drawn from the law put the point sd at 0; the predictive interval is still wider than the posterior's
+    law_true = fit_task(simulate_obs(sigma=0.01, A_fs=1.0, seed=3, losses=np.linspace(2.5, 4.0, 12)), "sim",
+                        chance=1 / 6, mcmc={})
+    iv = law_true["intervals"]
+    assert law_true["discrepancy"]["sd"] == 0.0 and law_true["discrepancy"]["n"] == 4
+    assert iv["predictive"]["hi"] - iv["predictive"]["lo"] > 1.5 * (iv["MCMC"]["hi"] - iv["MCMC"]["lo"])
 
 
 def test_the_predictive_interval_says_why_it_is_missing():

@@ -302,7 +302,8 @@ def fig5(fit: dict, obs: pd.DataFrame | None = None, task: str | None = None, sa
     spread = max(disc.get("extra_sd_quantiles") or [extra or 0.0])  # an sd estimated at 0 may still spread
     pq = fit.get("predictive_e0_quantiles")
     if spread and pq and len(pq) > 10:  # no spread: the same curve as the posterior's
-        err = f"sd {extra or 0:.3f} nats" + (f", itself uncertain ({dof:.0f} df)" if dof else "")
+        q = disc.get("extra_sd_quantiles")  # the point sd may be 0 beside a wide curve: quote its draws too
+        err = f"sd {extra or 0:.3f} nats" + (f", 90 % of draws < {np.quantile(q, 0.9):.3f} on {dof:.0f} df" if q and dof else "")
         curves.append((f"predictive: + the law's own error\n({err})",
                        np.maximum.accumulate(np.asarray(pq, float)), np.linspace(0.005, 0.995, len(pq)), "tab:green",
                        ":"))
