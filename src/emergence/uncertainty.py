@@ -374,20 +374,25 @@ def discrepancy(model, theta, lof, rise_sds, min_rise=RISE_SDS) -> dict:
     D whose elbow has a standard error se (the elbow of rows at the floor is anywhere below
     them: no se) and whose rows rise by themselves where that can be judged (rise_sds >=
     min_rise, or None: too few rows), at least 4 of them (the law takes 3 of their degrees of
-    freedom): sd^2 = max(0, sum(dev^2) / (n - 3) - mean(se^2)).
+    freedom).
 
-    The strays move the fitted law too, most where it is extrapolated: E(D0)'s variance grows
-    from x0' (X' W0 X)^-1 x0 to x0' (X' W X)^-1 x0 (X the law's gradient in (k, alpha, C) at
-    each D, x0 at D0, weights W0 = 1/se^2 and W = 1/(se^2 + sd^2): the law fitted to the
-    elbows, linearised). With the few-shot elbow one more stray (an assumption: D0 lies
-    outside the fitted D, where a systematic misfit is often largest), the predictive
-    interval adds N(0, extra_var) to the posterior, extra_var = sd^2 + the growth above.
+    The strays move the fitted law too, most where it is extrapolated. Linearised, the
+    posterior is centred on the law fitted to the elbows with weights w = 1/se^2 (X the law's
+    gradient in (k, alpha, C) at each D, x0 at D0); E(D0) moves by l' (noise + strays), l the
+    fit's influence of each elbow on E(D0), so its variance grows by sd^2 |l|^2 beyond the
+    posterior's (the sandwich; the re-weighted fit's variance, used to 2026-12-05, is not the
+    centred fit's and fell short with unequal se). With the few-shot elbow one more stray (an
+    assumption: D0 lies outside the fitted D, where a systematic misfit is often largest), the
+    predictive interval adds N(0, extra_var) to the posterior, extra_var = sd^2 (1 + |l|^2).
+    The deviations' sum of squares has expectation noise + sd^2 spread (the traces of the
+    residual maker B with the se and without), so sd^2 = max(0, (sum(dev^2) - noise) / spread),
+    which is sum(dev^2) / (n - 3) - mean(se^2) where the se are equal.
     sd rests on df = n - 3 degrees of freedom (n elbows, a 3-parameter law), so it is not
     taken as known: error_sd_draws gives extra_sd's distribution (extra_sd_quantiles), which
     is t on df without a noise floor or leverage, and still spreads where the moments put sd at 0
     (a normal plug-in held the truth in ~2/3 of simulated tables with 4 elbows, docs/fit.md).
-    Returns dict(sd, n, df, extra_sd, extra_sd_quantiles, deviations: {D: free elbow - law})
-    or dict(reason)."""
+    Returns dict(sd, n, df, leverage: |l|^2, extra_sd, extra_sd_quantiles, deviations: {D: free
+    elbow - law}) or dict(reason)."""
     if lof is None:
         return dict(reason="no lack-of-fit test here (per-D slopes, fewer than 4 data amounts, or no residual "
                            "degrees of freedom)")
@@ -397,35 +402,37 @@ def discrepancy(model, theta, lof, rise_sds, min_rise=RISE_SDS) -> dict:
     use = [d for d in lof["elbows"] if se.get(d) is not None and (rise_sds.get(d) is None or rise_sds[d] >= min_rise)]
     if len(use) < 4:
         return dict(reason=f"{len(use)} data amounts have a pinned elbow that rises by itself; 4 are needed")
-    # a noiseless elbow has se 0: floored, so its weight stays finite
-    Ds, s2 = np.array([float(d) for d in use]), np.maximum(np.array([se[d] for d in use]) ** 2, 1e-18)
+    # a noiseless elbow has se 0: floored (relative to the largest, so the weights stay comparable)
+    se2 = np.array([se[d] for d in use], float) ** 2
+    Ds, s2 = np.array([float(d) for d in use]), np.maximum(se2, max(1e-8 * se2.max(), 1e-18))
     th = np.atleast_2d(theta)
     dev = np.array([lof["elbows"][d] for d in use]) - model.E(th, Ds)[0]
-    sd2 = max(0.0, float(dev @ dev) / (len(use) - 3) - float(s2.mean()))
+    n, df, ss = len(use), len(use) - 3, float(dev @ dev)
     X, x0 = law.jacobian(model.lawname, th[0, 0], th[0, 1], Ds), law.jacobian(model.lawname, th[0, 0], th[0, 1],
                                                                               [model.d0])[0]
-
-    def var_e0(w):
-        return float(x0 @ np.linalg.pinv(X.T @ (X * w[:, None])) @ x0)
-
-    def extra_var(t2):
-        return t2 + max(0.0, var_e0(1 / (s2 + t2)) - var_e0(1 / s2)) if t2 > 0 else 0.0
-
-    draws = error_sd_draws(float(dev @ dev), len(use) - 3, float(s2.mean()), extra_var)
-    return dict(sd=float(np.sqrt(sd2)), n=len(use), df=len(use) - 3, extra_sd=float(np.sqrt(extra_var(sd2))),
+    # the weighted fit in whitened coordinates, pinv: k at 0 leaves alpha's column at 0
+    rw = np.sqrt(1 / s2)
+    pw = np.linalg.pinv(X * rw[:, None])
+    B = np.eye(n) - (X @ pw) * rw[None, :]  # residual maker: dev = B (noise + strays)
+    noise, spread = float(np.sum(B ** 2 * s2[None, :])), float(np.sum(B ** 2))
+    lev = (x0 @ pw) * rw  # E(D0)'s influence of each elbow
+    gain = 1.0 + float(lev @ lev)
+    sd2 = max(0.0, (ss - noise) / spread)
+    draws = error_sd_draws(ss, df, noise / df, gain=gain, scale=df / spread)
+    return dict(sd=float(np.sqrt(sd2)), n=n, df=df, leverage=gain - 1.0, extra_sd=float(np.sqrt(gain * sd2)),
                 extra_sd_quantiles=cdf_quantiles(draws), deviations={d: float(v) for d, v in zip(use, dev)})
 
 
-def error_sd_draws(ss, df, se2, extra_var=None, m=4000, seed=0) -> np.ndarray:
-    """Draws of the law's own error sd, its estimate's uncertainty included. The elbows'
-    spread about the law, ss = sum(dev^2), is sigma^2 chi2(df) with sigma^2 = tau^2 + se2;
-    under Jeffreys' prior on sigma^2 its posterior is ss / chi2(df), and tau^2 = sigma^2 - se2
-    where positive. A normal scaled by these draws is Student's t on df where se2 is 0 and
-    extra_var is the identity; unlike a t scaled by the point estimate, it still spreads where
-    that estimate is truncated at 0. extra_var(tau^2): the variance each tau^2 adds at D0."""
+def error_sd_draws(ss, df, se2, gain=1.0, scale=1.0, m=4000, seed=0) -> np.ndarray:
+    """Draws of the law's own error sd at D0, its estimate's uncertainty included. The
+    elbows' spread about the law, ss = sum(dev^2), is sigma^2 chi2(df) with sigma^2 = tau^2 +
+    se2 (per degree of freedom); under Jeffreys' prior on sigma^2 its posterior is ss / chi2(df),
+    and tau^2 = (sigma^2 - se2) scale where positive (scale = df / spread: discrepancy).
+    A normal scaled by these draws is Student's t on df where se2 is 0 and gain and scale 1;
+    unlike a t scaled by the point estimate, it still spreads where that estimate is truncated
+    at 0. gain: the variance each unit of tau^2 adds at D0 (1 + leverage)."""
     rng = np.random.default_rng(seed)
-    tau2 = np.maximum(0.0, ss / rng.chisquare(df, m) - se2)
-    return np.sqrt(tau2 if extra_var is None else np.array([extra_var(t) for t in tau2]))
+    return np.sqrt(gain * np.maximum(0.0, (ss / rng.chisquare(df, m) - se2) * scale))
 
 
 def predictive(e0_draws, extra_sd, priors, seed=0) -> np.ndarray:
