@@ -389,7 +389,7 @@ def discrepancy(model, theta, lof, rise_sds, min_rise=RISE_SDS) -> dict:
     which is sum(dev^2) / (n - 3) - mean(se^2) where the se are equal.
     sd rests on df = n - 3 degrees of freedom (n elbows, a 3-parameter law), so it is not
     taken as known: error_sd_draws gives extra_sd's distribution (extra_sd_quantiles), which
-    is t on df without a noise floor or leverage, and still spreads where the moments put sd at 0
+    is t on df without a noise floor or leverage (and with equal se), and still spreads where the moments put sd at 0
     (a normal plug-in held the truth in ~2/3 of simulated tables with 4 elbows, docs/fit.md).
     Returns dict(sd, n, df, leverage: |l|^2, extra_sd, extra_sd_quantiles, deviations: {D: free
     elbow - law}) or dict(reason)."""
@@ -425,9 +425,10 @@ def discrepancy(model, theta, lof, rise_sds, min_rise=RISE_SDS) -> dict:
 
 def error_sd_draws(ss, df, se2, gain=1.0, scale=1.0, m=4000, seed=0) -> np.ndarray:
     """Draws of the law's own error sd at D0, its estimate's uncertainty included. The
-    elbows' spread about the law, ss = sum(dev^2), is sigma^2 chi2(df) with sigma^2 = tau^2 +
-    se2 (per degree of freedom); under Jeffreys' prior on sigma^2 its posterior is ss / chi2(df),
-    and tau^2 = (sigma^2 - se2) scale where positive (scale = df / spread: discrepancy).
+    elbows' spread about the law, ss = sum(dev^2), is ~ sigma^2 chi2(df) (exact for equal se),
+    sigma^2 = (tau^2 spread + noise) / df (discrepancy); under Jeffreys' prior on sigma^2 its
+    posterior is ss / chi2(df), and tau^2 = (sigma^2 - se2) scale where positive, se2 = noise /
+    df, scale = df / spread (se2 = mean se^2 and scale 1 where the se are equal).
     A normal scaled by these draws is Student's t on df where se2 is 0 and gain and scale 1;
     unlike a t scaled by the point estimate, it still spreads where that estimate is truncated
     at 0. gain: the variance each unit of tau^2 adds at D0 (1 + leverage)."""
