@@ -348,8 +348,10 @@ def fig5(fit: dict, obs: pd.DataFrame | None = None, task: str | None = None, sa
         ax.set_xlabel(LOSS_LABEL)
     ax.set_xlim(lims[1], lims[0])  # inverted: more capable to the right
     ax.set_title(title or f"{task}: uncertainty of the predicted emergence point")
-    ax.legend(handles=_close_marks(handles), loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
     fig.tight_layout()
+    # below the panels, outside tight_layout: an axes legend at the side took half the width from the curves
+    fig.legend(handles=_close_marks(handles), loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2,
+               borderaxespad=0.0, frameon=False)
     return fig
 
 
