@@ -20,3 +20,31 @@ def lure_config(spec: dict, seed: int) -> CorpusConfig:
 
 def task_options(generator: str, opts: dict) -> dict:
     return {**TASK_DEFAULTS, **opts} if generator == "lure_gen" else opts
+
+
+class CleanRows:
+    """Harness only (batch 95): a share of training rows is lure-free throughout, with no
+    marker, so a model can infer from its context that the lure will not come (the task's
+    demonstrations are lure-free rows too) and few-shot access grows with what pretraining
+    teaches about reading the context, not with one marker's documents. A clean row is the
+    same language with its lure mass going to fresh words, as clean documents have it."""
+
+    def __init__(self, corpus, share: float):
+        from dataclasses import replace
+
+        from emergence.lure import LureCorpus
+
+        self.base, self.share = corpus, share
+        self.clean = LureCorpus(replace(corpus.cc, lure=0.0))  # same tables: they do not depend on lure
+        self.cc = corpus.cc
+
+    def __getattr__(self, name):  # chain(), words(), ... as the base language has them
+        return getattr(self.base, name)
+
+    def batch(self, rng, batch_size: int):
+        import numpy as np
+
+        k = int(rng.binomial(batch_size, self.share))
+        rows = np.concatenate([self.base.batch(rng, batch_size - k), self.clean.batch(rng, k)]) if k \
+            else self.base.batch(rng, batch_size)
+        return rows[rng.permutation(batch_size)]

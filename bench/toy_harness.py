@@ -190,8 +190,14 @@ def main(argv=None):
     if a.lure is not None:
         from lure_language import lure_config, task_options
 
-        cc = lure_config(json.loads(a.lure), a.seed)
+        spec = json.loads(a.lure)
+        clean_rows = spec.pop("clean_rows", 0)  # harness only: lure_language.CleanRows
+        cc = lure_config(spec, a.seed)
         corpus, tok = make_corpus(cc), make_tokenizer(cc)
+        if clean_rows:
+            from lure_language import CleanRows
+
+            corpus = CleanRows(corpus, clean_rows)
     specs = json.loads(a.tasks)
     if a.lure is not None:  # the recorded runs' lure_gen defaults
         specs = {n: (g, task_options(g, o)) for n, (g, o) in specs.items()}
