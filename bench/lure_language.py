@@ -5,6 +5,11 @@ generator emergence.tasks.lure_gen; this keeps the recorded commands of batches 
 toy.corpus.rule_prob, and keys they omit take the harness's defaults of the time below (for
 the language, and for lure_gen's options: the package's are ranks 256-384 and span 3).
 """
+from dataclasses import replace
+
+import numpy as np
+
+from emergence.lure import LureCorpus
 from emergence.toy import CorpusConfig
 
 HARNESS_DEFAULTS = {"n_words": 512, "zipf": 1.0, "rule": 0.45, "lure": 0.3, "group": 4, "doc_end": 0.1, "lures": 1,
@@ -30,21 +35,16 @@ class CleanRows:
     same language with its lure mass going to fresh words, as clean documents have it."""
 
     def __init__(self, corpus, share: float):
-        from dataclasses import replace
-
-        from emergence.lure import LureCorpus
-
-        self.base, self.share = corpus, share
-        self.clean = LureCorpus(replace(corpus.cc, lure=0.0))  # same tables: they do not depend on lure
-        self.cc = corpus.cc
+        if not 0 < share <= 1:
+            raise ValueError(f"--lure clean_rows: a share of training rows in (0, 1], got {share!r}")
+        self.base, self.share, self.cc = corpus, share, corpus.cc
+        # lure only moves the lure's mass to fresh words: the successor tables are drawn as before
+        self.clean = LureCorpus(replace(corpus.cc, lure=0.0))
 
     def __getattr__(self, name):  # chain(), words(), ... as the base language has them
         return getattr(self.base, name)
 
-    def batch(self, rng, batch_size: int):
-        import numpy as np
-
+    def batch(self, rng, batch_size: int) -> np.ndarray:
         k = int(rng.binomial(batch_size, self.share))
-        rows = np.concatenate([self.base.batch(rng, batch_size - k), self.clean.batch(rng, k)]) if k \
-            else self.base.batch(rng, batch_size)
-        return rows[rng.permutation(batch_size)]
+        rows = [self.base.batch(rng, batch_size - k)] + ([self.clean.batch(rng, k)] if k else [])
+        return np.concatenate(rows)[rng.permutation(batch_size)]
