@@ -17,6 +17,7 @@ import argparse
 import copy
 import json
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -165,6 +166,8 @@ def main(argv=None):
     ap.add_argument("--slope-per-d", action="store_true", help="the law with one ReLU slope per D (--fit)")
     ap.add_argument("--facts", help="JSON: use bench/facts_language.py's FactsConfig instead of the rule language")
     ap.add_argument("--lure", help="JSON: the lure language (emergence.lure; keys as bench/lure_language.py reads them)")
+    ap.add_argument("--snapshots", help="a folder: load the snapshots from it if a run with the same pretraining "
+                    "arguments saved them there, else pretrain and save them (recipes compared on one pretraining)")
     a = ap.parse_args(argv)
     if a.table:
         import pandas as pd
@@ -226,7 +229,18 @@ def main(argv=None):
     t0 = time.time()
     snaps = []
     ema = copy.deepcopy(model) if a.ema else None  # averages out the step-to-step swings of shared logits
-    for step in range(1, a.steps + 1):
+    pre = {k: getattr(a, k) for k in ("corpus", "model", "steps", "lr", "warmup", "batch", "schedule", "every",
+                                      "ema", "seed", "facts", "lure")}
+    cache = Path(a.snapshots) / "snapshots.pt" if a.snapshots else None
+    if cache is not None and cache.exists():
+        saved = torch.load(cache)
+        if saved["pretraining"] != pre:
+            raise SystemExit(f"{cache}: saved by a run with other pretraining arguments {saved['pretraining']}")
+        for step, loss, state in saved["snaps"]:
+            m = copy.deepcopy(model)
+            m.load_state_dict(state)
+            snaps.append((step, loss, m))
+    for step in range(1, a.steps + 1 if not snaps else 0):
         pretrain_step(model, opt, sched, torch.from_numpy(corpus.batch(rng, a.batch)))
         if ema is not None:
             with torch.no_grad():
@@ -237,6 +251,9 @@ def main(argv=None):
             snap.eval()
             snaps.append((step, heldout_loss(snap, held), copy.deepcopy(snap)))
             model.train()
+    if cache is not None and not cache.exists():
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        torch.save(dict(pretraining=pre, snaps=[(st, lo, m.state_dict()) for st, lo, m in snaps]), cache)
     print(f"# pretrain {time.time() - t0:.0f}s  corpus={a.corpus} model={a.model} recipe={a.recipe}", flush=True)
     head = "step   loss  " + "  ".join(f"{n}:fs " + " ".join(f"D{d:<4}" for d in data) for n in tasks)
     print(head, flush=True)
