@@ -154,6 +154,7 @@ def main(argv=None):
     ap.add_argument("--data", default="32,128,512,2048")
     ap.add_argument("--ft-from", type=float, default=0.3, help="finetune snapshots after this share of training")
     ap.add_argument("--ft-every", type=int, default=2)
+    ap.add_argument("--ft-to", type=float, default=1.0, help="finetune snapshots up to this share of training")
     ap.add_argument("--n-test", type=int, default=400)
     ap.add_argument("--ft-tasks", default=None, help="comma-separated tasks to finetune (default: all)")
     ap.add_argument("--fit", action="store_true", help="fit the emergence law to each finetuned task's table "
@@ -261,7 +262,7 @@ def main(argv=None):
     for i, (step, loss, m) in enumerate(snaps):
         m.eval()
         cols = []
-        ft_here = step >= a.ft_from * a.steps and i % a.ft_every == 0
+        ft_here = a.ft_from * a.steps <= step <= a.ft_to * a.steps and i % a.ft_every == 0
         for name, (test, shots, pool) in tasks.items():
             accs = [accuracy(m, tok, test, shots, a.k)]
             for d in data:
