@@ -11,7 +11,7 @@ Prints one line per run and fitted task: status, MLE, truth, error, the error of
 baseline on the Full Data row, Table 2 rows within 0.1 nats, rows where the law is closer
 than the trivial forecast, and the reach: the most FLOPs ahead (along the run that crosses
 the truth) of a '-k Last Checkpoints' row within 0.1 nats and at least 2x closer than
-trivial (the issue's bar; k up to 8), and whether Table 3's 5-95 % MCMC and predictive intervals
+trivial (the issue's bar; k up to --max-k, default 8), and whether Table 3's 5-95 % MCMC and predictive intervals
 hold the truth. Prints figures; asserts nothing.
 """
 import argparse
@@ -57,11 +57,11 @@ def run(config: str, seed: int, lang: int, cores: str, refit: bool = False) -> s
     return name
 
 
-def reach(h: pd.DataFrame, name: str, task: str) -> str:
+def reach(h: pd.DataFrame, name: str, task: str, max_k: int = 8) -> str:
     """The most FLOPs ahead of a row within 0.1 nats and >= 2x closer than trivial ('-' if none)."""
     fit = json.load(open(os.path.join(REPO, "results", name, "fits", f"{task}.json")))
     ck = pd.read_csv(os.path.join(REPO, "results", name, "checkpoints.csv"))
-    hz = compute_horizon(h, fit, ck, task, max_k=8)
+    hz = compute_horizon(h, fit, ck, task, max_k=max_k)
     if hz is None:
         return "-"
     ok = hz[(hz["error_nats"] <= 0.1) & (hz["error_nats"] * 2 <= hz["trivial_error"])]
@@ -78,7 +78,7 @@ def holds(u: pd.DataFrame, task: str, view: str) -> str:
     return "Y" if lo <= t <= hi else "n"
 
 
-def summarise(name: str, seed: int, lang: int) -> list[dict]:
+def summarise(name: str, seed: int, lang: int, max_k: int = 8) -> list[dict]:
     out = os.path.join(REPO, "results", name, "tables")
     h = pd.read_csv(os.path.join(out, "holdout_ablation.csv"))
     u = pd.read_csv(os.path.join(out, "uncertainty.csv")).set_index("task")
@@ -91,7 +91,7 @@ def summarise(name: str, seed: int, lang: int) -> list[dict]:
                          trivial=full["trivial_error"], fewshot_only=full.get("fewshot_only_error"),
                          two_step=full.get("two_step_error"), passuntil=full.get("passuntil_error"),
                          table2_within=f"{int((g['error_nats'] <= 0.1).sum())}/{len(g)}",
-                         law_closer=f"{int(closer)}/{len(g)}", reach_2x_closer=reach(h, name, task),
+                         law_closer=f"{int(closer)}/{len(g)}", reach_2x_closer=reach(h, name, task, max_k),
                          **{f"{v}_holds": holds(u, task, v) for v in ("mcmc", "pred")}))
     return rows
 
@@ -103,18 +103,19 @@ def main():
     ap.add_argument("--languages", type=int, nargs="+", default=[0, 7])
     ap.add_argument("--cores", default="all")
     ap.add_argument("--summarise-only", action="store_true")
+    ap.add_argument("--max-k", type=int, default=8, help="the reach looks at '-k Last Checkpoints' rows to this k")
     ap.add_argument("--refit", action="store_true", help="redo the fits and tables of existing runs (new fit code)")
     ap.add_argument("--with-default", action="store_true", help="also summarise the default run (results/<name>)")
     a = ap.parse_args()
     rows = []
     if a.with_default:
         c = yaml.safe_load(open(os.path.join(REPO, a.config)))
-        rows += summarise(c["name"], c.get("seed", 0), c["toy"]["corpus"].get("seed", 0))
+        rows += summarise(c["name"], c.get("seed", 0), c["toy"]["corpus"].get("seed", 0), a.max_k)
     for lang in a.languages:
         for seed in a.seeds:
             name = run_name(a.config, seed, lang) if a.summarise_only else run(a.config, seed, lang, a.cores, a.refit)
             try:
-                rows += summarise(name, seed, lang)
+                rows += summarise(name, seed, lang, a.max_k)
             except FileNotFoundError as e:
                 rows.append(dict(run=name, seed=seed, language=lang, status=f"no tables ({e.filename})"))
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.precision", 3):
