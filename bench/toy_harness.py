@@ -168,7 +168,8 @@ def main(argv=None):
     ap.add_argument("--facts", help="JSON: use bench/facts_language.py's FactsConfig instead of the rule language")
     ap.add_argument("--lure", help="JSON: the lure language (emergence.lure; keys as bench/lure_language.py reads them)")
     ap.add_argument("--snapshots", help="a folder: load the snapshots from it if a run with the same pretraining "
-                    "arguments saved them there, else pretrain and save them (recipes compared on one pretraining)")
+                    "arguments saved them there, else pretrain and save them (recipes compared on one pretraining; the "
+                    "key is the arguments, not the code: clear the folder after changing how pretraining works)")
     a = ap.parse_args(argv)
     if a.table:
         import pandas as pd
@@ -241,7 +242,7 @@ def main(argv=None):
             m = copy.deepcopy(model)
             m.load_state_dict(state)
             snaps.append((step, loss, m))
-    for step in range(1, a.steps + 1 if not snaps else 0):
+    for step in range(1, 0 if snaps else a.steps + 1):  # loaded snapshots: no pretraining
         pretrain_step(model, opt, sched, torch.from_numpy(corpus.batch(rng, a.batch)))
         if ema is not None:
             with torch.no_grad():
@@ -252,9 +253,11 @@ def main(argv=None):
             snap.eval()
             snaps.append((step, heldout_loss(snap, held), copy.deepcopy(snap)))
             model.train()
-    if cache is not None and not cache.exists():
+    if cache is not None and not cache.exists():  # written whole, then renamed: a killed run leaves no cache
         cache.parent.mkdir(parents=True, exist_ok=True)
-        torch.save(dict(pretraining=pre, snaps=[(st, lo, m.state_dict()) for st, lo, m in snaps]), cache)
+        part = cache.with_suffix(".part")
+        torch.save(dict(pretraining=pre, snaps=[(st, lo, m.state_dict()) for st, lo, m in snaps]), part)
+        part.replace(cache)
     print(f"# pretrain {time.time() - t0:.0f}s  corpus={a.corpus} model={a.model} recipe={a.recipe}", flush=True)
     head = "step   loss  " + "  ".join(f"{n}:fs " + " ".join(f"D{d:<4}" for d in data) for n in tasks)
     print(head, flush=True)
