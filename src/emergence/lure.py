@@ -68,6 +68,8 @@ class LureCorpus(Text):
         if cc.lure_band:  # after the draw, so the language's other tables stay as they were
             self.lure_of = (np.arange(W) // cc.lure_band) % cc.lures
         self.marker_id = self.lure_id + cc.lures
+        # the lure's probability after each word: cc.lure for all (bench/lure_language.band_lures sets bands apart)
+        self.lure_p = np.full(W, cc.lure)
 
     def batch(self, rng, batch_size: int) -> np.ndarray:
         """(batch_size, seq_len) token ids: after a word, its rule successor (rule_prob), the lure
@@ -102,7 +104,7 @@ class LureCorpus(Text):
             doc_start = False
             if w >= 0 and u[i] < cc.rule_prob:
                 w = int(self.succ[w])
-            elif w >= 0 and u[i] < cc.rule_prob + cc.lure and not (clean and cleared in (-1, self.lure_of[w])):
+            elif w >= 0 and u[i] < cc.rule_prob + self.lure_p[w] and not (clean and cleared in (-1, self.lure_of[w])):
                 out[i], w = self.lure_id + self.lure_of[w], -1
                 continue
             else:
