@@ -49,12 +49,3 @@ class CleanRows:
         rows = [self.base.batch(rng, batch_size - k)] + ([self.clean.batch(rng, k)] if k else [])
         return np.concatenate(rows)[rng.permutation(batch_size)]
 
-
-def band_lures(corpus, bands):
-    """Harness only (batch 105): the lure's probability per band of ranks, [[lo, hi, p], ...],
-    cc.lure elsewhere, so bands of one frequency differ in their margin over the lure."""
-    for lo, hi, p in bands:
-        if not (0 <= lo < hi <= corpus.cc.n_words and 0 <= p and corpus.cc.rule_prob + p <= 1):
-            raise ValueError(f"--lure band_lures: [lo, hi, p] with 0 <= lo < hi <= n_words, rule + p <= 1; got {[lo, hi, p]}")
-        corpus.lure_p[lo:hi] = p
-    return corpus

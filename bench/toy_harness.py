@@ -197,13 +197,10 @@ def main(argv=None):
 
         spec = json.loads(a.lure)
         clean_rows = spec.pop("clean_rows", 0)  # harness only: lure_language.CleanRows
-        bands = spec.pop("band_lures", None)  # harness only: lure_language.band_lures
+        if "band_lures" in spec:  # batches 105-107's name for toy.corpus.lure_bands
+            spec["lure_bands"] = spec.pop("band_lures")
         cc = lure_config(spec, a.seed)
         corpus, tok = make_corpus(cc), make_tokenizer(cc)
-        if bands:
-            from lure_language import band_lures
-
-            corpus = band_lures(corpus, bands)
         if clean_rows:
             from lure_language import CleanRows
 

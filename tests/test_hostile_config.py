@@ -240,6 +240,12 @@ CASES = {
     "paired markers and lures differ": (lure_task(corpus={"clean_docs": [0.01, 0.02], "lures": 3, "paired": True},
                                                   marker=1), "toy.corpus.paired"),
     "lure bands on a walk corpus": (put(("toy", "corpus", "lure_band"), 128), "toy.corpus.lure_band"),
+    "lure_bands on a walk corpus": (put(("toy", "corpus", "lure_bands"), [[0, 8, 0.3]]), "toy.corpus.lure_bands"),
+    "lure_bands row of two": (lure_task(corpus={"lure_bands": [[0, 8]]}), "toy.corpus.lure_bands.0"),
+    "lure_bands beyond the words": (lure_task(corpus={"lure_bands": [[32, 96, 0.3]]}), "toy.corpus.lure_bands.0"),
+    "lure_bands fractional rank": (lure_task(corpus={"lure_bands": [[0.5, 8, 0.3]]}), "toy.corpus.lure_bands.0"),
+    "lure_bands over 1": (lure_task(corpus={"lure_bands": [[0, 8, 0.3], [8, 16, 0.5]]}), "toy.corpus.lure_bands.1"),
+    "lure_bands overlap": (lure_task(corpus={"lure_bands": [[0, 16, 0.3], [8, 24, 0.2]]}), "toy.corpus.lure_bands.1"),
     "walk key on a lure corpus": (lure_task(corpus={"class_docs": 0.2}), "toy.corpus.class_docs"),
     "successors on a lure corpus": (lure_task(corpus={"successors": 3}), "toy.corpus.successors"),
 }
@@ -263,6 +269,7 @@ def test_a_lure_language_config_is_accepted():
     cfg.validate(lure_task(corpus={"clean_docs": [0.002, 0.001]}, marker=2)(), "lure.yaml")
     cfg.validate(lure_task(corpus={"clean_docs": [0.002, 0.001], "lures": 2, "lure_band": 32, "paired": True},
                            marker=2)(), "lure.yaml")
+    cfg.validate(lure_task(corpus={"tier": 64, "lure_bands": [[16, 32, 0.3], [32, 48, 0.36]]})(), "lure.yaml")
 
 
 def test_a_type_error_names_the_expected_type_first():

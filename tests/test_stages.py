@@ -296,9 +296,10 @@ def test_lure_language_puts_a_shared_lure_beside_each_words_successor(tmp_path):
     assert not ((a == c.lure_id) & (b == c.lure_id)).any()
     # the rule cycles within groups of 4 consecutive ranks: chains stay in their band
     assert (c.succ // 4 == np.arange(64) // 4).all() and (c.succ != np.arange(64)).all()
-    # the lure's probability is per word (bench/lure_language.band_lures sets bands apart): a band
-    # given 0 never sees the lure, one given 0.4 sees it that often, the rest keep cc.lure
-    c.lure_p[:32], c.lure_p[32:48] = 0.0, 0.4
+    # toy.corpus.lure_bands sets the lure's probability per band of ranks: a band given 0 never
+    # sees the lure, one given 0.4 sees it that often, the rest keep cc.lure
+    c = toy.make_corpus(toy.CorpusConfig(kind="lure", n_words=64, rule_prob=0.6, lure=0.25, seq_len=96,
+                                         lure_bands=[[0, 32, 0.0], [32, 48, 0.4]]))
     x = c.batch(np.random.default_rng(1), 64)
     a, b = x[:, :-1].ravel(), x[:, 1:].ravel()
     go_on = (a >= c.w0) & (a < c.lure_id) & (b != toy.SPECIALS.index("|"))

@@ -187,7 +187,7 @@ MC_GENERATORS = ("rule_mc", "rule_quiz")
 
 
 WALK_ONLY = ("successors", "doc_len", "doc_min", "class_docs", "quiz_docs", "quiz_gap", "top_prior", "rule")
-LURE_ONLY = ("lure", "group", "doc_end", "lures", "tier", "clean_docs", "lure_band", "paired")
+LURE_ONLY = ("lure", "group", "doc_end", "lures", "tier", "clean_docs", "lure_band", "paired", "lure_bands")
 
 
 def _other_kind_keys(corpus) -> list[str]:
@@ -219,6 +219,7 @@ def _lure_problems(tasks, corpus) -> list[str]:
     if lure and corpus.get("rule_prob", 0.6) + corpus.get("lure", 0.25) > 1:
         out.append(f"field 'toy.corpus.lure': rule_prob + lure = {corpus.get('rule_prob', 0.6) + corpus.get('lure', 0.25):g}"
                    " exceeds 1 (they are probabilities of the next token)")
+    out += _band_problems(corpus.get("lure_bands") or [], n, corpus.get("rule_prob", 0.6))
     for i, t in enumerate(tasks):
         gen = t.get("generator") if t["source"] == "toy" else None
         if gen and lure != (gen == "lure_gen"):
@@ -243,6 +244,24 @@ def _lure_problems(tasks, corpus) -> list[str]:
         elif gen and {"lo", "hi", "pool_overlap", "marker"} & set(opts):
             keys = sorted({"lo", "hi", "pool_overlap", "marker"} & set(opts))
             out.append(f"field 'tasks.{i}.options': {', '.join(keys)} belong to lure_gen; {gen} has none of them")
+    return out
+
+
+def _band_problems(bands, n_words, rule_prob) -> list[str]:
+    """toy.corpus.lure_bands: [lo, hi, p] rows on existing ranks, apart (an overlap would leave
+    the words in it to whichever row comes last), each p a probability beside the rule's."""
+    out, taken = [], []
+    for j, (lo, hi, p) in enumerate(bands):
+        where = f"field 'toy.corpus.lure_bands.{j}'"
+        if lo != int(lo) or hi != int(hi) or not 0 <= lo < hi <= n_words:
+            out.append(f"{where}: ranks [lo, hi) = [{lo}, {hi}) must be integers with 0 <= lo < hi <= "
+                       f"toy.corpus.n_words = {n_words}")
+        if rule_prob + p > 1:
+            out.append(f"{where}: rule_prob + p = {rule_prob + p:g} exceeds 1 (they are probabilities of the next token)")
+        for lo2, hi2 in taken:
+            if lo < hi2 and lo2 < hi:
+                out.append(f"{where}: ranks [{lo}, {hi}) overlap an earlier row's [{lo2}, {hi2}); give each rank one lure")
+        taken.append((lo, hi))
     return out
 
 

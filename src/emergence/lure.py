@@ -68,8 +68,9 @@ class LureCorpus(Text):
         if cc.lure_band:  # after the draw, so the language's other tables stay as they were
             self.lure_of = (np.arange(W) // cc.lure_band) % cc.lures
         self.marker_id = self.lure_id + cc.lures
-        # the lure's probability after each word: cc.lure for all (bench/lure_language.band_lures sets bands apart)
-        self.lure_p = np.full(W, cc.lure)
+        self.lure_p = np.full(W, cc.lure)  # the lure's probability after each word
+        for lo, hi, p_band in cc.lure_bands:  # validated in emergence.config
+            self.lure_p[int(lo):int(hi)] = p_band
 
     def batch(self, rng, batch_size: int) -> np.ndarray:
         """(batch_size, seq_len) token ids: after a word, its rule successor (rule_prob), the lure

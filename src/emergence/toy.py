@@ -95,6 +95,10 @@ class CorpusConfig:
     # lure only: marker k clears only lure k (lures == number of markers), so each task's access
     # is learnt from its own marker's documents and cannot be shared across markers
     paired: bool = False
+    # lure only: ((lo, hi, p), ...): words of ranks [lo, hi) see the lure with probability p instead of
+    # `lure`, so bands of one frequency differ in their margin over the lure and so in when few-shot
+    # access comes, while finetuning lifts them together (several tasks on one series; docs/toy.md)
+    lure_bands: tuple = ()
 
 
 QUIZ_TOKENS = ["?", "="] + [chr(ord("A") + i) for i in range(26)]
