@@ -48,4 +48,3 @@ class CleanRows:
         k = int(rng.binomial(batch_size, self.share))
         rows = [self.base.batch(rng, batch_size - k)] + ([self.clean.batch(rng, k)] if k else [])
         return np.concatenate(rows)[rng.permutation(batch_size)]
-

@@ -197,7 +197,7 @@ def main(argv=None):
 
         spec = json.loads(a.lure)
         clean_rows = spec.pop("clean_rows", 0)  # harness only: lure_language.CleanRows
-        if "band_lures" in spec:  # batches 105-107's name for toy.corpus.lure_bands
+        if "band_lures" in spec:  # batches 105-108's name for toy.corpus.lure_bands
             spec["lure_bands"] = spec.pop("band_lures")
         cc = lure_config(spec, a.seed)
         corpus, tok = make_corpus(cc), make_tokenizer(cc)
