@@ -97,3 +97,40 @@ def test_a_bad_micro_batch_is_one_clear_error(tmp_path):
 
     with pytest.raises(ValueError, match="micro_batch"):
         finetune(str(tmp_path), [], str(tmp_path / "out"), Recipe(), 1, 0, micro_batch=-2)
+
+
+@pytest.mark.parametrize("arch,kind", [("llama", "lora"), ("llama", "prefix"), ("gpt2", "full")])
+def test_answer_loss_is_transformers_loss_with_fewer_logits(arch, kind):
+    """Finetuning computes logits only where an answer token is next: the loss and every
+    trainable gradient must be transformers' own (right-padded rows included)."""
+    import torch
+    from peft import LoraConfig, PrefixTuningConfig, get_peft_model
+
+    from emergence.finetune import answer_loss, slices_logits
+    from emergence.toy import CorpusConfig, ModelConfig, build_model
+
+    model = build_model(CorpusConfig(n_words=24, successors=4), ModelConfig(arch=arch, n_layer=1, n_embd=32,
+                                                                            n_head=2), seed=0)
+    if kind == "lora":
+        model = get_peft_model(model, LoraConfig(r=4, lora_alpha=8, task_type="CAUSAL_LM"))
+    elif kind == "prefix":
+        model = get_peft_model(model, PrefixTuningConfig(task_type="CAUSAL_LM", num_virtual_tokens=3))
+    assert slices_logits(model)
+    g = torch.Generator().manual_seed(1)
+    x = torch.randint(3, 27, (6, 12), generator=g)
+    y, m = torch.full_like(x, -100), torch.ones_like(x)
+    for i in range(6):  # answers at different places; the last rows padded at the end
+        n = 12 - i % 3
+        m[i, n:], x[i, n:] = 0, 0
+        y[i, 2:4], y[i, n - 3:n] = x[i, 2:4], x[i, n - 3:n]
+    params = [p for p in model.parameters() if p.requires_grad]
+    grads = []
+    for sliced in (False, True):
+        model.zero_grad()
+        loss = answer_loss(model, x, y, m, sliced)
+        loss.backward()
+        grads.append((loss.detach(), [p.grad.clone() for p in params]))
+    (l0, g0), (l1, g1) = grads
+    assert torch.allclose(l0, l1, atol=1e-6)
+    for a, b in zip(g0, g1):
+        assert torch.allclose(a, b, atol=1e-6, rtol=1e-4)

@@ -11,6 +11,7 @@ subset nudges the model instead of overfitting it.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 import os
 import time
@@ -67,7 +68,31 @@ def make_batch(tok, rng, num_fewshot: int, batch_size: int, encoded):
     return x, y, m
 
 
-def accumulate(model, x, y, m, micro_batch: int, device: str, amp):
+def slices_logits(model) -> bool:
+    """Whether the model's forward takes transformers' `logits_to_keep` (every architecture
+    in transformers does; remote code may not)."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return "logits_to_keep" in inspect.signature(base.forward).parameters
+
+
+def answer_loss(model, x, y, m, sliced: bool = True):
+    """The mean next-token loss over the answer tokens (labels other than -100), as
+    `model(..., labels=y).loss`, with logits computed only at the positions whose next token
+    is an answer (sliced; else as transformers computes it): the output layer (vocabulary x
+    width a position) is most of a small model's step, and a k-shot sequence's contexts and
+    delimiters need none (bench/measured/answer_loss.txt)."""
+    import torch
+
+    if not sliced:
+        return model(input_ids=x, attention_mask=m, labels=y).loss
+    nxt = y[:, 1:] != -100
+    keep = torch.zeros_like(y, dtype=torch.bool)
+    keep[:, :-1] = nxt
+    logits = model(input_ids=x, attention_mask=m, logits_to_keep=keep).logits  # (answer tokens, vocabulary)
+    return torch.nn.functional.cross_entropy(logits.float(), y[:, 1:][nxt])
+
+
+def accumulate(model, x, y, m, micro_batch: int, device: str, amp, sliced: bool = True):
     """One batch's gradient in chunks of micro_batch sequences. Each chunk's mean loss is
     weighted by its share of the batch's trained (answer) tokens: the sum is the batch's
     mean loss, whose gradient is the single pass's. Returns that loss (detached)."""
@@ -81,7 +106,7 @@ def accumulate(model, x, y, m, micro_batch: int, device: str, amp):
         if n == 0:
             continue
         with amp:
-            loss = model(input_ids=xs.to(device), attention_mask=ms.to(device), labels=ys.to(device)).loss
+            loss = answer_loss(model, xs.to(device), ys.to(device), ms.to(device), sliced)
         (loss * (n / n_total)).backward()
         total += loss.detach().float().cpu() * (n / n_total)
     return total
@@ -139,6 +164,7 @@ def finetune(base_path: str, subset: list[dict], out_dir: str, recipe: Recipe, n
     sched = None if r.lr_schedule == "constant" and not r.warmup_steps else \
         torch.optim.lr_scheduler.LambdaLR(opt, lambda s: r.lr_factor(s, steps))
     mb = micro_batch if micro_batch and micro_batch < r.batch_size else None
+    sliced = slices_logits(model)
     model.train()
     t0, losses = time.time(), []
     encoded = encode_examples(tok, subset, fmt)
@@ -147,10 +173,10 @@ def finetune(base_path: str, subset: list[dict], out_dir: str, recipe: Recipe, n
         opt.zero_grad(set_to_none=True)
         if mb is None:
             with amp:
-                loss = model(input_ids=x.to(device), attention_mask=m.to(device), labels=y.to(device)).loss
+                loss = answer_loss(model, x.to(device), y.to(device), m.to(device), sliced)
             loss.backward()
         else:
-            loss = accumulate(model, x, y, m, mb, device, amp)
+            loss = accumulate(model, x, y, m, mb, device, amp, sliced)
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         if sched is not None:
