@@ -322,6 +322,7 @@ class TrainConfig:
     lr_drop: dict | None = None  # {step, factor}: lr x factor from that step on
     lr_decay: dict | None = None  # {t0, power}: lr x (t0 / (t0 + steps after warm-up))^power
     ema: float = 0.0  # > 0: checkpoints hold an exponential moving average of the weights, this decay a step
+    loss_chunk: int = 0  # > 0: the loss in chunks of this many positions (emergence.chunked_ce); 0: transformers'
 
     def lr_factor(self, s: int) -> float:
         f = min(1.0, (s + 1) / self.warmup)
@@ -362,6 +363,8 @@ def pretrain(cc: CorpusConfig, mc: ModelConfig, tc: TrainConfig, out_dir: str, l
     """
     import torch
 
+    from emergence import chunked_ce
+
     torch.set_num_threads(1)
     corpus = make_corpus(cc)
     tok = make_tokenizer(cc)
@@ -382,7 +385,7 @@ def pretrain(cc: CorpusConfig, mc: ModelConfig, tc: TrainConfig, out_dir: str, l
     ema = copy.deepcopy(model) if tc.ema else None
     for step in range(1, tc.steps + 1):
         x = torch.from_numpy(corpus.batch(rng, tc.batch_size))
-        loss = model(input_ids=x, labels=x).loss
+        loss = chunked_ce.lm_loss(model, x, tc.loss_chunk) if tc.loss_chunk else model(input_ids=x, labels=x).loss
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
