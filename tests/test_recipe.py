@@ -134,3 +134,21 @@ def test_answer_loss_is_transformers_loss_with_fewer_logits(arch, kind):
     assert torch.allclose(l0, l1, atol=1e-6)
     for a, b in zip(g0, g1):
         assert torch.allclose(a, b, atol=1e-6, rtol=1e-4)
+
+
+def test_a_model_without_logits_to_keep_gets_the_labels_loss():
+    """Remote-code models may not take logits_to_keep: finetuning must not pass it to them."""
+    import torch
+
+    from emergence.finetune import slices_logits
+
+    class Plain(torch.nn.Module):
+        def forward(self, input_ids=None, attention_mask=None, labels=None):
+            raise AssertionError("not called")
+
+    class Wrapped(torch.nn.Module):  # as peft wraps a model
+        def get_base_model(self):
+            return Plain()
+
+    assert not slices_logits(Plain())
+    assert not slices_logits(Wrapped())
