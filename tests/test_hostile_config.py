@@ -241,6 +241,7 @@ CASES = {
                                                   marker=1), "toy.corpus.paired"),
     "lure bands on a walk corpus": (put(("toy", "corpus", "lure_band"), 128), "toy.corpus.lure_band"),
     "lure_bands on a walk corpus": (put(("toy", "corpus", "lure_bands"), [[0, 8, 0.3]]), "toy.corpus.lure_bands"),
+    "zipf_head on a walk corpus": (put(("toy", "corpus", "zipf_head"), 16), "toy.corpus.zipf_head"),
     "lure_bands row of two": (lure_task(corpus={"lure_bands": [[0, 8]]}), "toy.corpus.lure_bands.0"),
     "lure_bands beyond the words": (lure_task(corpus={"lure_bands": [[32, 96, 0.3]]}), "toy.corpus.lure_bands.0"),
     "lure_bands fractional rank": (lure_task(corpus={"lure_bands": [[0.5, 8, 0.3]]}), "toy.corpus.lure_bands.0"),

@@ -393,6 +393,17 @@ def test_frequency_tiers_give_a_block_of_ranks_one_frequency_and_keep_the_langua
     assert tiered.p.sum() == pytest.approx(1.0)
 
 
+def test_a_flat_zipf_head_makes_every_other_word_proportionally_more_frequent():
+    plain, flat = (toy.make_corpus(toy.CorpusConfig(kind="lure", n_words=256, tier=16, zipf_head=h)) for h in (0, 16))
+    assert (plain.succ == flat.succ).all()  # the same rule; only how often the head starts a chain
+    assert np.allclose(flat.p[:16], flat.p[0]) and flat.p[0] < plain.p[0]
+    # past the head every word gains one common factor: relative frequencies (and tiers) kept
+    gain = flat.p[16:] / plain.p[16:]
+    assert np.allclose(gain, gain[0]) and gain[0] > 1.5
+    x = flat.batch(np.random.default_rng(0), 64).ravel()
+    assert np.isin(x, np.arange(flat.w0, flat.w0 + 16)).mean() < 0.2  # the head no longer fills the text
+
+
 def test_clean_documents_open_with_the_marker_and_never_show_the_lure():
     cc = toy.CorpusConfig(kind="lure", n_words=64, rule_prob=0.35, lure=0.5, clean_docs=0.3)
     c = toy.make_corpus(cc)

@@ -187,7 +187,8 @@ MC_GENERATORS = ("rule_mc", "rule_quiz")
 
 
 WALK_ONLY = ("successors", "doc_len", "doc_min", "class_docs", "quiz_docs", "quiz_gap", "top_prior", "rule")
-LURE_ONLY = ("lure", "group", "doc_end", "lures", "tier", "clean_docs", "lure_band", "paired", "lure_bands")
+LURE_ONLY = ("lure", "group", "doc_end", "lures", "tier", "clean_docs", "lure_band", "paired", "lure_bands",
+             "zipf_head")
 
 
 def _other_kind_keys(corpus) -> list[str]:

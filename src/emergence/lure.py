@@ -56,7 +56,7 @@ class LureCorpus(Text):
         for g0 in range(0, W, G):  # a random cycle through each group of consecutive ranks
             order = g0 + rng.permutation(min(G, W - g0))
             self.succ[order] = np.roll(order, -1)
-        p = 1.0 / np.arange(1, W + 1) ** cc.zipf
+        p = 1.0 / np.maximum(np.arange(1, W + 1), cc.zipf_head) ** cc.zipf
         if cc.tier:  # frequency classes: a band inside one block is learnt together, not rank by rank
             for b0 in range(0, W, cc.tier):
                 p[b0:b0 + cc.tier] = p[b0:b0 + cc.tier].mean()

@@ -85,6 +85,10 @@ class CorpusConfig:
     doc_end: float = 0.1     # lure only: probability that a document ends after a word
     lures: int = 1           # lure only: distinct lure tokens, one drawn per word
     tier: int = 0            # lure only: > 0, blocks of this many ranks share one frequency (their mean)
+    # lure only: > 0, the first zipf_head ranks share rank zipf_head's Zipf weight, so the head no longer
+    # takes half the text and every other word comes proportionally more often: the same language,
+    # learnt in fewer tokens (research, docs/toy.md)
+    zipf_head: int = 0
     # lure only: share of documents that open with the marker '#' and in which no lure follows a word
     # (its share goes to fresh words): access to the rule in that format is learnt from them alone.
     # A list: one share per marker ('#', '#2', ...), each task asked after its own (lure.clean_shares)
