@@ -86,8 +86,8 @@ class CorpusConfig:
     lures: int = 1           # lure only: distinct lure tokens, one drawn per word
     tier: int = 0            # lure only: > 0, blocks of this many ranks share one frequency (their mean)
     # lure only: > 0, the first zipf_head ranks share rank zipf_head's Zipf weight, so the head no longer
-    # takes half the text and every other word comes proportionally more often: the same language,
-    # learnt in fewer tokens (research, docs/toy.md)
+    # takes half the text and every other word comes proportionally more often (research: bands emerge in
+    # fewer steps, but the late loss fall goes with them; docs/toy.md)
     zipf_head: int = 0
     # lure only: share of documents that open with the marker '#' and in which no lure follows a word
     # (its share goes to fresh words): access to the rule in that format is learnt from them alone.
