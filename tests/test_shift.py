@@ -41,6 +41,18 @@ def test_fig11_draws_only_the_panels_it_has_data_for():
     assert figures.fig11(only_k, "sim", {"full": "full"}) is None
 
 
+def test_fig11_shows_the_finetuned_stretch_not_a_long_run_of_early_checkpoints_at_the_floor():
+    obs, fs = _obs()  # every row within 2.4-4.0 nats
+    floor = fs.sort_values("pretrain_loss")["value"].iloc[-1]  # the weakest checkpoint's: at chance
+    early = pd.concat([fs.iloc[:1].assign(pretrain_loss=L, ckpt=f"early{L}", value=floor, num_fewshot=n)
+                       for L in (5.0, 6.0, 7.0, 8.0) for n in (0, 6)])  # a dense series' first checkpoints
+    fig = figures.fig11(pd.concat([obs, early], ignore_index=True), "sim", {"full": "full", "prefix": "prefix"})
+    for ax in fig.axes[:2]:
+        left, right = ax.get_xlim()
+        assert left > right  # still inverted: more capable to the right
+        assert 4.0 < left < 4.5 and right < 2.4  # the stretch that holds every curve, padded; not out to 8 nats
+
+
 def test_a_curve_cut_short_keeps_its_crossing_and_one_that_never_rises_says_so():
     from emergence.figures.shift import crossing
 

@@ -24,7 +24,7 @@ from emergence.figures.style import (  # noqa: E402
     CHANCE, FEWSHOT_COLOR, LOSS_LABEL, TRUE, WIDTH, _chance_line, _chance_of, _close_marks, _default_method,
     _default_metric, _fewshot, _fmt_D, _legend_below, _legend_right, _loss_axis, _mark_emergence,
     _metric_label, _nshot, _plot_runs, _rank_key, _recipe_label, _styled, _task_rows, d_palette,
-    size_markers,
+    size_markers, zoom_loss_axis,
 )
 
 
@@ -59,23 +59,8 @@ def _legend_handles(df, method, pal, markers, groups=False):
 
 
 def _zoom_to_finetuned(ax, df, ft_losses, fit):
-    """The loss axis on the finetuned checkpoints' stretch, where the elbows are: few-shot rows
-    far weaker than any finetuned checkpoint only repeat the floor, and an axis that keeps
-    them squeezes the elbows into a sliver (a dense toy series: 6.5-2.7 nats for elbows in
-    3.3-2.8). The marked points (prediction, truth) stay in view where they lie among the
-    checkpoints, or within half the checkpoints' span of them; one further off (a run-off
-    prediction at 12 nats beside elbows at 3.5) would squeeze every curve into a sliver, so it
-    is left off the axis and the legend says so (style._close_marks)."""
-    lo, hi = float(df["pretrain_loss"].min()), float(df["pretrain_loss"].max())
-    near = (lo - 0.5 * (hi - lo), hi + 0.5 * (hi - lo))
-    if len(ft_losses) and float(ft_losses.max()) - lo < 0.5 * (hi - lo):
-        near = (lo, hi)
-        hi = float(ft_losses.max())
-    marks = [v for v in (_num(fit.get("emergence_point_mle")), _num(fit.get("ground_truth")))
-             if v is not None and near[0] <= v <= near[1]]
-    top, bottom = max([hi] + marks), min([lo] + marks)
-    pad = 0.15 * (top - bottom)
-    ax.set_xlim(top + pad, bottom - pad)  # inverted, as _loss_axis sets it
+    """style.zoom_loss_axis with the fit's prediction and truth as the marked points."""
+    zoom_loss_axis(ax, df, ft_losses, [_num(fit.get("emergence_point_mle")), _num(fit.get("ground_truth"))])
 
 
 @_styled

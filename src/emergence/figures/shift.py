@@ -25,7 +25,7 @@ ZERO_SHOT = "#8e44ad"  # purple: apart from the recipes' colorblind palette
 
 from emergence.figures.style import (  # noqa: E402
     CHANCE, FEWSHOT_COLOR, WIDTH, _chance_line, _chance_of, _default_metric, _fmt_D, _legend_below, _loss_axis,
-    _metric_label, _per_ckpt, _plot_runs, _recipe_label, _styled, _task_rows, size_markers)
+    _metric_label, _per_ckpt, _plot_runs, _recipe_label, _styled, _task_rows, size_markers, zoom_loss_axis)
 
 
 def level(fewshot: pd.DataFrame, share: float = 0.1) -> float | None:
@@ -119,6 +119,11 @@ def fig11(obs: pd.DataFrame, task: str, kinds: dict[str, str], fit: dict | None 
     markers = size_markers(df["size"])
     fig, axes = plt.subplots(1, len(panels), figsize=(min(WIDTH, 3.4 * len(panels)), 3.0), sharey=True, squeeze=False)
     ref = pts["fewshot"][0]
+    # as in Fig. 3: the finetuned stretch and every crossing, not a long run of early checkpoints at the floor
+    d = pts.get("data_amount")
+    ft = df.loc[(df["method"] != "fewshot") & ((df["data_amount"] == d) if d is not None else (df["data_amount"] > 0)),
+                "pretrain_loss"]
+    crossings = [c[0] for c in (pts["fewshot"], pts.get("zero_shot", (None,)), *pts.get("methods", {}).values())]
     handles = []
     for ax, panel in zip(axes[0], panels):
         _plot_runs(ax, kshot, FEWSHOT_COLOR, markers, ms=3.5, lw=1.2, band=False, zorder=5)
@@ -139,6 +144,7 @@ def fig11(obs: pd.DataFrame, task: str, kinds: dict[str, str], fit: dict | None 
         ax.axhline(pts["level"], color="grey", lw=0.8, ls="--", zorder=1)
         _chance_line(ax, _chance_of(fit, chance))
         _loss_axis(ax)
+        zoom_loss_axis(ax, df, ft, crossings)
     # the 0-shot panel is not in the k-shot format: name the metric alone where it is drawn
     axes[0][0].set_ylabel(_metric_label(metric, n if panels == ["recipes"] else None))
     first = [Line2D([], [], color=FEWSHOT_COLOR, lw=1.2, label=_label(f"few-shot ({n}-shot)", pts["fewshot"], None)),
