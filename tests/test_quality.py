@@ -231,6 +231,20 @@ def test_a_longer_run_must_be_the_same_models():
         other_run.same_models(own, longer.assign(pretrain_loss=[3.1, 2.8, 2.7]), "future.longer 'toy_quality'")
 
 
+def test_a_longer_run_must_count_the_same_flops_where_both_know_them():
+    import pytest
+
+    from emergence import other_run
+
+    own = pd.DataFrame({"ckpt": ["a", "b"], "size": "m", "pretrain_loss": [3.1, 3.0], "flops": [1e12, 2e12]})
+    longer = own.assign(flops=[1e12, 2e12])
+    assert other_run.same_models(own, longer, "future.longer 'toy'") == 2
+    assert other_run.same_models(own, longer.assign(flops=float("nan")), "future.longer 'hub'") == 2  # unknown there
+    with pytest.raises(SystemExit, match="future.longer 'toy': checkpoint a has flops 1.1e.12 here and 1e.12 there: "
+                                         "check params and tokens_per_step"):
+        other_run.same_models(own.assign(flops=[1.1e12, 2.2e12]), longer, "future.longer 'toy'")
+
+
 def test_another_runs_unknown_flops_are_allowed_but_not_text(tmp_path):
     import pytest
 

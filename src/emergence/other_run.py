@@ -73,6 +73,8 @@ def read(paths: dict, field: str, task: str | None = None, metric: str | None = 
 def same_models(own: pd.DataFrame, other: pd.DataFrame, field: str, rtol: float = 1e-3) -> int:
     """The checkpoints both runs name must have the same pretraining loss: a longer run
     trains the same models further, on the same corpus, scored on the same held-out text.
+    Where both know their FLOPs they must agree too: the study scores its forecast in FLOPs,
+    and a series read from folders states params and tokens per step by hand.
     Returns how many were compared (0: no shared names, e.g. a larger series)."""
     both = own.merge(other, on=["ckpt", "size"], suffixes=("", "_other"))
     if both.empty:
@@ -84,4 +86,11 @@ def same_models(own: pd.DataFrame, other: pd.DataFrame, field: str, rtol: float 
         _refuse(field, f"checkpoint {r['ckpt']} has pretrain_loss {r['pretrain_loss']:.4g} here and "
                        f"{r['pretrain_loss_other']:.4g} there: not the same models (another corpus, "
                        "held-out text or seed?)")
+    if "flops" in both and "flops_other" in both:
+        f, g = pd.to_numeric(both["flops"], errors="coerce"), pd.to_numeric(both["flops_other"], errors="coerce")
+        off = f.notna() & g.notna() & ((f - g).abs() > rtol * g.abs())
+        if off.any():
+            r = both[off].iloc[0]
+            _refuse(field, f"checkpoint {r['ckpt']} has flops {r['flops']:.4g} here and {r['flops_other']:.4g} "
+                           "there: check params and tokens_per_step of this series")
     return len(both)
