@@ -28,6 +28,7 @@ rule toy:
         LAYOUT.log("toy", "{series}-{size}"),
     benchmark:
         LAYOUT.benchmark("toy", "{series}-{size}")
+    threads: toy_threads
     conda:
         "../envs/toy.yaml"
     params:

@@ -45,3 +45,18 @@ def test_pretraining_with_loss_chunk_trains_the_same_model(tmp_path, monkeypatch
     assert calls == [50, 50, 50]  # the chunked loss ran, every step, only when asked for
     for n, w in weights[0].items():
         assert torch.allclose(w, weights[1][n], atol=1e-5), n
+
+
+def test_two_workers_train_the_same_bits_as_one(tmp_path):
+    """The toy rule gives the chunked loss a second core: the checkpoints must not depend on it."""
+    from transformers import AutoModelForCausalLM
+
+    from emergence.toy import TrainConfig, pretrain
+
+    cc, mc = CorpusConfig(n_words=300, successors=4, seq_len=24), ModelConfig(arch="llama", n_layer=1, n_embd=16,
+                                                                              n_head=2)
+    tc = TrainConfig(steps=3, batch_size=8, warmup=1, save_steps=[3], loss_chunk=16)
+    weights = [AutoModelForCausalLM.from_pretrained(pretrain(cc, mc, tc, str(tmp_path / f"w{w}"), log=lambda *_: None,
+                                                             workers=w)[-1]["path"]).state_dict() for w in (1, 2)]
+    for n, w in weights[0].items():
+        assert torch.equal(w, weights[1][n]), n

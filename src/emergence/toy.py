@@ -359,11 +359,13 @@ def build_model(cc: CorpusConfig, mc: ModelConfig, seed: int, n_vocab: int | Non
     return GPT2LMHeadModel(cfg)
 
 
-def pretrain(cc: CorpusConfig, mc: ModelConfig, tc: TrainConfig, out_dir: str, log=print) -> list[dict]:
+def pretrain(cc: CorpusConfig, mc: ModelConfig, tc: TrainConfig, out_dir: str, log=print,
+             workers: int = 1) -> list[dict]:
     """Train one model size and save a checkpoint at every step in `tc.save_steps`.
 
     Returns one record per checkpoint (step, params, tokens, flops, path). Each checkpoint
     directory carries the full training config (nanoGPT style) in `train_config.json`.
+    `workers` threads share the chunked loss (tc.loss_chunk) and leave the result unchanged.
     """
     import torch
 
@@ -389,7 +391,7 @@ def pretrain(cc: CorpusConfig, mc: ModelConfig, tc: TrainConfig, out_dir: str, l
     ema = copy.deepcopy(model) if tc.ema else None
     for step in range(1, tc.steps + 1):
         x = torch.from_numpy(corpus.batch(rng, tc.batch_size))
-        loss = chunked_ce.lm_loss(model, x, tc.loss_chunk) if tc.loss_chunk else model(input_ids=x, labels=x).loss
+        loss = chunked_ce.lm_loss(model, x, tc.loss_chunk, workers) if tc.loss_chunk else model(input_ids=x, labels=x).loss
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
