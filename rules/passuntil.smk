@@ -1,6 +1,8 @@
 # PassUntil (Hu et al. 2024): sample each instance of a generation task until r passes (or
 # k_max samples), then fit PU(N) = exp(-c N^-alpha) across checkpoints. One sampling job per
-# checkpoint, or per step window (passuntil.step_window).
+# checkpoint, or per step window (passuntil.step_window). The observations (and so every fit)
+# wait on it: a long sampling job started after the finetune stream runs alone at the end (a
+# band run: 255 s with one core idle), so it goes first.
 
 
 rule passuntil:
@@ -12,6 +14,7 @@ rule passuntil:
         LAYOUT.log("passuntil", "{job}"),
     benchmark:
         LAYOUT.benchmark("passuntil", "{job}")
+    priority: 20
     conda:
         "../envs/evaluate.yaml"
     resources:

@@ -14,12 +14,14 @@ where torch's own intra-op threads would change them (bench/measured/pretrain_wo
 """
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 import torch
 
 _POOLS: dict[int, ThreadPoolExecutor] = {}
+os.register_at_fork(after_in_child=_POOLS.clear)  # a forked child has the pools but not their threads
 GROUP = 32  # chunks whose softmax backward holds at once: bounds memory, ~8 % faster than 8
 
 
