@@ -22,7 +22,7 @@ import torch
 
 _POOLS: dict[int, ThreadPoolExecutor] = {}
 os.register_at_fork(after_in_child=_POOLS.clear)  # a forked child has the pools but not their threads
-GROUP = 32  # chunks whose softmax backward holds at once: bounds memory, ~8 % faster than 8
+GROUP = 32  # chunks whose softmax two workers hold at once in backward: bounds memory, ~8 % faster than 8
 
 
 def _map(workers, f, items):
@@ -73,8 +73,9 @@ class _ChunkedCE(torch.autograd.Function):
             for i, p in zip(group, ps):
                 gw[r].addmm_(p[:, r].T, h[i:i + n])
 
-        for j in range(0, len(starts), GROUP):
-            group = starts[j:j + GROUP]
+        size = GROUP if ctx.workers > 1 else 1  # one worker: each chunk's softmax while it is in cache
+        for j in range(0, len(starts), size):
+            group = starts[j:j + size]
             ps = _map(ctx.workers, softmax_grad, group)
             _map(ctx.workers, partial(accumulate, group=group, ps=ps), rows)
         return gh, gw, None, None, None
