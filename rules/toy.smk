@@ -28,9 +28,9 @@ rule toy:
         LAYOUT.log("toy", "{series}-{size}"),
     benchmark:
         LAYOUT.benchmark("toy", "{series}-{size}")
-    threads: toy_threads
     conda:
         "../envs/toy.yaml"
+    threads: toy_threads
     params:
         corpus=config["toy"]["corpus"],
         train=config["toy"]["train"],
