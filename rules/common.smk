@@ -219,7 +219,7 @@ def toy_model(wildcards):
 @per_job
 def toy_threads(wildcards):
     """Threads of a toy pretraining job. With toy.train.loss_chunk the output layer's loss runs
-    on two workers, bit for bit the series one would train (emergence.chunked_ce), ~1.5x faster
+    on two workers, bit for bit the series one would train (emergence.chunked_ce), 1.4-1.5x faster
     a step at 4,096 words; transformers' loss has nothing to split, and a second torch thread
     slows a tiny model, so those jobs keep one core and several sizes train side by side.
     Snakemake lowers it to --cores; a profile's set-threads overrides it."""
