@@ -88,7 +88,8 @@ def summarise(name: str, seed: int, lang: int, max_k: int = 8) -> list[dict]:
     rows = []
     for task, g in h.groupby("task", sort=False):
         full = g[g["ablation"] == "Full Data"].iloc[0]
-        p19 = g[g["ablation"].isin(PAPER_ROWS)]  # the paper's 19 rows: '-k Last' to k = 4 only
+        g = g[g["status"] != "not applicable"]  # e.g. 'Only Subset Sample 2' of a run with one draw a D
+        p19 = g[g["ablation"].isin(PAPER_ROWS)]  # the paper's 19 rows ('-k Last' to k = 4), less any n/a
         closer = (g["error_nats"] < g["trivial_error"] - TIE_NATS).sum()  # a tie is no win
         rows.append(dict(run=name, seed=seed, language=lang, task=task, status=full["status"],
                          mle=full["emergence_point_mle"], truth=full["ground_truth"], error=full["error_nats"],

@@ -79,6 +79,25 @@ def test_holdout_ablation_runs(obs):
     assert md.count("\n") == len(t) + 2 and md.startswith("| ablation | error_nats | failed |")
 
 
+def test_sample_rows_are_not_applicable_with_one_draw_of_data(obs):
+    # with one draw a D, 'Only Subset Sample 1' is Full Data again and 'Sample 2' has no
+    # finetuned row: scored, they would count Full Data twice and a failure that is not one
+    one = obs[(obs.data_amount == 0) | (obs.subset_sample == 1)]
+    names = ["Full Data", "Only Subset Sample 1", "Only Subset Sample 2", "-1 Last Checkpoints"]
+    t = tables.holdout_ablation(one, "sim", mcmc=None, chance=1 / 6, rows=names).set_index("ablation")
+    na = t.loc[["Only Subset Sample 1", "Only Subset Sample 2"]]
+    assert (na.status == tables.NOT_APPLICABLE).all()
+    assert na[["emergence_point_mle", "error_nats", "trivial_error", "n_rows"]].isna().all().all()
+    assert "Full Data again" in na.reason.iloc[0] and "no draw 2" in na.reason.iloc[1]
+    assert t.loc["Full Data", "status"] == "ok" and t.loc["-1 Last Checkpoints", "error_nats"] >= 0
+    card = tables.scorecard_summary(tables.scorecard(t.reset_index())).set_index("forecast")
+    assert card.loc["law", "rows_scored"] == 2 and card.loc["trivial", "rows_scored"] == 2
+    # with two draws the same rows are fitted, each on its own draw
+    two = tables.holdout_ablation(obs, "sim", mcmc=None, chance=1 / 6, rows=names).set_index("ablation")
+    assert (two.status != tables.NOT_APPLICABLE).all()
+    assert two.loc["Only Subset Sample 2", "n_rows"] < two.loc["Full Data", "n_rows"]
+
+
 def test_other_tables(obs):
     ff = tables.functional_form_table(obs, "sim", mcmc=None, chance=1 / 6)
     assert ff.variant.tolist() == ["log_power", "power", "no_fewshot"]

@@ -19,7 +19,7 @@ from emergence import scoring, uncertainty
 from emergence.baselines import NAMES as BASELINES
 from emergence.fit import FAIL_NATS, fit_task
 from emergence.values import TIE_NATS
-from emergence.observations import task_frame
+from emergence.observations import InputError, task_frame
 
 DEFAULT_MCMC = {}  # uncertainty.MCMC_DEFAULTS: chains grow until converged
 
@@ -244,6 +244,40 @@ def _fit_one(job):
                else None)
 
 
+NOT_APPLICABLE = "not applicable"
+_SAMPLE = re.compile(r"^Only Subset Sample (\d+)$")
+
+
+def _not_applicable(obs, t, kw, name) -> str | None:
+    """Why Table 2 row `name` is no ablation of task t's data (None: it is one). 'Only
+    Subset Sample s' keeps draw s of every D: with one draw a D (finetune.subset_samples: 1)
+    it is Full Data again, and a draw the run did not make leaves no finetuned row; fitted
+    anyway, the first would count Full Data twice and the second a failure that is not one."""
+    m = _SAMPLE.match(name)
+    if m is None:
+        return None
+    try:
+        df, *_ = task_frame(obs, t, kw.get("metric"), kw.get("method"), kw.get("num_fewshot"))
+    except InputError:
+        return None  # the fit says what is wrong
+    draws = sorted(int(v) for v in df.loc[df["data_amount"] > 0, "subset_sample"].unique())
+    s = int(m.group(1))
+    if len(draws) >= 2 and s in draws:
+        return None
+    have = "none" if not draws else f"one (draw {draws[0]})" if len(draws) == 1 else \
+        f"draws {', '.join(map(str, draws))}"
+    what = "this row would be Full Data again" if draws == [s] else f"there is no draw {s}"
+    return f"needs >= 2 draws of data a D (finetune.subset_samples); this run has {have}: {what}"
+
+
+def _na_row(t, name, why) -> dict:
+    """A Table 2 row that is not fitted (see _not_applicable): no forecast, no baseline."""
+    stub = dict(n_ckpts=None, n_rows=None, emergence_point_mle=None, ground_truth=None, error_nats=None,
+                error_percentiles=None, profile_interval=None, percentiles=None, failed=None,
+                status=NOT_APPLICABLE, ess=None, mcmc_steps=None, mcmc_converged=None, reason=why)
+    return _holdout_row(t, name, stub)
+
+
 def _key(t, kw):
     return repr((t, sorted(kw.items(), key=lambda kv: kv[0])))
 
@@ -292,6 +326,10 @@ def paper_tables(obs, task=None, mcmc=DEFAULT_MCMC, bootstrap=None, d0_multiples
             add("uncertainty", t, None, full)
         if "holdout" in which:
             for name in holdout_names or holdout_rows(last_k):
+                why = _not_applicable(obs, t, base, name)
+                if why is not None:
+                    rows.append(("holdout", t, name, (NOT_APPLICABLE, why)))
+                    continue
                 add("holdout", t, name, base if name == "Full Data" else {**base, "select": name})
         if "functional_form" in which:
             for v in variants:
@@ -307,6 +345,9 @@ def paper_tables(obs, task=None, mcmc=DEFAULT_MCMC, bootstrap=None, d0_multiples
     done = dict(zip(keys, _map(_fit_one, jobs, processes, log=log)))
     out = {name: [] for name in which}
     for table, t, label, key in rows:
+        if isinstance(key, tuple):  # a Table 2 row that is no ablation here, and why
+            out[table].append(_na_row(t, label, key[1]))
+            continue
         r, lpd = done[key]
         if table == "uncertainty":
             out[table].append(uncertainty_row(t, r))

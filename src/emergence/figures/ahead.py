@@ -185,9 +185,10 @@ SCORE_STYLE = {"law": ("tab:red", "o"), "trivial": ("0.2", "s"), "fewshot_only":
 @_styled
 def fig_scorecard(holdout: pd.DataFrame, task: str | None = None, title: str = ""):
     """Error of the law and of each baseline (emergence.baselines) on every Table 2 row, on a
-    log axis with the 0.1-nat bar; a forecast without a number on a row is left out there.
-    None without any scored row."""
-    from emergence.tables import scorecard
+    log axis with the 0.1-nat bar; a forecast without a number on a row is left out there
+    ("n/a" marks a row that is no ablation of this run's data, e.g. a second draw it never
+    made). None without any scored row."""
+    from emergence.tables import NOT_APPLICABLE, scorecard
 
     h = holdout if task is None else holdout[holdout["task"].astype(str) == str(task)]
     if _empty(h):
@@ -211,9 +212,10 @@ def fig_scorecard(holdout: pd.DataFrame, task: str | None = None, title: str = "
             ax.scatter(x[weak], y[weak], facecolor="white", edgecolor=c, marker=m, s=22, zorder=3, label="law (weak)")
         else:
             ax.scatter(x, y, color=c, marker=m, s=22, zorder=3, label=f)
-    for i, a in enumerate(rows):  # rows where the law gave no number say so
+    na = set(h.loc[h["status"] == NOT_APPLICABLE, "ablation"]) if "status" in h.columns else set()
+    for i, a in enumerate(rows):  # rows where the law gave no number say so; n/a: no ablation of this run's data
         if not ((long["ablation"] == a) & (long["forecast"] == "law")).any():
-            ax.annotate("no law", (i, 0), xycoords=("data", "axes fraction"), xytext=(0, 3), textcoords="offset points",
+            ax.annotate("n/a" if a in na else "no law", (i, 0), xycoords=("data", "axes fraction"), xytext=(0, 3), textcoords="offset points",
                         ha="center", va="bottom", fontsize=6, color=SCORE_STYLE.get("law", ("0.3",))[0], rotation=90)
     ax.axhline(FAIL_NATS, color="tab:red", ls="--", lw=1.0, zorder=1, label=f"{FAIL_NATS:g} nats")
     ax.set_yscale("log")
