@@ -215,7 +215,8 @@ def fig_scorecard(holdout: pd.DataFrame, task: str | None = None, title: str = "
     na = set(h.loc[h["status"] == NOT_APPLICABLE, "ablation"]) if "status" in h.columns else set()
     for i, a in enumerate(rows):  # rows where the law gave no number say so; n/a: no ablation of this run's data
         if not ((long["ablation"] == a) & (long["forecast"] == "law")).any():
-            ax.annotate("n/a" if a in na else "no law", (i, 0), xycoords=("data", "axes fraction"), xytext=(0, 3), textcoords="offset points",
+            ax.annotate("n/a" if a in na else "no law", (i, 0), xycoords=("data", "axes fraction"), xytext=(0, 3),
+                        textcoords="offset points",
                         ha="center", va="bottom", fontsize=6, color=SCORE_STYLE.get("law", ("0.3",))[0], rotation=90)
     ax.axhline(FAIL_NATS, color="tab:red", ls="--", lw=1.0, zorder=1, label=f"{FAIL_NATS:g} nats")
     ax.set_yscale("log")
