@@ -98,6 +98,23 @@ def test_sample_rows_are_not_applicable_with_one_draw_of_data(obs):
     assert two.loc["Only Subset Sample 2", "n_rows"] < two.loc["Full Data", "n_rows"]
 
 
+def test_checkpoint_rows_beyond_the_pre_emergence_set_are_not_applicable():
+    # a dense series asks for '-24' (fit.last_checkpoints) whatever a task's set: holding out
+    # all of it leaves no forecast to fail, and keeping all of it is Full Data again
+    few = simulate_obs(sigma=0.01, A_fs=1.0, seed=0, losses=np.linspace(2.5, 4.0, 7))
+    n = int(tables.holdout_ablation(few, "sim", mcmc=None, chance=1 / 6, rows=["Full Data"]).n_ckpts.iloc[0])
+    assert n == 5
+    names = ["Last 6 Checkpoints", "Last 5 Checkpoints", "Last 4 Checkpoints", "-4 Last Checkpoints",
+             "-5 Last Checkpoints", "-8 Last Checkpoints"]
+    t = tables.holdout_ablation(few, "sim", mcmc=None, chance=1 / 6, rows=names).set_index("ablation")
+    na = ["Last 6 Checkpoints", "Last 5 Checkpoints", "-5 Last Checkpoints", "-8 Last Checkpoints"]
+    assert (t.loc[na, "status"] == tables.NOT_APPLICABLE).all() and t.loc[na, "error_nats"].isna().all()
+    assert "Full Data again" in t.loc["Last 5 Checkpoints", "reason"]
+    # one checkpoint left, or four of five kept: fitted (a forecast from one checkpoint is a real miss)
+    assert t.loc["-4 Last Checkpoints", "n_ckpts"] == 1 and t.loc["Last 4 Checkpoints", "n_ckpts"] == 4
+    assert (t.drop(index=na).status != tables.NOT_APPLICABLE).all()
+
+
 def test_other_tables(obs):
     ff = tables.functional_form_table(obs, "sim", mcmc=None, chance=1 / 6)
     assert ff.variant.tolist() == ["log_power", "power", "no_fewshot"]

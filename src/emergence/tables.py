@@ -270,6 +270,26 @@ def _not_applicable(obs, t, kw, name) -> str | None:
     return f"needs >= 2 draws of data a D (finetune.subset_samples); this run has {have}: {what}"
 
 
+_KEEP = re.compile(r"^Last (\d+) Checkpoints$")
+
+
+def _beyond_the_set(name, r) -> str | None:
+    """Why a checkpoint row, fitted as r, is no ablation of the task's pre-emergence set (None:
+    it is one): '-k Last Checkpoints' holding out every checkpoint the set has (nothing left to
+    fit: no forecast failed), 'Last k Checkpoints' keeping all of it (Full Data again).
+    Table 2 goes to '-24' on a dense series (fit.last_checkpoints) whatever each task's set."""
+    n = r.get("n_pre_emergence")
+    if n is None:  # a fit written before the count existed
+        return None
+    m = _LAST.match(name)
+    if m and int(m.group(1)) >= n:
+        return f"holds out the {m.group(1)} most capable pre-emergence checkpoints: the task has {n}"
+    m = _KEEP.match(name)
+    if m and int(m.group(1)) >= n:
+        return f"keeps the {m.group(1)} most capable pre-emergence checkpoints; the task has {n}: Full Data again"
+    return None
+
+
 def _na_row(t, name, why) -> dict:
     """A Table 2 row that is not fitted (see _not_applicable): no forecast, no baseline."""
     stub = dict(n_ckpts=None, n_rows=None, emergence_point_mle=None, ground_truth=None, error_nats=None,
@@ -352,7 +372,8 @@ def paper_tables(obs, task=None, mcmc=DEFAULT_MCMC, bootstrap=None, d0_multiples
         if table == "uncertainty":
             out[table].append(uncertainty_row(t, r))
         elif table == "holdout":
-            out[table].append(_holdout_row(t, label, r))
+            why = _beyond_the_set(label, r)
+            out[table].append(_holdout_row(t, label, r) if why is None else _na_row(t, label, why))
         elif table == "functional_form":
             out[table].append(dict(task=t, variant=label, **_err_row(r), heldout_lpd=lpd))
         else:
