@@ -92,10 +92,27 @@ def test_sample_rows_are_not_applicable_with_one_draw_of_data(obs):
     assert t.loc["Full Data", "status"] == "ok" and t.loc["-1 Last Checkpoints", "error_nats"] >= 0
     card = tables.scorecard_summary(tables.scorecard(t.reset_index())).set_index("forecast")
     assert card.loc["law", "rows_scored"] == 2 and card.loc["trivial", "rows_scored"] == 2
+    assert card.loc["law", "rows"] == 2  # n/a rows are not rows the law could have missed
     # with two draws the same rows are fitted, each on its own draw
     two = tables.holdout_ablation(obs, "sim", mcmc=None, chance=1 / 6, rows=names).set_index("ablation")
     assert (two.status != tables.NOT_APPLICABLE).all()
     assert two.loc["Only Subset Sample 2", "n_rows"] < two.loc["Full Data", "n_rows"]
+
+
+def test_sample_rows_follow_the_draws_of_the_pre_emergence_rows(obs):
+    # a second draw made only where the task has emerged is no second draw for the fit
+    pre = fit_task(obs, "sim", chance=1 / 6)["fit_ckpts"]
+    ids = task_frame(obs, "sim")[0]["ckpt_id"].to_numpy()
+    late = obs[~((obs.subset_sample == 2) & pd.Series(ids, index=obs.index).isin(pre))]
+    names = ["Only Subset Sample 1", "Only Subset Sample 2", "Last 6, Every Other Odd"]
+    t = tables.holdout_ablation(late, "sim", mcmc=None, chance=1 / 6, rows=names).set_index("ablation")
+    assert (t.loc[names[:2], "status"] == tables.NOT_APPLICABLE).all()
+    assert "pre-emergence rows have one (draw 1)" in t.loc["Only Subset Sample 1", "reason"]
+    assert t.loc["Last 6, Every Other Odd", "status"] != tables.NOT_APPLICABLE
+    # one checkpoint given by the caller: 'Every Other Odd' keeps none of it, 'Even' all of it
+    one = tables.holdout_ablation(obs, "sim", mcmc=None, chance=1 / 6, fit_ckpts=pre[-1:],
+                                  rows=["Last 6, Every Other Even", "Last 6, Every Other Odd"])
+    assert (one.status == tables.NOT_APPLICABLE).all()
 
 
 def test_checkpoint_rows_beyond_the_pre_emergence_set_are_not_applicable():

@@ -184,10 +184,12 @@ def to_markdown(card: dict) -> str:
         for k, v in sorted(b.items(), key=lambda kv: list(NAMES).index(kv[0]) if kv[0] in NAMES else 99):
             out.append(f"| {NAMES.get(k, k)} | {_f(v.get('E'))} | {_f(v.get('error'))} | {v.get('reason') or ''} |")
     if card.get("scorecard"):
-        out += ["", "Table 2 scorecard (rows within 0.1 nats; horizon_k: '-k Last Checkpoints' still within):", "",
-                "| forecast | rows scored | within 0.1 | closest | median error | horizon_k |", "|---|---|---|---|---|---|"]
+        out += ["", "Table 2 scorecard (rows: the table's rows that are ablations of this run's data; scored: those "
+                    "where the forecast gave a number; within 0.1 nats; horizon_k: '-k Last Checkpoints' still within):",
+                "", "| forecast | rows | scored | within 0.1 | closest | median error | horizon_k |",
+                "|---|---|---|---|---|---|---|"]
         for r in card["scorecard"]:
-            out.append(f"| {r['forecast']} | {r['rows_scored']} | {r['within']} | {r['closest']} | "
+            out.append(f"| {r['forecast']} | {r.get('rows', '-')} | {r['rows_scored']} | {r['within']} | {r['closest']} | "
                        f"{_f(r.get('median_error'))} | {r['horizon_k']} |")
     h = card.get("horizon")
     if h:

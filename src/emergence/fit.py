@@ -142,12 +142,15 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
                                                              plateau=True)
 
     fit_df = df[df["ckpt_id"].isin(pre_ids)]
+    # before any hold-out: what a Table 2 row could keep (tables: a row holding out nothing or everything is no ablation)
+    pre_ft = fit_df.loc[fit_df["data_amount"] > 0, "subset_sample"]
+    out["n_pre_emergence"], out["n_pre_rows"] = len(pre_ids), len(fit_df)
+    out["pre_draws"] = sorted(int(v) for v in pre_ft.unique())
     if select is not None:
         fit_df = select(fit_df)
     out["fit_ckpts"] = sorted(fit_df["ckpt_id"].unique().tolist(),
                               key=lambda c: -per_ckpt.loc[c, "loss"])  # weakest first
     out["n_ckpts"], out["n_rows"] = len(out["fit_ckpts"]), len(fit_df)
-    out["n_pre_emergence"] = len(pre_ids)  # before any hold-out: what a Table 2 row could keep
     # the law pools series by their loss (its premise); say which went in
     out["series"] = sorted(fit_df["series"].astype(str).unique().tolist())
     if out["ground_truth"] is not None:  # rising checkpoints that the selection kept

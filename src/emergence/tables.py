@@ -161,6 +161,8 @@ def scorecard(holdout: pd.DataFrame) -> pd.DataFrame:
     """The law beside each baseline on every Table 2 row: one row per (task, ablation,
     forecast) with its error, whether it is within FAIL_NATS and whether it is the closest."""
     cols = {"law": "error_nats", **{b: f"{b}_error" for b in BASELINES}}
+    if "status" in holdout.columns:  # rows that are no ablation of this run's data count nowhere
+        holdout = holdout[holdout["status"] != NOT_APPLICABLE]
     long = []
     for _, r in holdout.iterrows():
         errs = {m: r.get(c) for m, c in cols.items()}
@@ -248,11 +250,22 @@ NOT_APPLICABLE = "not applicable"
 _SAMPLE = re.compile(r"^Only Subset Sample (\d+)$")
 
 
+def _draws_missing(draws, s, whose="this run has") -> str | None:
+    """Why 'Only Subset Sample s' is no ablation where the finetuned rows have these draws."""
+    if len(draws) >= 2 and s in draws:
+        return None
+    have = "none" if not draws else f"one (draw {draws[0]})" if len(draws) == 1 else \
+        f"draws {', '.join(map(str, draws))}"
+    what = "this row would be Full Data again" if list(draws) == [s] else f"there is no draw {s}"
+    return f"needs >= 2 draws of data a D (finetune.subset_samples); {whose} {have}: {what}"
+
+
 def _not_applicable(obs, t, kw, name) -> str | None:
-    """Why Table 2 row `name` is no ablation of task t's data (None: it is one). 'Only
-    Subset Sample s' keeps draw s of every D: with one draw a D (finetune.subset_samples: 1)
-    it is Full Data again, and a draw the run did not make leaves no finetuned row; fitted
-    anyway, the first would count Full Data twice and the second a failure that is not one."""
+    """Why Table 2 row `name` is no ablation of task t's data, known before fitting (None:
+    fit it): 'Only Subset Sample s' keeps draw s of every D, so with one draw a D
+    (finetune.subset_samples: 1) it is Full Data again, and a draw the run did not make leaves
+    no finetuned row; fitted anyway, the first would count Full Data twice and the second a
+    failure that is not one. The fit tells the rest (_no_ablation)."""
     m = _SAMPLE.match(name)
     if m is None:
         return None
@@ -261,32 +274,27 @@ def _not_applicable(obs, t, kw, name) -> str | None:
     except InputError:
         return None  # the fit says what is wrong
     draws = sorted(int(v) for v in df.loc[df["data_amount"] > 0, "subset_sample"].unique())
-    s = int(m.group(1))
-    if len(draws) >= 2 and s in draws:
+    return None if len(draws) >= 2 else _draws_missing(draws, int(m.group(1)))
+
+
+def _no_ablation(name, r) -> str | None:
+    """Why Table 2 row `name`, fitted as r, is no ablation of the task's pre-emergence rows
+    (None: it is one): a row that holds nothing out is Full Data again ('Last k Checkpoints'
+    keeping the whole set; 'Only Subset Sample' where those rows have one draw), and a row
+    that holds out every checkpoint leaves nothing to fit, so no forecast failed (Table 2 goes
+    to '-24' on a dense series, fit.last_checkpoints, whatever each task's set). Rows keeping
+    checkpoints the run never finetuned stay misses: that is the run's design, not the table's."""
+    if name == "Full Data" or r.get("n_pre_rows") is None:  # a fit written before the counts existed
         return None
-    have = "none" if not draws else f"one (draw {draws[0]})" if len(draws) == 1 else \
-        f"draws {', '.join(map(str, draws))}"
-    what = "this row would be Full Data again" if draws == [s] else f"there is no draw {s}"
-    return f"needs >= 2 draws of data a D (finetune.subset_samples); this run has {have}: {what}"
-
-
-_KEEP = re.compile(r"^Last (\d+) Checkpoints$")
-
-
-def _beyond_the_set(name, r) -> str | None:
-    """Why a checkpoint row, fitted as r, is no ablation of the task's pre-emergence set (None:
-    it is one): '-k Last Checkpoints' holding out every checkpoint the set has (nothing left to
-    fit: no forecast failed), 'Last k Checkpoints' keeping all of it (Full Data again).
-    Table 2 goes to '-24' on a dense series (fit.last_checkpoints) whatever each task's set."""
-    n = r.get("n_pre_emergence")
-    if n is None:  # a fit written before the count existed
-        return None
-    m = _LAST.match(name)
-    if m and int(m.group(1)) >= n:
-        return f"holds out the {m.group(1)} most capable pre-emergence checkpoints: the task has {n}"
-    m = _KEEP.match(name)
-    if m and int(m.group(1)) >= n:
-        return f"keeps the {m.group(1)} most capable pre-emergence checkpoints; the task has {n}: Full Data again"
+    m = _SAMPLE.match(name)
+    if m is not None:
+        why = _draws_missing(r.get("pre_draws") or [], int(m.group(1)), "its pre-emergence rows have")
+        if why is not None:
+            return why
+    if r["n_ckpts"] == 0:
+        return f"holds out every pre-emergence checkpoint (the task has {r['n_pre_emergence']}): nothing left to fit"
+    if r["n_rows"] == r["n_pre_rows"]:
+        return f"holds out nothing of the task's pre-emergence rows ({r['n_pre_emergence']} checkpoints): Full Data again"
     return None
 
 
@@ -372,7 +380,7 @@ def paper_tables(obs, task=None, mcmc=DEFAULT_MCMC, bootstrap=None, d0_multiples
         if table == "uncertainty":
             out[table].append(uncertainty_row(t, r))
         elif table == "holdout":
-            why = _beyond_the_set(label, r)
+            why = _no_ablation(label, r)
             out[table].append(_holdout_row(t, label, r) if why is None else _na_row(t, label, why))
         elif table == "functional_form":
             out[table].append(dict(task=t, variant=label, **_err_row(r), heldout_lpd=lpd))

@@ -212,7 +212,8 @@ def fig_scorecard(holdout: pd.DataFrame, task: str | None = None, title: str = "
             ax.scatter(x[weak], y[weak], facecolor="white", edgecolor=c, marker=m, s=22, zorder=3, label="law (weak)")
         else:
             ax.scatter(x, y, color=c, marker=m, s=22, zorder=3, label=f)
-    na = set(h.loc[h["status"] == NOT_APPLICABLE, "ablation"]) if "status" in h.columns else set()
+    # n/a where the row is no ablation for every task shown (scorecard() left it out)
+    na = set(h["ablation"]) - set(h.loc[h["status"] != NOT_APPLICABLE, "ablation"]) if "status" in h.columns else set()
     for i, a in enumerate(rows):  # rows where the law gave no number say so; n/a: no ablation of this run's data
         if not ((long["ablation"] == a) & (long["forecast"] == "law")).any():
             ax.annotate("n/a" if a in na else "no law", (i, 0), xycoords=("data", "axes fraction"), xytext=(0, 3),
