@@ -3,7 +3,7 @@
 Table 2 (hold-out ablation), Table 3 (MCMC vs bootstrap uncertainty), and the Figure 6
 ablations (functional form, D0). Every fit goes through fit.fit_task; a hold-out row is a
 filter applied to the pre-emergence rows only, so the ground truth always comes from every
-few-shot row.
+few-shot row. A row whose filter holds nothing out or everything is `not applicable`.
 """
 from __future__ import annotations
 
@@ -299,7 +299,8 @@ def _no_ablation(name, r) -> str | None:
 
 
 def _na_row(t, name, why) -> dict:
-    """A Table 2 row that is not fitted (see _not_applicable): no forecast, no baseline."""
+    """A Table 2 row that is no ablation here (_not_applicable, _no_ablation): no forecast, no
+    baseline, counted nowhere; `reason` says why."""
     stub = dict(n_ckpts=None, n_rows=None, emergence_point_mle=None, ground_truth=None, error_nats=None,
                 error_percentiles=None, profile_interval=None, percentiles=None, failed=None,
                 status=NOT_APPLICABLE, ess=None, mcmc_steps=None, mcmc_converged=None, reason=why)
