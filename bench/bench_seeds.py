@@ -12,8 +12,10 @@ baseline on the Full Data row, Table 2 rows within 0.1 nats (all, and the paper'
 Checkpoints' to k = 4 only), rows where the law is closer
 than the trivial forecast, and the reach: the most FLOPs ahead (along the run that crosses
 the truth) of a '-k Last Checkpoints' row within 0.1 nats and at least 2x closer than
-trivial (the issue's bar; k up to --max-k, default 8), and whether Table 3's 5-95 % MCMC and predictive intervals
-hold the truth. Prints figures; asserts nothing.
+trivial (the issue's bar; k up to --max-k, default 8), the bound on it that the finetuned rows
+set (`lift_bound`: the truth's FLOPs over those of the second pre-emergence checkpoint where a
+finetuned run scores 0.1 above the floor; emergence.horizon.lift_horizon), and whether Table 3's
+5-95 % MCMC and predictive intervals hold the truth. Prints figures; asserts nothing.
 """
 import argparse
 import json
@@ -26,7 +28,7 @@ import time
 import pandas as pd
 import yaml
 
-from emergence.horizon import compute_horizon
+from emergence.horizon import compute_horizon, lift_horizon
 from emergence.tables import holdout_rows
 from emergence.values import TIE_NATS
 
@@ -60,16 +62,20 @@ def run(config: str, seed: int, lang: int, cores: str, refit: bool = False) -> s
     return name
 
 
-def reach(h: pd.DataFrame, name: str, task: str, max_k: int = 8) -> str:
-    """The most FLOPs ahead of a row within 0.1 nats and >= 2x closer than trivial ('-' if none)."""
+def reach(h: pd.DataFrame, name: str, task: str, max_k: int = 8) -> tuple[str, str]:
+    """The most FLOPs ahead of a row within 0.1 nats and >= 2x closer than trivial ('-' if none),
+    and the bound the finetuned rows set on it (horizon.lift_horizon: truth FLOPs over those of
+    the second pre-emergence checkpoint with a finetuned run off the floor)."""
     fit = json.load(open(os.path.join(REPO, "results", name, "fits", f"{task}.json")))
     ck = pd.read_csv(os.path.join(REPO, "results", name, "checkpoints.csv"))
     hz = compute_horizon(h, fit, ck, task, max_k=max_k)
     if hz is None:
-        return "-"
+        return "-", "-"
     ok = hz[(hz["error_nats"] <= 0.1) & (hz["error_nats"] * 2 <= hz["trivial_error"])]
     r = ok["ratio_truth"].dropna()
-    return f"{r.max():.2f}x" if len(r) else "-"
+    obs = pd.read_csv(os.path.join(REPO, "results", name, "observations.csv"))
+    lift = lift_horizon(obs, fit, hz["truth_flops"].iloc[0])
+    return (f"{r.max():.2f}x" if len(r) else "-"), ("-" if lift is None else f"{lift['ratio_truth']:.2f}x")
 
 
 def holds(u: pd.DataFrame, task: str, view: str) -> str:
@@ -87,6 +93,7 @@ def summarise(name: str, seed: int, lang: int, max_k: int = 8) -> list[dict]:
     u = pd.read_csv(os.path.join(out, "uncertainty.csv")).set_index("task")
     rows = []
     for task, g in h.groupby("task", sort=False):
+        far, bound = reach(h, name, task, max_k)
         full = g[g["ablation"] == "Full Data"].iloc[0]
         g = g[g["status"] != "not applicable"]  # e.g. 'Only Subset Sample 2' of a run with one draw a D
         p19 = g[g["ablation"].isin(PAPER_ROWS)]  # the paper's 19 rows ('-k Last' to k = 4), less any n/a
@@ -97,7 +104,7 @@ def summarise(name: str, seed: int, lang: int, max_k: int = 8) -> list[dict]:
                          two_step=full.get("two_step_error"), passuntil=full.get("passuntil_error"),
                          table2_within=f"{int((g['error_nats'] <= 0.1).sum())}/{len(g)}",
                          paper19_within=f"{int((p19['error_nats'] <= 0.1).sum())}/{len(p19)}",
-                         law_closer=f"{int(closer)}/{len(g)}", reach_2x_closer=reach(h, name, task, max_k),
+                         law_closer=f"{int(closer)}/{len(g)}", reach_2x_closer=far, lift_bound=bound,
                          **{f"{v}_holds": holds(u, task, v) for v in ("mcmc", "pred")}))
     return rows
 

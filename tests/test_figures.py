@@ -149,6 +149,24 @@ def test_compute_horizon(data):
     assert short["ablation"].tolist() == hz["ablation"].tolist()[:-1]
 
 
+def test_lift_horizon_counts_only_pre_emergence_finetuned_lift():
+    from emergence.horizon import lift_horizon
+    fit = dict(task="t", method="lora", floor=0.2, fit_ckpts=["c1", "c2", "c3", "c4"])
+
+    def row(ckpt, flops, value, task="t", method="lora"):
+        return dict(task=task, ckpt=ckpt, method=method, value=value, flops=flops)
+    obs = pd.DataFrame([row("c1", 1.0, 0.25), row("c2", 2.0, 0.35), row("c3", 3.0, 0.2), row("c3", 3.0, 0.9),
+                        row("c4", 4.0, 0.5),
+                        row("c1", 1.0, 0.9, method="fewshot"), row("c1", 1.0, 0.9, task="other"),
+                        row("c5", 5.0, 1.0)])  # c5 is past emergence
+    # c1 lifts only 0.05 above the floor, few-shot and other tasks do not count: c2, then c3
+    got = lift_horizon(obs, fit, truth_flops=9.0)
+    assert got["ckpt"] == "c3" and got["ratio_truth"] == pytest.approx(3.0)
+    assert lift_horizon(obs, fit, 9.0, n=1)["ckpt"] == "c2"
+    assert lift_horizon(obs, fit, 9.0, n=4) is None and lift_horizon(obs, fit, None) is None
+    assert lift_horizon(obs, dict(fit, floor=0.0), 8.0, n=1)["ckpt"] == "c1"
+
+
 def test_fig10_power_form(data, tmp_path):
     rows = [dict(ckpt=f"{s}-{st}", series="py", size=s, params=n, flops=6 * n * st * 1e6,
                  pretrain_loss=1.8 + 400 * n ** -0.3 + 100 / st)

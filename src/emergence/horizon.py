@@ -87,6 +87,30 @@ def compute_horizon(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame,
     return pd.DataFrame(rows) if rows else None
 
 
+def lift_horizon(obs: pd.DataFrame, fit: dict, truth_flops: float | None, min_lift: float = 0.1,
+                 n: int = 2) -> dict | None:
+    """The farthest ahead a '-k Last Checkpoints' row can see: a row fitted on checkpoints where
+    no finetuned run has left the floor has no elbow to extrapolate, and one with a single such
+    checkpoint rarely pins the law (measured on the band series, docs/toy.md). Among the fit's
+    pre-emergence checkpoints, those where some finetuned D (the fit's method) scores at least
+    `min_lift` above the floor, by FLOPs; returns the n-th one's name, FLOPs and the multiple of
+    them at which the task truly emerges (truth_flops, as compute_horizon measures it along the
+    run). None without truth_flops or with fewer than n such checkpoints."""
+    fit = fit or {}
+    pre = {str(c) for c in fit.get("fit_ckpts") or []}
+    floor, need = _num(fit.get("floor")), {"task", "ckpt", "method", "value", "flops"}
+    if not truth_flops or not pre or floor is None or _empty(obs) or not need <= set(obs.columns):
+        return None
+    o = obs[(obs["task"].astype(str) == str(fit.get("task"))) & (obs["method"].astype(str) == str(fit.get("method")))
+            & obs["ckpt"].astype(str).isin(pre)]
+    v = pd.to_numeric(o["value"], errors="coerce")
+    lifted = o[v >= floor + min_lift].groupby("ckpt")["flops"].first().astype(float).sort_values()
+    if len(lifted) < n:
+        return None
+    return dict(ckpt=str(lifted.index[n - 1]), flops=float(lifted.iloc[n - 1]),
+                ratio_truth=float(truth_flops) / float(lifted.iloc[n - 1]))
+
+
 
 # ---------------------------------------------------------------------------------------------
 # the loss-vs-parameters law (Figure 10)
