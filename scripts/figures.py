@@ -20,7 +20,7 @@ drawn = {
     "fig4": figures.fig4(obs, fit, task, chance, title=title),
     "fig5": figures.fig5(fit, obs, task, chance=chance, title=title),
     "fig6": figures.fig6(form[form.task == task], d0[d0.task == task], title=title),
-    "fig7": figures.fig7(holdout, fit, ck, task, title=title),
+    "fig7": figures.fig7(holdout, fit, ck, task, title=title, observations=obs),
     "fig10": figures.fig10(ck, fit, title=title),
     "fig11": figures.fig11(obs, task, p.kinds, fit=fit, chance=chance, title=title),
     "fig12": figures.fig12(obs, task, chance=chance, fit=fit, title=title),

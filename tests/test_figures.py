@@ -80,7 +80,7 @@ def all_figures(d):
         "fig4": lambda: figures.fig4(obs, fit, "sim", chance=CHANCE),
         "fig5": lambda: figures.fig5(fit, obs, "sim", chance=CHANCE),
         "fig6": lambda: figures.fig6(d["form"], d["d0"]),
-        "fig7": lambda: figures.fig7(d["hold"], fit, ck, "sim"),
+        "fig7": lambda: figures.fig7(d["hold"], fit, ck, "sim", observations=obs),
         "fig10": lambda: figures.fig10(ck, fit),
         "fig12": lambda: figures.fig12(obs, "sim", chance=CHANCE, fit=fit),
         "fig13": lambda: figures.fig13(obs, "sim", fit=fit, chance=CHANCE),
@@ -144,6 +144,13 @@ def test_compute_horizon(data):
     assert (hz["ratio_next"] > 1).all() and (hz["ratio_next"].diff().dropna() >= 0).all()
     assert hz["truth_flops"].notna().all() and hz.set_index("ablation").loc["-4 Last Checkpoints", "failed"]
     assert figures.fig7(hold, data["fit"], data["ck"], "sim") is not None
+    # with the observations, the bound the finetuned rows set on the reach is drawn where it lies
+    from emergence.horizon import lift_horizon
+    lift = lift_horizon(data["obs"], data["fit"], hz["truth_flops"].iloc[0])
+    fig = figures.fig7(hold, data["fit"], data["ck"], "sim", observations=data["obs"])
+    assert lift is not None and any(ln.get_label().startswith("truth over the 2nd")
+                                    and ln.get_ydata()[0] == pytest.approx(lift["ratio_truth"])
+                                    for ln in fig.axes[0].get_lines())
     # as deep as Table 2 goes: without the '-4' row the horizon stops at '-3'
     short = figures.compute_horizon(hold[hold["ablation"] != "-4 Last Checkpoints"], data["fit"], data["ck"], "sim")
     assert short["ablation"].tolist() == hz["ablation"].tolist()[:-1]

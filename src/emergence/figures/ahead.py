@@ -18,13 +18,13 @@ from emergence.figures.style import (  # noqa: E402
     LOSS_LABEL, PRED, TRUE, WIDTH, _legend_right, _styled,
 )
 from emergence.horizon import (  # noqa: E402
-    compute_horizon, final_checkpoints, fit_loss_vs_params, loss_of_params, params_of_loss,
+    compute_horizon, final_checkpoints, fit_loss_vs_params, lift_horizon, loss_of_params, params_of_loss,
 )
 
 
 @_styled
 def fig7(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame, task: str | None = None,
-         size: str | None = None, title: str = ""):
+         size: str | None = None, title: str = "", observations: pd.DataFrame | None = None):
     """How far ahead in training compute the prediction is (the paper's Fig. 7).
 
     holdout: tables.holdout_ablation (Table 2); fit: the task's full-data fit JSON (its
@@ -34,7 +34,10 @@ def fig7(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame, task: str 
     FLOPs of the run's first post-emergence checkpoint and of the true emergence point, as
     multiples of the FLOPs of the most capable checkpoint of the run still used; a red cross
     marks a failed prediction (> 0.1 nats error, or none); under each group, the law's error
-    beside the trivial forecast's on the same row, and `weak` rows say so. None if unavailable."""
+    beside the trivial forecast's on the same row, and `weak` rows say so. With the observations,
+    a dashed line marks the truth's multiple of the second checkpoint where a finetuned run leaves
+    the floor (horizon.lift_horizon): a row whose bar passes it fits fewer than two checkpoints with
+    a finetuned elbow, which on the band series bounds the reach. None if unavailable."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     fit = fit or {}
@@ -67,6 +70,11 @@ def fig7(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame, task: str 
                         xycoords=("data", "axes fraction"),
                         xytext=(0, -3), textcoords="offset points", ha="center", va="top", fontsize=7,
                         color="tab:red", zorder=5)
+    lift = lift_horizon(observations, fit, hz["truth_flops"].iloc[0]) if observations is not None else None
+    if lift is not None:
+        ax.axhline(lift["ratio_truth"], color="0.35", ls="--", lw=0.9, zorder=3,
+                   label=f"truth over the 2nd checkpoint with a finetuned\nrun off the floor ({lift['ratio_truth']:.2g}×)")
+        top = max(top, lift["ratio_truth"])
     ax.set_yscale("log")
     ax.set_ylim(min(0.9, bottom * 0.9), top * 2.0)
     ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1, 1.5, 2, 3, 5, 7)))
