@@ -146,7 +146,7 @@ def test_compute_horizon(data):
     assert figures.fig7(hold, data["fit"], data["ck"], "sim") is not None
     # with the observations, the bound the finetuned rows set on the reach is drawn where it lies
     from emergence.horizon import lift_horizon
-    lift = lift_horizon(data["obs"], data["fit"], hz["truth_flops"].iloc[0])
+    lift = lift_horizon(data["obs"], data["fit"], hz["truth_flops"].iloc[0], run=("sim", "3B"))
     fig = figures.fig7(hold, data["fit"], data["ck"], "sim", observations=data["obs"])
     assert lift is not None and any(ln.get_label().startswith("truth over the 2nd")
                                     and ln.get_ydata()[0] == pytest.approx(lift["ratio_truth"])
@@ -172,6 +172,9 @@ def test_lift_horizon_counts_only_pre_emergence_finetuned_lift():
     assert lift_horizon(obs, fit, 9.0, n=1)["ckpt"] == "c2"
     assert lift_horizon(obs, fit, 9.0, n=4) is None and lift_horizon(obs, fit, None) is None
     assert lift_horizon(obs, dict(fit, floor=0.0), 8.0, n=1)["ckpt"] == "c1"
+    # only the run the horizon is measured along: another size's lift does not count
+    sized = obs.assign(series="s", size=np.where(obs["ckpt"] == "c2", "1B", "3B"))
+    assert lift_horizon(sized, fit, 9.0, run=("s", "3B"))["ckpt"] == "c4"
 
 
 def test_fig10_power_form(data, tmp_path):

@@ -88,14 +88,16 @@ def compute_horizon(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame,
 
 
 def lift_horizon(obs: pd.DataFrame, fit: dict, truth_flops: float | None, min_lift: float = 0.1,
-                 n: int = 2) -> dict | None:
+                 n: int = 2, run: tuple[str, str] | None = None) -> dict | None:
     """The farthest ahead a '-k Last Checkpoints' row can see: a row fitted on checkpoints where
     no finetuned run has left the floor has no elbow to extrapolate, and one with a single such
     checkpoint rarely pins the law (measured on the band series, docs/toy.md). Among the fit's
     pre-emergence checkpoints, those where some finetuned D (the fit's method) scores at least
     `min_lift` above the floor, by FLOPs; returns the n-th one's name, FLOPs and the multiple of
     them at which the task truly emerges (truth_flops, as compute_horizon measures it along the
-    run). None without truth_flops or with fewer than n such checkpoints."""
+    run; `run` = its (series, size) keeps the checkpoints to that run, since FLOPs ratios across
+    model sizes say nothing of how far ahead). None without truth_flops or with fewer than n such
+    checkpoints."""
     fit = fit or {}
     pre = {str(c) for c in fit.get("fit_ckpts") or []}
     floor, need = _num(fit.get("floor")), {"task", "ckpt", "method", "value", "flops"}
@@ -103,6 +105,8 @@ def lift_horizon(obs: pd.DataFrame, fit: dict, truth_flops: float | None, min_li
         return None
     o = obs[(obs["task"].astype(str) == str(fit.get("task"))) & (obs["method"].astype(str) == str(fit.get("method")))
             & obs["ckpt"].astype(str).isin(pre)]
+    if run is not None and {"series", "size"} <= set(o.columns):
+        o = o[(o["series"].astype(str) == str(run[0])) & (o["size"].astype(str) == str(run[1]))]
     v = pd.to_numeric(o["value"], errors="coerce")
     lifted = o[v >= floor + min_lift].groupby("ckpt")["flops"].first().astype(float).sort_values()
     if len(lifted) < n:

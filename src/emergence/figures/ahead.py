@@ -70,7 +70,8 @@ def fig7(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame, task: str 
                         xycoords=("data", "axes fraction"),
                         xytext=(0, -3), textcoords="offset points", ha="center", va="top", fontsize=7,
                         color="tab:red", zorder=5)
-    lift = lift_horizon(observations, fit, hz["truth_flops"].iloc[0]) if observations is not None else None
+    lift = (lift_horizon(observations, fit, hz["truth_flops"].iloc[0], run=(hz["series"].iloc[0], hz["size"].iloc[0]))
+            if observations is not None else None)
     if lift is not None:
         ax.axhline(lift["ratio_truth"], color="0.35", ls="--", lw=0.9, zorder=3,
                    label=f"truth over the 2nd checkpoint with a finetuned\nrun off the floor ({lift['ratio_truth']:.2g}×)")
