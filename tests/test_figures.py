@@ -175,6 +175,10 @@ def test_lift_horizon_counts_only_pre_emergence_finetuned_lift():
     # only the run the horizon is measured along: another size's lift does not count
     sized = obs.assign(series="s", size=np.where(obs["ckpt"] == "c2", "1B", "3B"))
     assert lift_horizon(sized, fit, 9.0, run=("s", "3B"))["ckpt"] == "c4"
+    # checkpoints named series/checkpoint, and only the fit's metric
+    both = pd.concat([sized.assign(metric="acc"), sized.assign(metric="logprob", value=5.0)])
+    got = lift_horizon(both, dict(fit, metric="acc", fit_ckpts=[f"s/c{i}" for i in range(1, 5)]), 9.0, n=1)
+    assert got["ckpt"] == "c2"
 
 
 def test_fig10_power_form(data, tmp_path):

@@ -103,8 +103,13 @@ def lift_horizon(obs: pd.DataFrame, fit: dict, truth_flops: float | None, min_li
     floor, need = _num(fit.get("floor")), {"task", "ckpt", "method", "value", "flops"}
     if not truth_flops or not pre or floor is None or _empty(obs) or not need <= set(obs.columns):
         return None
+    named = obs["ckpt"].astype(str).isin(pre)  # fit_ckpts name a checkpoint, or series/checkpoint
+    if "series" in obs.columns:
+        named |= (obs["series"].astype(str) + "/" + obs["ckpt"].astype(str)).isin(pre)
     o = obs[(obs["task"].astype(str) == str(fit.get("task"))) & (obs["method"].astype(str) == str(fit.get("method")))
-            & obs["ckpt"].astype(str).isin(pre)]
+            & named]
+    if fit.get("metric") is not None and "metric" in o.columns:  # e.g. the metric chain's log-probs beside acc
+        o = o[o["metric"].astype(str) == str(fit["metric"])]
     if run is not None and {"series", "size"} <= set(o.columns):
         o = o[(o["series"].astype(str) == str(run[0])) & (o["size"].astype(str) == str(run[1]))]
     v = pd.to_numeric(o["value"], errors="coerce")
