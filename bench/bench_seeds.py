@@ -74,7 +74,7 @@ def reach(h: pd.DataFrame, name: str, task: str, max_k: int = 8) -> tuple[str, s
     ok = hz[(hz["error_nats"] <= 0.1) & (hz["error_nats"] * 2 <= hz["trivial_error"])]
     r = ok["ratio_truth"].dropna()
     obs = pd.read_csv(os.path.join(REPO, "results", name, "observations.csv"))
-    lift = lift_horizon(obs, fit, hz["truth_flops"].iloc[0], run=(hz["series"].iloc[0], hz["size"].iloc[0]))
+    lift = lift_horizon(obs, fit, hz["truth_flops"].iloc[0], run=(hz["series"].iloc[0], hz["size"].iloc[0]), task=task)
     return (f"{r.max():.2f}x" if len(r) else "-"), ("-" if lift is None else f"{lift['ratio_truth']:.2f}x")
 
 

@@ -172,6 +172,16 @@ def test_lift_horizon_counts_only_pre_emergence_finetuned_lift():
     assert lift_horizon(obs, fit, 9.0, n=1)["ckpt"] == "c2"
     assert lift_horizon(obs, fit, 9.0, n=4) is None and lift_horizon(obs, fit, None) is None
     assert lift_horizon(obs, dict(fit, floor=0.0), 8.0, n=1)["ckpt"] == "c1"
+    # ordered by FLOPs, not by name; a checkpoint without FLOPs (or with none) is left out, and a
+    # truth without FLOPs gives no bound rather than a nan line
+    renamed = obs.replace({"ckpt": {"c2": "z2", "c3": "a3"}})
+    refit = dict(fit, fit_ckpts=["c1", "z2", "a3", "c4"])
+    assert lift_horizon(renamed, refit, 9.0)["ckpt"] == "a3"
+    holes = renamed.assign(flops=renamed["flops"].astype(object))
+    holes.loc[holes["ckpt"] == "z2", "flops"] = "n/a"
+    holes.loc[holes["ckpt"] == "a3", "flops"] = 0.0
+    assert lift_horizon(holes, refit, 9.0, n=1)["ckpt"] == "c4" and lift_horizon(holes, refit, 9.0) is None
+    assert lift_horizon(obs, fit, float("nan")) is None and lift_horizon(obs, fit, 0.0) is None
     # only the run the horizon is measured along: another size's lift does not count
     sized = obs.assign(series="s", size=np.where(obs["ckpt"] == "c2", "1B", "3B"))
     assert lift_horizon(sized, fit, 9.0, run=("s", "3B"))["ckpt"] == "c4"

@@ -88,37 +88,38 @@ def compute_horizon(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame,
 
 
 def lift_horizon(obs: pd.DataFrame, fit: dict, truth_flops: float | None, min_lift: float = 0.1,
-                 n: int = 2, run: tuple[str, str] | None = None) -> dict | None:
-    """The farthest ahead a '-k Last Checkpoints' row can see: a row fitted on checkpoints where
-    no finetuned run has left the floor has no elbow to extrapolate, and one with a single such
-    checkpoint rarely pins the law (measured on the band series, docs/toy.md). Among the fit's
-    pre-emergence checkpoints, those where some finetuned D (the fit's method) scores at least
-    `min_lift` above the floor, by FLOPs; returns the n-th one's name, FLOPs and the multiple of
-    them at which the task truly emerges (truth_flops, as compute_horizon measures it along the
-    run; `run` = its (series, size) keeps the checkpoints to that run, since FLOPs ratios across
-    model sizes say nothing of how far ahead). None without truth_flops or with fewer than n such
-    checkpoints."""
+                 n: int = 2, run: tuple[str, str] | None = None, task: str | None = None) -> dict | None:
+    """How far ahead the finetuned rows let a '-k Last Checkpoints' row see, at most in practice: a
+    row fitted on checkpoints where no finetuned run has left the floor has no elbow to
+    extrapolate, and one with a single such checkpoint rarely pins the law (measured on the band
+    series, docs/toy.md: no guarantee). Among the fit's pre-emergence checkpoints, those where a
+    run finetuned by the fit's method scores at least `min_lift` above the fit's floor, by FLOPs;
+    returns the n-th one's name, FLOPs and the multiple of them at which the task truly emerges
+    (truth_flops, as compute_horizon measures it along the run; `run` = its (series, size) keeps
+    the checkpoints to that run, since FLOPs ratios across model sizes say nothing of how far
+    ahead). None without a positive truth_flops or with fewer than n such checkpoints."""
     fit = fit or {}
+    task = task or fit.get("task")
     pre = {str(c) for c in fit.get("fit_ckpts") or []}
-    floor, need = _num(fit.get("floor")), {"task", "ckpt", "method", "value", "flops"}
-    if not truth_flops or not pre or floor is None or _empty(obs) or not need <= set(obs.columns):
+    floor, t_flops = _num(fit.get("floor")), _num(truth_flops)
+    need = {"task", "ckpt", "method", "value", "flops"}
+    if t_flops is None or not t_flops > 0 or not pre or floor is None or _empty(obs) or not need <= set(obs.columns):
         return None
     named = obs["ckpt"].astype(str).isin(pre)  # fit_ckpts name a checkpoint, or series/checkpoint
     if "series" in obs.columns:
         named |= (obs["series"].astype(str) + "/" + obs["ckpt"].astype(str)).isin(pre)
-    o = obs[(obs["task"].astype(str) == str(fit.get("task"))) & (obs["method"].astype(str) == str(fit.get("method")))
-            & named]
+    o = obs[(obs["task"].astype(str) == str(task)) & (obs["method"].astype(str) == str(fit.get("method"))) & named]
     if fit.get("metric") is not None and "metric" in o.columns:  # e.g. the metric chain's log-probs beside acc
         o = o[o["metric"].astype(str) == str(fit["metric"])]
     if run is not None and {"series", "size"} <= set(o.columns):
         o = o[(o["series"].astype(str) == str(run[0])) & (o["size"].astype(str) == str(run[1]))]
-    v = pd.to_numeric(o["value"], errors="coerce")
-    lifted = o[v >= floor + min_lift].groupby("ckpt")["flops"].first().astype(float).sort_values()
+    v, f = pd.to_numeric(o["value"], errors="coerce"), pd.to_numeric(o["flops"], errors="coerce")
+    o = o.assign(flops=f)[(v >= floor + min_lift) & (f > 0)]  # NaN compares False: dropped
+    lifted = o.groupby("ckpt")["flops"].first().sort_values()
     if len(lifted) < n:
         return None
     return dict(ckpt=str(lifted.index[n - 1]), flops=float(lifted.iloc[n - 1]),
-                ratio_truth=float(truth_flops) / float(lifted.iloc[n - 1]))
-
+                ratio_truth=t_flops / float(lifted.iloc[n - 1]))
 
 
 # ---------------------------------------------------------------------------------------------

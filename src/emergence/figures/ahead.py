@@ -35,9 +35,10 @@ def fig7(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame, task: str 
     multiples of the FLOPs of the most capable checkpoint of the run still used; a red cross
     marks a failed prediction (> 0.1 nats error, or none); under each group, the law's error
     beside the trivial forecast's on the same row, and `weak` rows say so. With the observations,
-    a dashed line marks the truth's multiple of the second checkpoint where a finetuned run leaves
-    the floor (horizon.lift_horizon): a row whose bar passes it fits fewer than two checkpoints with
-    a finetuned elbow, which on the band series bounds the reach. None if unavailable."""
+    a dashed line marks the truth's multiple of the second checkpoint of the run where a run
+    finetuned by the fit's method scores 0.1 above the floor (horizon.lift_horizon): a row whose
+    bar passes it fits fewer than two such checkpoints of the run, and on the band series the
+    reach passed it on 1 fit of 21. None if unavailable."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     fit = fit or {}
@@ -70,8 +71,8 @@ def fig7(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame, task: str 
                         xycoords=("data", "axes fraction"),
                         xytext=(0, -3), textcoords="offset points", ha="center", va="top", fontsize=7,
                         color="tab:red", zorder=5)
-    lift = (lift_horizon(observations, fit, hz["truth_flops"].iloc[0], run=(hz["series"].iloc[0], hz["size"].iloc[0]))
-            if observations is not None else None)
+    lift = (lift_horizon(observations, fit, hz["truth_flops"].iloc[0], run=(hz["series"].iloc[0], hz["size"].iloc[0]),
+                         task=task) if observations is not None else None)
     if lift is not None:
         ax.axhline(lift["ratio_truth"], color="0.35", ls="--", lw=0.9, zorder=3,
                    label=f"truth over the 2nd checkpoint with a finetuned\nrun off the floor ({lift['ratio_truth']:.2g}×)")
