@@ -227,6 +227,16 @@ def toy_threads(wildcards):
 
 
 @per_job
+def fit_threads(wildcards):
+    """Threads of a fit job: its bootstrap refits and next-run candidates (most of its time) run
+    in this many worker processes, with the same result (emergence.parallel). 2 where the run
+    fits one task, which would otherwise fit alone at the end of the run beside an idle core; 1
+    where several fits share the cores. Snakemake lowers it to --cores; a profile's set-threads
+    overrides it."""
+    return 2 if len(FT_TASKS) == 1 else 1
+
+
+@per_job
 def size_spec(wildcards):
     return {**series_spec(wildcards.series)["sizes"][wildcards.size], **PLAN.load_options(wildcards.series)}
 

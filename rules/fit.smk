@@ -12,6 +12,7 @@ rule fit:
         LAYOUT.benchmark("fit", "{task}")
     conda:
         "../envs/fit.yaml"
+    threads: fit_threads
     params:
         task=task_spec,
         opts=config["fit"],

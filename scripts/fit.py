@@ -13,7 +13,7 @@ obs = pd.read_csv(snakemake.input[0])
 res = fit.fit_task(obs, p.task["name"], metric=o["metric"] or p.task["metric"], d0=o["d0"],
                    variant=o["variant"], chance=p.task.get("chance"), method=p.method,
                    mcmc=o["mcmc"], bootstrap=o["bootstrap"] if o["bootstrap"]["n"] else None, seed=p.seed,
-                   next_run=True,
+                   next_run=True, processes=snakemake.threads,
                    **fit.config_options(o))
 io.write_json(res, snakemake.output[0])
 log.info(f"{p.task['name']}: status {res['status']}, E_mle {res['emergence_point_mle']}, "

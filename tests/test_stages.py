@@ -386,6 +386,27 @@ def test_ema_checkpoints_hold_the_average_of_the_weights_not_the_last_step(tmp_p
     assert 0 < (avg[k] - init[k]).abs().mean() < moved
 
 
+
+def test_a_shorter_run_saves_the_checkpoints_of_a_longer_one_bit_for_bit(tmp_path):
+    """configs/toy_bands_quality.yaml stops its series early to fit its budget: its checkpoints
+    must be those a longer run saves (learning rate, data stream and averaging follow the step,
+    not the run's length)."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    cc = toy.CorpusConfig(kind="lure", n_words=64, rule_prob=0.5, lure=0.3, seq_len=16)
+    mc = toy.ModelConfig(n_layer=1, n_embd=8, n_head=2, arch="llama")
+
+    def saved(steps):
+        tc = toy.TrainConfig(steps=steps, batch_size=2, warmup=2, save_steps=[4], ema=0.5, lr_decay={"t0": 2},
+                             lr_drop={"step": 3, "factor": 0.5})
+        rec = toy.pretrain(cc, mc, tc, str(tmp_path / str(steps)), log=lambda *_: None)
+        return AutoModelForCausalLM.from_pretrained(rec[0]["path"]).state_dict()
+
+    short, long = saved(4), saved(9)
+    for n, w in short.items():
+        assert torch.equal(w, long[n]), n
+
 def test_frequency_tiers_give_a_block_of_ranks_one_frequency_and_keep_the_language():
     plain, tiered = (toy.make_corpus(toy.CorpusConfig(kind="lure", n_words=64, tier=t)) for t in (0, 16))
     assert (plain.succ == tiered.succ).all()  # the same rule, only how often each word starts a chain

@@ -68,7 +68,7 @@ def _check_options(d0, mcmc, bootstrap, seed, verdict):
 def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power", chance=None,
              mcmc=None, bootstrap=None, priors=None, seed=0, method=None, num_fewshot=None,
              slope_per_D=False, fit_ckpts=None, loss_cutoff=None, select=None, selection=None,
-             profile=True, next_run=False, **verdict) -> dict:
+             profile=True, next_run=False, processes=1, **verdict) -> dict:
     """Predict the few-shot emergence point of one task from its pre-emergence checkpoints.
 
     mcmc / bootstrap: None to skip, else dicts of options ({} for defaults; mcmc: see
@@ -81,6 +81,8 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
     (log 1 = 0, so E(D0) = C under the log power law). verdict: max_width (0.5 nats),
     max_disagreement (0.1 nats) for the status below. next_run: also suggest the finetuning
     run that would narrow the interval most (emergence.nextrun; ~0.5 s per candidate).
+    processes: the bootstrap refits and next-run candidates in that many forked workers
+    (emergence.parallel), with the same result.
 
     status: 'ok' (prediction pinned by the data, ground truth known), 'forecast' (pinned;
     nothing has emerged yet, so no ground truth), 'weak' (a prediction the data do not pin:
@@ -224,7 +226,8 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
     boot_fail = None
     if bootstrap is not None and bootstrap.get("n", 100) > 0:
         n_boot = bootstrap.get("n", 100)
-        e0s, n_bad = uncertainty.bootstrap(L, y, D, d0, pri, variant, slope_per_D, n=n_boot, seed=seed)
+        e0s, n_bad = uncertainty.bootstrap(L, y, D, d0, pri, variant, slope_per_D, n=n_boot, seed=seed,
+                                           processes=processes)
         out["bootstrap_n"], out["bootstrap_n_ok"], boot_fail = n_boot, len(e0s), (n_bad, n_boot)
         if len(e0s) >= 10:
             out["bootstrap_percentiles"] = b = uncertainty.percentiles(e0s)
@@ -252,7 +255,7 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
     if next_run:
         names = {round(float(v), 9): c for c, v in per_ckpt["loss"].items()}
         out["next_run"] = nextrun.suggest(model, pri, r, n_draws=int(fit_df["subset_sample"].max() or 1),
-                                          ckpt_names=names)
+                                          ckpt_names=names, processes=processes)
     out["prior_sensitivity"] = sens = uncertainty.prior_sensitivity(model, pri, r)
     word, reasons = uncertainty.verdict(e0, views, pri, boot_fail=boot_fail, sensitivity=sens, **verdict)
     if truth is None and word != "unidentifiable":

@@ -11,9 +11,12 @@ ranking against brute force (noisy simulated runs, refitted).
 """
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from emergence import law, uncertainty
+from emergence.parallel import map_ordered
 
 
 def augmented(model: law.Model, theta, L_new: float, D_new: float, n_draws: int) -> law.Model:
@@ -49,16 +52,18 @@ def candidates(model: law.Model, n_ckpts: int = 2):
     return [(float(L), float(D)) for L in Ls for D in Ds]
 
 
-def suggest(model: law.Model, priors, mle: dict, n_draws: int = 2, n_ckpts: int = 2, ckpt_names=None) -> dict:
+def suggest(model: law.Model, priors, mle: dict, n_draws: int = 2, n_ckpts: int = 2, ckpt_names=None,
+            processes: int = 1) -> dict:
     """{width_before, options: [{loss, data_amount, width_after}], best}; ckpt_names maps a
-    loss to the checkpoint id it belongs to (for the card)."""
+    loss to the checkpoint id it belongs to (for the card). processes: candidates refitted side
+    by side (emergence.parallel), with the same result."""
     pi = uncertainty.profile_interval(model, priors, mle)
     before = pi["hi"] - pi["lo"]
-    opts = []
-    for L, D in candidates(model, n_ckpts):
-        w = width(augmented(model, mle["theta"], L, D, n_draws), priors)
-        opts.append(dict(loss=L, ckpt=(ckpt_names or {}).get(round(L, 9)), data_amount=D, n_runs=n_draws,
-                         width_after=w))
+    cands = candidates(model, n_ckpts)
+    widths = map_ordered(partial(width, priors=priors),
+                         [augmented(model, mle["theta"], L, D, n_draws) for L, D in cands], processes)
+    opts = [dict(loss=L, ckpt=(ckpt_names or {}).get(round(L, 9)), data_amount=D, n_runs=n_draws, width_after=w)
+            for (L, D), w in zip(cands, widths)]
     ok = [o for o in opts if o["width_after"] is not None]
     best = min(ok, key=lambda o: o["width_after"]) if ok else None
     return dict(width_before=before, options=opts, best=best,

@@ -8,48 +8,19 @@ few-shot row. A row whose filter holds nothing out or everything is `not applica
 from __future__ import annotations
 
 import math
-import multiprocessing
 import re
-from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pandas as pd
 
-from emergence import scoring, uncertainty
+from emergence import scoring
+from emergence.parallel import map_ordered
 from emergence.baselines import NAMES as BASELINES
 from emergence.fit import FAIL_NATS, fit_task
 from emergence.values import TIE_NATS
 from emergence.observations import InputError, task_frame
 
 DEFAULT_MCMC = {}  # uncertainty.MCMC_DEFAULTS: chains grow until converged
-
-
-def _map(fn, jobs, processes=1, log=None):
-    """fn over jobs, in order; in `processes` forked workers when > 1 (each fit is
-    single-threaded, so rows of a table run side by side). log: a logger for progress lines
-    with an ETA (emergence.runtime.Progress)."""
-    progress = None
-    if log is not None:
-        from emergence.runtime import Progress
-
-        progress = Progress(len(jobs), log, "fits")
-    if processes <= 1 or len(jobs) < 2:
-        results = (fn(j) for j in jobs)
-        ex = None
-    else:
-        uncertainty.import_arviz()
-        ex = ProcessPoolExecutor(min(processes, len(jobs)), mp_context=multiprocessing.get_context("fork"))
-        results = ex.map(fn, jobs)
-    try:
-        out = []
-        for r in results:
-            out.append(r)
-            if progress is not None:
-                progress.step()
-        return out
-    finally:
-        if ex is not None:
-            ex.shutdown()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -371,7 +342,7 @@ def paper_tables(obs, task=None, mcmc=DEFAULT_MCMC, bootstrap=None, d0_multiples
     length = {t: ((fits or {}).get(t) or {}).get("mcmc_steps") or 0 for t in _tasks(obs, task)}
     keys = sorted(unique, key=lambda k: -length[unique[k][1]])  # stable: table order within a task
     jobs = [unique[k] if k not in given else (*unique[k], given[k]) for k in keys]
-    done = dict(zip(keys, _map(_fit_one, jobs, processes, log=log)))
+    done = dict(zip(keys, map_ordered(_fit_one, jobs, processes, log=log)))
     out = {name: [] for name in which}
     for table, t, label, key in rows:
         if isinstance(key, tuple):  # a Table 2 row that is no ablation here, and why

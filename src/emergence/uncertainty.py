@@ -15,6 +15,7 @@ bound the prediction. `verdict` turns the three into a status a user can read.
 from __future__ import annotations
 
 import warnings
+from functools import partial
 
 import numpy as np
 from scipy import stats
@@ -238,21 +239,29 @@ def run_mcmc(model: law.Model, theta_mle, priors, nwalkers=48, nsteps=1000, max_
 # ---------------------------------------------------------------------------------------------
 # bootstrap
 
-def bootstrap(loss, y, D, d0, priors, variant="log_power", slope_per_D=False, n=100, seed=0):
+def bootstrap(loss, y, D, d0, priors, variant="log_power", slope_per_D=False, n=100, seed=0, processes=1):
     """Resample observation rows with replacement and refit the MLE from the full multi-start
-    search. Returns (e0 array, n_failed); a refit that is degenerate or unidentified fails."""
+    search. Returns (e0 array, n_failed); a refit that is degenerate or unidentified fails.
+    processes: refits side by side (emergence.parallel); the resamples are drawn first, so the
+    result is the same for any number."""
+    from emergence.parallel import map_ordered
+
     loss, y, D = (np.asarray(a, float) for a in (loss, y, D))
     rng = np.random.default_rng(seed)
-    e0s, n_bad = [], 0
-    for _ in range(n):
-        i = rng.integers(0, len(y), len(y))
-        m = law.Model(loss[i], y[i], D[i], d0, variant, slope_per_D)
-        r = None if law.degenerate(m) else law.fit_mle(m, priors)
-        if r is None or law.check_fit(m, r["theta"], priors)[0]:
-            n_bad += 1
-            continue
-        e0s.append(r["e0"])
-    return np.array(e0s), n_bad
+    draws = [rng.integers(0, len(y), len(y)) for _ in range(n)]
+    refit = partial(_bootstrap_refit, loss=loss, y=y, D=D, d0=d0, priors=priors, variant=variant,
+                    slope_per_D=slope_per_D)
+    e0s = [e for e in map_ordered(refit, draws, processes) if e is not None]
+    return np.array(e0s), n - len(e0s)
+
+
+def _bootstrap_refit(i, loss, y, D, d0, priors, variant, slope_per_D):
+    """E(D0) of one resample's MLE, or None where it is degenerate or unidentified."""
+    m = law.Model(loss[i], y[i], D[i], d0, variant, slope_per_D)
+    r = None if law.degenerate(m) else law.fit_mle(m, priors)
+    if r is None or law.check_fit(m, r["theta"], priors)[0]:
+        return None
+    return r["e0"]
 
 
 # ---------------------------------------------------------------------------------------------
