@@ -41,7 +41,9 @@ def config_options(fit_config: dict) -> dict:
                 max_disagreement=fit_config.get("max_disagreement", VERDICT_DEFAULTS["max_disagreement"]))
 
 
-def _check_options(d0, mcmc, bootstrap, seed, verdict):
+def _check_options(d0, mcmc, bootstrap, seed, verdict, processes=1):
+    if not isinstance(processes, (int, np.integer)) or isinstance(processes, bool) or processes < 1:
+        raise InputError(f"processes: expected a whole number >= 1, got {processes!r}")
     if d0 is not None and not (isinstance(d0, (int, float, np.number)) and math.isfinite(d0) and d0 > 0):
         raise InputError(f"d0: expected a number > 0, got {d0!r}")
     if mcmc is not None:
@@ -93,7 +95,7 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
     'unidentifiable' (no prediction)."""
     if variant not in law.VARIANTS:
         raise InputError(f"variant: unknown {variant!r}; choices: {', '.join(law.VARIANTS)}")
-    _check_options(d0, mcmc, bootstrap, seed, verdict)
+    _check_options(d0, mcmc, bootstrap, seed, verdict, processes)
     if variant != "power" and d0 is not None and d0 < 1:  # log D0 < 0: no real (log D0)^alpha
         raise InputError(f"d0: expected >= 1 for the {variant} law (it raises log D0 to a power), got {d0!r}")
     verdict = {**VERDICT_DEFAULTS, **verdict}
