@@ -22,6 +22,7 @@ from scipy import stats
 from scipy.optimize import minimize
 
 from emergence import law, priors as priors_mod
+from emergence.parallel import map_ordered
 from emergence.values import RISE_SDS
 
 PCTS = (5, 10, 25, 50, 75, 90, 95)
@@ -244,8 +245,6 @@ def bootstrap(loss, y, D, d0, priors, variant="log_power", slope_per_D=False, n=
     search. Returns (e0 array, n_failed); a refit that is degenerate or unidentified fails.
     processes: refits side by side (emergence.parallel); the resamples are drawn first, so the
     result is the same for any number."""
-    from emergence.parallel import map_ordered
-
     loss, y, D = (np.asarray(a, float) for a in (loss, y, D))
     rng = np.random.default_rng(seed)
     draws = [rng.integers(0, len(y), len(y)) for _ in range(n)]
