@@ -6,7 +6,7 @@ import pandas as pd
 from emergence import runtime
 
 log = runtime.setup(snakemake.log[0])
-from emergence import fit, io, tables
+from emergence import card, fit, io, tables
 runtime.begin_work()
 
 p, out = snakemake.params, snakemake.output
@@ -32,11 +32,12 @@ io.write_csv(frames["functional_form"], out.functional_form)
 io.write_csv(frames["d0_sweep"], out.d0_sweep)
 io.write_text(tables.to_markdown(pred), out.predictions_md)
 io.write_text(tables.to_markdown(frames["holdout"]), out.holdout_md)
-long = tables.scorecard(frames["holdout"])
+long = tables.scorecard(frames["holdout"], {f["task"]: card.truth_range(f) for f in fits if card.truth_range(f)})
 summary = tables.scorecard_summary(long)
 io.write_csv(long, out.scorecard)
 wide = tables.scorecard_wide(long)
-io.write_text("Rows within 0.1 nats, closest forecast (ties count for each), horizon (largest k with Full Data and "
+io.write_text("Rows within 0.1 nats (within_range: of every truth in the truth's own range, its bootstrap and the "
+              "series stopped earlier), closest forecast (ties count for each), horizon (largest k with Full Data and "
               "'-1'..'-k Last Checkpoints' all within; -1: Full Data is not):\n\n"
               + tables.to_markdown(summary) + "\nError (nats) of each forecast on every Table 2 row:\n\n"
               + tables.to_markdown(wide), out.scorecard_md)

@@ -35,6 +35,23 @@ def test_a_pinned_law_past_the_failure_bar_is_missed_even_when_closer_than_trivi
     assert c["verdict"] == "missed" and "0.150" in c["verdict_reason"]
 
 
+def test_a_verdict_that_the_truths_own_spread_could_overturn_says_so():
+    # at the reported truth 3.02 the law (3.0) beats the trivial forecast (3.1); a series stopped
+    # earlier puts the truth at 3.09, where the trivial forecast is the closer one
+    shaky = card.build(_fit(ground_truth_cuts={"lo": 3.02, "hi": 3.09, "n": 5, "max_move": 0.07, "at": 2.9}))
+    assert shaky["verdict"] == "trust" and shaky["verdict_robust"] is False
+    assert "not robust to the truth's own spread" in shaky["verdict_reason"] and "3.020-3.090" in shaky["verdict_reason"]
+    assert "stopped at each earlier checkpoint" in card.to_markdown(shaky)
+    steady = card.build(_fit(ground_truth_cuts={"lo": 3.015, "hi": 3.03, "n": 5, "max_move": 0.01, "at": 2.9},
+                             ground_truth_interval={"lo": 3.01, "hi": 3.025, "n_ok": 200}))
+    assert steady["verdict"] == "trust" and steady["verdict_robust"] is True and "robust" not in steady["verdict_reason"]
+    # a miss that a truth inside its range would have called a hit
+    miss = card.build(_fit(ground_truth=3.15, error_nats=0.15, baselines={"trivial": {"E": 2.85, "error": 0.3}},
+                           ground_truth_cuts={"lo": 3.05, "hi": 3.15, "n": 4, "max_move": 0.1, "at": 2.9}))
+    assert miss["verdict"] == "missed" and miss["verdict_robust"] is False
+    assert card.build(_fit(status="weak"))["verdict_robust"] is None  # no truth decides a weak fit
+
+
 def test_a_fit_that_saw_rising_checkpoints_is_not_trusted():
     c = card.build(_fit(n_kept_past_truth=2))
     assert c["verdict"] == "weak" and "2 checkpoint(s) past the true emergence point" in c["verdict_reason"]

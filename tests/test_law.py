@@ -389,11 +389,29 @@ def test_the_truth_has_its_own_interval_that_covers_and_widens_with_noise():
     assert relu_interval(L, np.full(20, 1 / 6)) is None  # never rises: no truth, no interval
 
 
+def test_a_two_stage_rise_moves_the_truth_with_where_the_series_stops():
+    # few-shot leaves the floor at 4.0, holds 0.2, then rises again past 3.9: the full series'
+    # one elbow follows the second rise, a series stopped early puts it at the first
+    from emergence.law import relu_cuts, relu_interval
+
+    L = np.linspace(4.2, 3.8, 41)
+    y = np.where(L > 4.0, 0.0, np.where(L > 3.9, 0.2, 0.2 + 6 * (3.9 - L)))
+    y = y + np.random.default_rng(0).normal(0, 0.01, len(L))
+    c, iv = relu_cuts(L, y, plateau=True), relu_interval(L, y, plateau=True)
+    assert c["lo"] <= law.fit_relu(L, y, plateau=True)["E"] <= c["hi"]
+    assert c["max_move"] > 0.03 and c["hi"] > iv["hi"] + 0.01  # more than its bootstrap says
+    clean = [relu_cuts(L, 1 / 6 + 1.5 * np.maximum(0.0, 4.0 - L) + np.random.default_rng(s).normal(0, 0.02, 41),
+                       plateau=True)["max_move"] for s in range(10)]
+    assert np.median(clean) < 0.02  # a ReLU's truth barely moves: noise, not the stop
+    assert relu_cuts(L, np.full(41, 1 / 6)) is None
+
+
 def test_the_fit_reports_the_truths_interval_with_its_bootstrap_only():
     obs = simulate_obs(sigma=0.02, A_fs=1.0, seed=2)
     with_boot = fit_task(obs, "sim", chance=CHANCE, bootstrap={"n": 10})
-    gi = with_boot["ground_truth_interval"]
+    gi, gc = with_boot["ground_truth_interval"], with_boot["ground_truth_cuts"]
     assert gi["lo"] <= with_boot["ground_truth"] <= gi["hi"]
+    assert gc["lo"] <= with_boot["ground_truth"] <= gc["hi"] and gc["n"] >= 1  # the full series is one stop
     assert fit_task(obs, "sim", chance=CHANCE)["ground_truth_interval"] is None  # Table 2 rows: not again
 
 

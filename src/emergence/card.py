@@ -14,6 +14,9 @@ Verdicts:
 - `missed` (with a truth): pinned, but off by more than 0.1 nats, the paper's failure bar;
 - `trust`: pinned, within 0.1 nats where the truth is known, and better than the trivial
   forecast.
+
+A verdict that a truth elsewhere in its own range (bootstrap, and the series stopped earlier:
+truth_range) would overturn keeps its word, and its reason says so (robust()).
 """
 from __future__ import annotations
 
@@ -67,11 +70,47 @@ def verdict(fit: dict) -> tuple[str, str]:
     return "trust", "pinned by the data and beyond the most capable fitted checkpoint"
 
 
+def truth_range(fit: dict) -> tuple[float, float] | None:
+    """Where the truth could lie: its own bootstrap interval and its elbow on the series
+    stopped at each earlier checkpoint past it (law.relu_cuts), the reported truth included."""
+    if fit.get("ground_truth") is None:
+        return None
+    ends = [fit["ground_truth"]] + [v for k in ("ground_truth_interval", "ground_truth_cuts")
+                                    for v in ((fit.get(k) or {}).get("lo"), (fit.get(k) or {}).get("hi"))
+                                    if v is not None]
+    return min(ends), max(ends)
+
+
+def robust(fit: dict, word: str) -> tuple[bool | None, str | None]:
+    """Does the verdict hold wherever in truth_range the truth lies? A `trust` needs the law within
+    the failure bar and closer than the trivial forecast throughout, a `missed` past the bar
+    throughout, a `no better than trivial` never closer. None where no truth decides the verdict."""
+    rng, e = truth_range(fit), fit.get("emergence_point_mle")
+    triv = ((fit.get("baselines") or {}).get("trivial") or {}).get("E")
+    if rng is None or e is None or word not in ("trust", "missed", "no better than trivial"):
+        return None, None
+    lo, hi = rng
+
+    def err(x):  # the least and the most error of a forecast x over the range
+        return (0.0 if lo <= x <= hi else min(abs(x - lo), abs(x - hi))), max(abs(x - lo), abs(x - hi))
+
+    (e_min, e_max), flips = err(e), triv is not None and lo < (e + triv) / 2 < hi
+    holds = {"trust": e_max <= FAIL_NATS and not flips, "missed": e_min > FAIL_NATS,
+             "no better than trivial": not flips}[word]
+    if holds:
+        return True, None
+    t = "" if triv is None else f", the trivial forecast's {err(triv)[0]:.3f}-{err(triv)[1]:.3f}"
+    return False, (f"not robust to the truth's own spread: it lies anywhere in {lo:.3f}-{hi:.3f} (its bootstrap and "
+                   f"the series stopped earlier), over which the law's error runs {e_min:.3f}-{e_max:.3f} nats{t}")
+
+
 def build(fit: dict, scorecard=None, horizon=None, compute=None) -> dict:
     """scorecard: rows of tables.scorecard's summary for this task (dicts); horizon: rows of
     horizon.compute_horizon (dicts); compute: horizon.flops_forecast (the prediction in
     training FLOPs of one run)."""
     word, why = verdict(fit)
+    holds, caveat = robust(fit, word)
+    why += f"; {caveat}" if caveat else ""
     nr = fit.get("next_run") or {}
     held = None
     if horizon:
@@ -82,6 +121,7 @@ def build(fit: dict, scorecard=None, horizon=None, compute=None) -> dict:
     return dict(task=fit.get("task"), metric=fit.get("metric"), prediction=fit.get("emergence_point_mle"),
                 intervals=fit.get("intervals"), status=fit.get("status"), reason=fit.get("reason"),
                 ground_truth=fit.get("ground_truth"), ground_truth_interval=fit.get("ground_truth_interval"),
+                ground_truth_cuts=fit.get("ground_truth_cuts"), truth_range=truth_range(fit), verdict_robust=holds,
                 error_nats=fit.get("error_nats"),
                 baselines=fit.get("baselines"), scorecard=scorecard, horizon=held,
                 next_run=dict(best=nr.get("best"), width_before=nr.get("width_before"), method=nr.get("method"))
@@ -154,6 +194,10 @@ def to_markdown(card: dict) -> str:
             + (f" (for scale, the truth's own 90 % interval: {_f(gi['lo'])}-{_f(gi['hi'])})"
                if (gi := card.get("ground_truth_interval")) else "")
             + (f"; error {_f(card.get('error_nats'))}" if card.get("error_nats") is not None else "")]
+    if gc := card.get("ground_truth_cuts"):
+        out.append(f"- the truth on the series stopped at each earlier checkpoint past its elbow: {_f(gc['lo'])}-"
+                   f"{_f(gc['hi'])} ({gc['n']} stops; it moves by up to {_f(gc['max_move'])} nats, stopped at loss "
+                   f"{_f(gc['at'])})")
     if card.get("n_kept_past_truth"):
         out.append(f"- the fit used {card['n_kept_past_truth']} checkpoint(s) past the true emergence point (the "
                    "selection kept them as pre-emergence): its error is a nowcast's, not a forecast's")
@@ -185,12 +229,16 @@ def to_markdown(card: dict) -> str:
             out.append(f"| {NAMES.get(k, k)} | {_f(v.get('E'))} | {_f(v.get('error'))} | {v.get('reason') or ''} |")
     if card.get("scorecard"):
         out += ["", "Table 2 scorecard (rows: the table's rows that are ablations of this run's data; scored: those "
-                    "where the forecast gave a number; within 0.1 nats; horizon_k: '-k Last Checkpoints' still within):",
-                "", "| forecast | rows | scored | within 0.1 | closest | median error | horizon_k |",
-                "|---|---|---|---|---|---|---|"]
+                    "where the forecast gave a number; within 0.1 nats, of the reported truth and of every truth in "
+                    "its range; horizon_k: '-k Last Checkpoints' still within):",
+                "", "| forecast | rows | scored | within 0.1 | within 0.1, every truth in range | closest | median error "
+                    "| horizon_k |",
+                "|---|---|---|---|---|---|---|---|"]
         for r in card["scorecard"]:
-            out.append(f"| {r['forecast']} | {r.get('rows', '-')} | {r['rows_scored']} | {r['within']} | {r['closest']} | "
-                       f"{_f(r.get('median_error'))} | {r['horizon_k']} |")
+            wr = r.get("within_range")
+            wr = "-" if wr is None or (isinstance(wr, float) and math.isnan(wr)) else int(wr)
+            out.append(f"| {r['forecast']} | {r.get('rows', '-')} | {r['rows_scored']} | {r['within']} | {wr} | "
+                       f"{r['closest']} | {_f(r.get('median_error'))} | {r['horizon_k']} |")
     h = card.get("horizon")
     if h:
         ratio = h.get("flops_ratio_to_truth")

@@ -118,7 +118,8 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
                chance=chance, floor=sel.floor, floor_noise=sel.noise, selection_reason=why,
                slope_per_D=slope_per_D, emergence_point_mle=None, intervals=None, percentiles=None,
                percentiles_reason=None, bootstrap_percentiles=None, bootstrap_n_ok=None, profile_interval=None,
-               ground_truth=None, ground_truth_reason=None, ground_truth_interval=None, error_nats=None,
+               ground_truth=None, ground_truth_reason=None, ground_truth_interval=None, ground_truth_cuts=None,
+               error_nats=None,
                error_percentiles=None, failed=None,
                params=None, priors=None, loglik=None, ess=None, tau=None, mcmc_converged=None, mcmc_steps=None,
                mcmc_diagnostics=None, n_informative_D=None, rise_sds=None, beats_trivial=None, next_run=None,
@@ -144,6 +145,8 @@ def fit_task(obs: pd.DataFrame, task, metric=None, d0=None, variant="log_power",
             # for (the fit stage, Table 3), not again on every Table 2 row: the truth is the task's
             out["ground_truth_interval"] = law.relu_interval(df.loc[fs, "pretrain_loss"], df.loc[fs, "value"], seed=seed,
                                                              plateau=True)
+            # and where a series stopped earlier would have put it: a ragged rise moves it more than noise does
+            out["ground_truth_cuts"] = law.relu_cuts(df.loc[fs, "pretrain_loss"], df.loc[fs, "value"], plateau=True)
 
     fit_df = df[df["ckpt_id"].isin(pre_ids)]
     # before any hold-out: what a Table 2 row could keep (tables: a row holding out nothing or everything is no ablation)

@@ -18,6 +18,7 @@ from emergence.parallel import map_ordered
 from emergence.baselines import NAMES as BASELINES
 from emergence.fit import FAIL_NATS, fit_task
 from emergence.values import TIE_NATS
+from emergence.values import num as _num
 from emergence.observations import InputError, task_frame
 
 DEFAULT_MCMC = {}  # uncertainty.MCMC_DEFAULTS: chains grow until converged
@@ -114,6 +115,8 @@ def _holdout_row(t, name, r):
     return dict(task=t, ablation=name, n_ckpts=r["n_ckpts"], n_rows=r["n_rows"], **_err_row(r),
                 trivial_error=r.get("baseline_trivial_error"), beats_trivial=r.get("beats_trivial"),
                 **{f"{b}_error": (r.get("baselines") or {}).get(b, {}).get("error") for b in BASELINES[1:]},
+                # each forecast's loss too: its error against a truth elsewhere in the truth's range (scorecard)
+                **{f"{b}_E": (r.get("baselines") or {}).get(b, {}).get("E") for b in BASELINES},
                 ess=r["ess"], mcmc_steps=r["mcmc_steps"], mcmc_converged=r["mcmc_converged"],
                 reason=r["reason"] or r["percentiles_reason"])
 
@@ -128,22 +131,28 @@ def holdout_ablation(obs, task=None, mcmc=DEFAULT_MCMC, rows=None, processes=1, 
                         **fit_kw)["holdout"]
 
 
-def scorecard(holdout: pd.DataFrame) -> pd.DataFrame:
+def scorecard(holdout: pd.DataFrame, truth_ranges: dict | None = None) -> pd.DataFrame:
     """The law beside each baseline on every Table 2 row: one row per (task, ablation,
-    forecast) with its error, whether it is within FAIL_NATS and whether it is the closest."""
-    cols = {"law": "error_nats", **{b: f"{b}_error" for b in BASELINES}}
+    forecast) with its error, whether it is within FAIL_NATS and whether it is the closest.
+    truth_ranges: {task: (lo, hi)}, where the task's truth could lie (card.truth_range);
+    `within_range` says whether the forecast stays within FAIL_NATS of every truth there
+    (None without a range or a forecast)."""
+    cols = {"law": ("error_nats", "emergence_point_mle"), **{b: (f"{b}_error", f"{b}_E") for b in BASELINES}}
     if "status" in holdout.columns:  # rows that are no ablation of this run's data count nowhere
         holdout = holdout[holdout["status"] != NOT_APPLICABLE]
     long = []
     for _, r in holdout.iterrows():
-        errs = {m: r.get(c) for m, c in cols.items()}
-        errs = {m: (float(v) if v is not None and not pd.isna(v) else None) for m, v in errs.items()}
+        errs = {m: _num(r.get(c)) for m, (c, _) in cols.items()}
         known = [v for v in errs.values() if v is not None]
+        rng = (truth_ranges or {}).get(r["task"])
         for m, v in errs.items():
+            e = _num(r.get(cols[m][1]))
             long.append(dict(task=r["task"], ablation=r["ablation"], forecast=m, error_nats=v,
                              within=None if v is None else v <= FAIL_NATS,
+                             within_range=None if v is None or e is None or rng is None
+                             else max(abs(e - rng[0]), abs(e - rng[1])) <= FAIL_NATS,
                              best=None if v is None else v <= min(known) + TIE_NATS))  # ties count for each
-    return pd.DataFrame(long, columns=["task", "ablation", "forecast", "error_nats", "within", "best"])
+    return pd.DataFrame(long, columns=["task", "ablation", "forecast", "error_nats", "within", "within_range", "best"])
 
 
 def scorecard_wide(long: pd.DataFrame) -> pd.DataFrame:
@@ -153,7 +162,8 @@ def scorecard_wide(long: pd.DataFrame) -> pd.DataFrame:
 
 
 def scorecard_summary(long: pd.DataFrame) -> pd.DataFrame:
-    """Per (task, forecast): rows scored, rows within FAIL_NATS, rows it is the closest
+    """Per (task, forecast): rows scored, rows within FAIL_NATS (and of every truth in the
+    task's range, where scorecard() had one: within_range), rows it is the closest
     forecast on, median error, and its horizon: the largest k such that 'Full Data' and
     '-1'..'-k Last Checkpoints' all stay within FAIL_NATS (-1: not even 'Full Data')."""
     out = []
@@ -162,9 +172,15 @@ def scorecard_summary(long: pd.DataFrame) -> pd.DataFrame:
         horizon_rows = last_rows(g["ablation"].unique())
         k = next((i - 1 for i, name in enumerate(horizon_rows) if name not in ok), len(horizon_rows) - 1)
         out.append(dict(task=t, forecast=m, rows=len(g), rows_scored=int(g["error_nats"].notna().sum()),
-                        within=len(ok), closest=int((g["best"] == True).sum()),  # noqa: E712
+                        within=len(ok),
+                        within_range=int((g["within_range"] == True).sum())  # noqa: E712
+                        if "within_range" in g and g["within_range"].notna().any() else None,
+                        closest=int((g["best"] == True).sum()),  # noqa: E712
                         median_error=g["error_nats"].median(), horizon_k=k))
-    return pd.DataFrame(out)
+    out = pd.DataFrame(out)
+    if "within_range" in out:  # a count, or missing where the scorecard had no truth range
+        out["within_range"] = out["within_range"].astype("Int64")
+    return out
 
 
 def uncertainty_row(t, r: dict) -> dict:
@@ -364,7 +380,7 @@ def paper_tables(obs, task=None, mcmc=DEFAULT_MCMC, bootstrap=None, d0_multiples
 def to_markdown(df: pd.DataFrame, digits=3) -> str:
     """A GitHub markdown table; missing values print as '-'."""
     def cell(v):
-        if v is None or (isinstance(v, float) and math.isnan(v)):
+        if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
             return "-"
         if isinstance(v, (bool, np.bool_)):
             return "yes" if v else "no"
