@@ -11,6 +11,9 @@ series at every later checkpoint (as long as the cut still pins an elbow) and pr
   the full truth's elbow to the end (law.relu_cuts), and the largest move from `full` (nats);
 - `resid`: the truth's own 90 % interval as the fit stage reports it (a residual bootstrap);
 - `pairs`: a 90 % checkpoint (pairs) bootstrap, which does not assume the ReLU is right;
+- `noise alone` (with `--null N`): in how many of N draws of the curve's own fitted ReLU plus
+  noise of its residual sd, at its own checkpoints, the stops move the truth as far (generous
+  to noise: that sd includes the ReLU's misfit);
 - `onset`: the loss bracket where the metric first leaves the floor for good: the last
   checkpoint at most `floor + --lift` before the first run of `--run` checkpoints above it;
 - per task with a Table 2 (tables/holdout_ablation.csv): the law's rows within 0.1 nats at the
@@ -18,7 +21,7 @@ series at every later checkpoint (as long as the cut still pins an elbow) and pr
   forecast card calls the truth's range).
 
     python bench/bench_truth_window.py results/toy_bands results/toy_bands_s15_l15 [--keep 3]
-    python bench/bench_truth_window.py --simulate 30
+    python bench/bench_truth_window.py --simulate 30 --null 100 results/toy
 
 `--simulate N`: N clean ReLU curves (41 checkpoints 4.2-3.8 nats, elbow 4.0, slope 1.5 per
 nat, noise sd 0.02) per `keep` in 2, 3, 4: how far the stops move a truth the ReLU describes,
@@ -60,12 +63,26 @@ def onset(loss, y, lift, run):
     return None
 
 
-def one(name, g, keep, lift, run, n_boot):
+def null_share(L, y, full, keep, observed, n):
+    """How often noise alone moves the truth as far: the curve's own fitted ReLU (plateau kept)
+    plus Gaussian noise of its residual sd at its own checkpoints, n draws. Generous to noise:
+    the residual sd includes the ReLU's misfit."""
+    top = np.inf if full["top"] is None else full["E"] - full["top"]
+    mean = full["B"] + full["A"] * np.clip(full["E"] - L, 0.0, top)
+    sd = float(np.sqrt(full["rss"] / max(len(y) - 3, 1)))
+    moves = [c["max_move"] for c in (law.relu_cuts(L, mean + np.random.default_rng(s).normal(0, sd, len(y)), keep,
+                                                   plateau=True) for s in range(n)) if c]
+    return float(np.mean(np.asarray(moves) >= observed)) if moves else float("nan"), len(moves)
+
+
+def one(name, g, keep, lift, run, n_boot, n_null=0):
     L, y = g["loss"].to_numpy(), g["y"].to_numpy()
     full = law.fit_relu(L, y, plateau=True)
     if full["reason"] is not None:
         return f"{name:42s} no truth: {full['reason']}", None
     cuts, resid = law.relu_cuts(L, y, keep, plateau=True), law.relu_interval(L, y, plateau=True)
+    if cuts is None:
+        return f"{name:42s} full {full['E']:.3f}: no earlier stop pins an elbow", None
     rng, pe = np.random.default_rng(0), []
     for _ in range(n_boot):
         i = np.sort(rng.integers(0, len(y), len(y)))
@@ -76,10 +93,13 @@ def one(name, g, keep, lift, run, n_boot):
     on = onset(L, y, lift, run)
     out = (f"{name:42s} full {full['E']:.3f}{' (plateau)' if full['top'] is not None else '          '}"
            f"  cut range {cuts['lo']:.3f}-{cuts['hi']:.3f} over {cuts['n']} stops, max move {cuts['max_move']:.3f}"
-           f" (stopped at loss {cuts['at']:.3f})")
+           f" (checkpoints down to loss {cuts['at']:.3f})")
     out += f"  resid {resid['lo']:.3f}-{resid['hi']:.3f}" if resid else "  resid none"
     out += f"  pairs {pairs[0]:.3f}-{pairs[1]:.3f}"
     out += f"  onset between {on[1]:.3f} and {on[0]:.3f}" if on else "  onset none"
+    if n_null:
+        share, k = null_share(L, y, full, keep, cuts["max_move"], n_null)
+        out += f"  noise alone moves it as far in {share:.0%} of {k}"
     ends = [full["E"], cuts["lo"], cuts["hi"]] + ([resid["lo"], resid["hi"]] if resid else [])
     return out, (min(ends), max(ends))
 
@@ -123,14 +143,17 @@ def main(argv=None):
     p.add_argument("--run", type=int, default=3, help="onset: this many checkpoints in a row up")
     p.add_argument("--boot", type=int, default=200, help="pairs bootstrap refits")
     p.add_argument("--simulate", type=int, default=0, help="clean ReLU curves per keep (0: none)")
+    p.add_argument("--null", type=int, default=0, help="per curve: draws of its own ReLU plus noise (0: none)")
     a = p.parse_args(argv)
     if a.simulate:
         simulate(a.simulate)
     for run in a.runs:
         ranges = {}
         for name, g in curves(run):
-            line, ranges[name.split(":")[-1]] = one(name, g, a.keep, a.lift, a.run, a.boot)
+            line, rng = one(name, g, a.keep, a.lift, a.run, a.boot, a.null)
             print(line, flush=True)
+            if rng:
+                ranges[name.split(":")[-1]] = rng
         if t2 := table2(run, ranges):
             print(t2, flush=True)
 

@@ -36,8 +36,8 @@ long = tables.scorecard(frames["holdout"], {f["task"]: card.truth_range(f) for f
 summary = tables.scorecard_summary(long)
 io.write_csv(long, out.scorecard)
 wide = tables.scorecard_wide(long)
-io.write_text("Rows within 0.1 nats (within_range: of every truth in the truth's own range, its bootstrap and the "
-              "series stopped earlier), closest forecast (ties count for each), horizon (largest k with Full Data and "
+io.write_text("Rows within 0.1 nats (within_range: of every truth in the truth's range, its bootstrap interval and its "
+              "elbow on shorter series), closest forecast (ties count for each), horizon (largest k with Full Data and "
               "'-1'..'-k Last Checkpoints' all within; -1: Full Data is not):\n\n"
               + tables.to_markdown(summary) + "\nError (nats) of each forecast on every Table 2 row:\n\n"
               + tables.to_markdown(wide), out.scorecard_md)

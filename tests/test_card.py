@@ -35,21 +35,41 @@ def test_a_pinned_law_past_the_failure_bar_is_missed_even_when_closer_than_trivi
     assert c["verdict"] == "missed" and "0.150" in c["verdict_reason"]
 
 
+def _cuts(lo, hi):
+    return {"lo": lo, "hi": hi, "n": 5, "n_tried": 5, "max_move": hi - lo, "at": 2.9}
+
+
 def test_a_verdict_that_the_truths_own_spread_could_overturn_says_so():
-    # at the reported truth 3.02 the law (3.0) beats the trivial forecast (3.1); a series stopped
-    # earlier puts the truth at 3.09, where the trivial forecast is the closer one
-    shaky = card.build(_fit(ground_truth_cuts={"lo": 3.02, "hi": 3.09, "n": 5, "max_move": 0.07, "at": 2.9}))
+    # at the reported truth 3.02 the law (3.0) beats the trivial forecast (3.1); a shorter series
+    # puts the truth at 3.09, where the trivial forecast is the closer one
+    shaky = card.build(_fit(ground_truth_cuts=_cuts(3.02, 3.09)))
     assert shaky["verdict"] == "trust" and shaky["verdict_robust"] is False
-    assert "not robust to the truth's own spread" in shaky["verdict_reason"] and "3.020-3.090" in shaky["verdict_reason"]
-    assert "stopped at each earlier checkpoint" in card.to_markdown(shaky)
-    steady = card.build(_fit(ground_truth_cuts={"lo": 3.015, "hi": 3.03, "n": 5, "max_move": 0.01, "at": 2.9},
-                             ground_truth_interval={"lo": 3.01, "hi": 3.025, "n_ok": 200}))
+    assert "not robust to where the truth lies" in shaky["verdict_reason"] and "3.020-3.090" in shaky["verdict_reason"]
+    assert "the truth on shorter series" in card.to_markdown(shaky)
+    steady = card.build(_fit(ground_truth_cuts=_cuts(3.015, 3.03), ground_truth_interval={"lo": 3.01, "hi": 3.025}))
     assert steady["verdict"] == "trust" and steady["verdict_robust"] is True and "robust" not in steady["verdict_reason"]
+    # closer than the trivial forecast throughout, but past the bar at the range's far end
+    far = card.build(_fit(baselines={"trivial": {"E": 3.3, "error": 0.28}}, ground_truth_cuts=_cuts(2.88, 3.02)))
+    assert far["verdict"] == "trust" and far["verdict_robust"] is False
+    # the bootstrap interval alone makes a range; a point does not
+    assert card.truth_range(_fit(ground_truth_interval={"lo": 2.99, "hi": 3.04})) == (2.99, 3.04)
+    assert card.truth_range(_fit()) is None and card.build(_fit())["verdict_robust"] is None
     # a miss that a truth inside its range would have called a hit
     miss = card.build(_fit(ground_truth=3.15, error_nats=0.15, baselines={"trivial": {"E": 2.85, "error": 0.3}},
-                           ground_truth_cuts={"lo": 3.05, "hi": 3.15, "n": 4, "max_move": 0.1, "at": 2.9}))
+                           ground_truth_cuts=_cuts(3.05, 3.15)))
     assert miss["verdict"] == "missed" and miss["verdict_robust"] is False
-    assert card.build(_fit(status="weak"))["verdict_robust"] is None  # no truth decides a weak fit
+    assert card.build(_fit(status="weak", ground_truth_cuts=_cuts(3.0, 3.2)))["verdict_robust"] is None
+
+
+def test_no_better_than_trivial_is_robust_only_where_the_law_is_never_closer():
+    lose = dict(error_nats=0.05, baselines={"trivial": {"E": 3.03, "error": 0.01}})  # truth 3.02
+    assert card.build(_fit(**lose, ground_truth_cuts=_cuts(3.02, 3.04)))["verdict_robust"] is True
+    turn = card.build(_fit(**lose, ground_truth_cuts=_cuts(2.98, 3.02)))  # at 2.98 the law (3.0) is closer
+    assert turn["verdict"] == "no better than trivial" and turn["verdict_robust"] is False
+    # a tie everywhere stays a tie (TIE_NATS), however wide the range
+    tie = card.build(_fit(error_nats=0.0195, baselines={"trivial": {"E": 3.0005, "error": 0.0195}},
+                          ground_truth_cuts=_cuts(2.95, 3.05)))
+    assert tie["verdict"] == "no better than trivial" and tie["verdict_robust"] is True
 
 
 def test_a_fit_that_saw_rising_checkpoints_is_not_trusted():

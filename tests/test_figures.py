@@ -363,3 +363,19 @@ def test_fig4_says_when_the_law_misfits_the_elbows():
     step = _step_in_D(0)
     title = figures.fig4(step, fit_task(step, "sim", chance=1 / 6), "sim").axes[1].get_title()
     assert "free elbows: p" in title and "(misfit)" in title
+
+
+def test_the_horizon_measures_reach_to_the_earliest_truth_in_the_truths_range(data):
+    from emergence import card
+
+    hold, fit = data["hold"], data["fit"]
+    plain = figures.compute_horizon(hold, fit, data["ck"], "sim")  # no range measured: nothing claimed
+    assert plain["ratio_truth_early"].isna().all() and plain["within_range"].isna().all()
+    # a series stopped earlier would put the truth 0.25 nats earlier: less compute ahead, and
+    # no forecast is within 0.1 nats of both ends
+    wide = dict(fit, ground_truth_cuts={"lo": fit["ground_truth"], "hi": fit["ground_truth"] + 0.25, "n": 3,
+                                        "max_move": 0.25, "at": 2.0})
+    hz = figures.compute_horizon(hold, wide, data["ck"], "sim")
+    assert (hz["ratio_truth_early"] < hz["ratio_truth"]).all() and not hz["within_range"].any()
+    md = card.to_markdown(card.build(wide, horizon=hz.to_dict("records")))
+    assert "within 0.1 of every truth in its range up to no row" in md

@@ -398,21 +398,40 @@ def test_a_two_stage_rise_moves_the_truth_with_where_the_series_stops():
     y = np.where(L > 4.0, 0.0, np.where(L > 3.9, 0.2, 0.2 + 6 * (3.9 - L)))
     y = y + np.random.default_rng(0).normal(0, 0.01, len(L))
     c, iv = relu_cuts(L, y, plateau=True), relu_interval(L, y, plateau=True)
-    assert c["lo"] <= law.fit_relu(L, y, plateau=True)["E"] <= c["hi"]
+    full = law.fit_relu(L, y, plateau=True)["E"]
+    assert c["lo"] <= full <= c["hi"]
     assert c["max_move"] > 0.03 and c["hi"] > iv["hi"] + 0.01  # more than its bootstrap says
+    # `at` names the stop that moves it most: the checkpoints down to that loss give that elbow
+    farthest = law.fit_relu(L[L >= c["at"]], y[L >= c["at"]], plateau=True)["E"]
+    assert abs(farthest - full) == pytest.approx(c["max_move"]) and c["at"] > L.min()
     clean = [relu_cuts(L, 1 / 6 + 1.5 * np.maximum(0.0, 4.0 - L) + np.random.default_rng(s).normal(0, 0.02, 41),
                        plateau=True)["max_move"] for s in range(10)]
     assert np.median(clean) < 0.02  # a ReLU's truth barely moves: noise, not the stop
     assert relu_cuts(L, np.full(41, 1 / 6)) is None
 
 
+def test_the_truths_stops_start_keep_checkpoints_past_its_elbow():
+    from emergence.law import relu_cuts
+
+    L = np.linspace(4.2, 3.9, 31)  # ten checkpoints past an exact elbow at 4.0
+    y = 1 / 6 + 1.5 * np.maximum(0.0, 4.0 - L)
+    # keep = 1: nine stops tried, the first (one checkpoint past) pins nothing; keep = 2: eight, all pin
+    assert [(c["n"], c["n_tried"]) for c in (relu_cuts(L, y, k) for k in (1, 2, 3))] == [(9, 10), (9, 9), (8, 8)]
+    assert relu_cuts(L, y)["max_move"] < 1e-6  # an exact ReLU: every stop finds the same elbow
+    assert relu_cuts(L[:13], y[:13]) is None  # two checkpoints past: no earlier stop, nothing measured
+    with pytest.raises(ValueError, match="keep"):
+        relu_cuts(L, y, keep=0)
+
+
 def test_the_fit_reports_the_truths_interval_with_its_bootstrap_only():
-    obs = simulate_obs(sigma=0.02, A_fs=1.0, seed=2)
+    obs = simulate_obs(sigma=0.02, A_fs=1.0, seed=2, losses=np.linspace(2.2, 4.0, 19))
     with_boot = fit_task(obs, "sim", chance=CHANCE, bootstrap={"n": 10})
     gi, gc = with_boot["ground_truth_interval"], with_boot["ground_truth_cuts"]
     assert gi["lo"] <= with_boot["ground_truth"] <= gi["hi"]
-    assert gc["lo"] <= with_boot["ground_truth"] <= gc["hi"] and gc["n"] >= 1  # the full series is one stop
-    assert fit_task(obs, "sim", chance=CHANCE)["ground_truth_interval"] is None  # Table 2 rows: not again
+    fs = task_frame(obs, "sim")[0].query("method == 'fewshot'")
+    assert gc == pytest.approx(law.relu_cuts(fs["pretrain_loss"], fs["value"], plateau=True), abs=1e-6) and gc["n"] >= 3
+    bare = fit_task(obs, "sim", chance=CHANCE)  # Table 2 rows: not again
+    assert bare["ground_truth_interval"] is None and bare["ground_truth_cuts"] is None
 
 
 def _step_in_D(seed):

@@ -250,15 +250,18 @@ def test_table2_goes_deeper_when_asked_and_the_scorecard_horizon_follows(obs):
 
 
 def test_the_scorecard_counts_rows_that_stay_within_every_truth_in_its_range():
-    # the law at 3.0 is within 0.1 of the reported truth 3.05 on both rows, but of every truth
-    # in 3.0-3.09 (its bootstrap and the series stopped earlier) only on Full Data
+    # the law is within 0.1 of the reported truth 3.05 on every row, but of every truth in
+    # 3.0-3.09 (its bootstrap and shorter series) only on Full Data
     rows = [dict(task="t", ablation="Full Data", emergence_point_mle=3.0, error_nats=0.05, trivial_E=3.07,
                  trivial_error=0.02, status="ok"),
             dict(task="t", ablation="-1 Last Checkpoints", emergence_point_mle=2.96, error_nats=0.09, trivial_E=3.2,
-                 trivial_error=0.15, status="ok")]
+                 trivial_error=0.15, status="ok"),
+            # past the range's high end: near its far end is the low one
+            dict(task="t", ablation="-2 Last Checkpoints", emergence_point_mle=3.15, error_nats=0.1, trivial_E=3.0,
+                 trivial_error=0.05, status="ok")]
     h = pd.DataFrame(rows)
     law = tables.scorecard_summary(tables.scorecard(h, {"t": (3.0, 3.09)})).set_index("forecast")
-    assert (law.loc["law", "within"], law.loc["law", "within_range"]) == (2, 1)
-    assert (law.loc["trivial", "within"], law.loc["trivial", "within_range"]) == (1, 1)
+    assert (law.loc["law", "within"], law.loc["law", "within_range"]) == (3, 1)
+    assert (law.loc["trivial", "within"], law.loc["trivial", "within_range"]) == (2, 2)
     bare = tables.scorecard_summary(tables.scorecard(h)).set_index("forecast")
-    assert bare.loc["law", "within"] == 2 and pd.isna(bare.loc["law", "within_range"])  # no range: not counted
+    assert bare.loc["law", "within"] == 3 and pd.isna(bare.loc["law", "within_range"])  # no range: not counted

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 
 from emergence.baselines import contradicted
-from emergence.values import FAIL_NATS, RISE_SDS, TIE_NATS
+from emergence.values import FAIL_NATS, RISE_SDS, TIE_NATS, num, truthy, within_all
 
 VERDICTS = ("trust", "weak", "missed", "no better than trivial", "unidentifiable")
 NAMES = {"trivial": "trivial (emergence at the most capable fitted checkpoint)",
@@ -71,20 +71,27 @@ def verdict(fit: dict) -> tuple[str, str]:
 
 
 def truth_range(fit: dict) -> tuple[float, float] | None:
-    """Where the truth could lie: its own bootstrap interval and its elbow on the series
-    stopped at each earlier checkpoint past it (law.relu_cuts), the reported truth included."""
+    """Where the truth could lie, as far as measured: the hull of the reported truth, its own
+    bootstrap interval and its elbow on shorter series (law.relu_cuts; one-sided: never a longer
+    one). None without a truth or without either measurement (a fit run with no bootstrap): a
+    point is no range."""
     if fit.get("ground_truth") is None:
         return None
-    ends = [fit["ground_truth"]] + [v for k in ("ground_truth_interval", "ground_truth_cuts")
-                                    for v in ((fit.get(k) or {}).get("lo"), (fit.get(k) or {}).get("hi"))
-                                    if v is not None]
+    spans = [fit.get(k) for k in ("ground_truth_interval", "ground_truth_cuts") if fit.get(k)]
+    if not spans:
+        return None
+    ends = [fit["ground_truth"]] + [v for sp in spans for v in (sp.get("lo"), sp.get("hi")) if v is not None]
     return min(ends), max(ends)
 
 
 def robust(fit: dict, word: str) -> tuple[bool | None, str | None]:
-    """Does the verdict hold wherever in truth_range the truth lies? A `trust` needs the law within
-    the failure bar and closer than the trivial forecast throughout, a `missed` past the bar
-    throughout, a `no better than trivial` never closer. None where no truth decides the verdict."""
+    """Does the verdict hold wherever in truth_range the truth lies? verdict()'s own comparisons
+    at both ends of the range (the law's error minus the trivial forecast's is monotone in the
+    truth, and the largest error of either lies at an end): a `trust` needs the law within the
+    failure bar and closer than the trivial forecast (by more than TIE_NATS) throughout, a `missed`
+    closer but past the bar throughout, a `no better than trivial` never closer. Other verdicts
+    (`weak` for checkpoints kept past the truth, say) are not rechecked. None where no truth or no
+    range decides the verdict."""
     rng, e = truth_range(fit), fit.get("emergence_point_mle")
     triv = ((fit.get("baselines") or {}).get("trivial") or {}).get("E")
     if rng is None or e is None or word not in ("trust", "missed", "no better than trivial"):
@@ -94,14 +101,15 @@ def robust(fit: dict, word: str) -> tuple[bool | None, str | None]:
     def err(x):  # the least and the most error of a forecast x over the range
         return (0.0 if lo <= x <= hi else min(abs(x - lo), abs(x - hi))), max(abs(x - lo), abs(x - hi))
 
-    (e_min, e_max), flips = err(e), triv is not None and lo < (e + triv) / 2 < hi
-    holds = {"trust": e_max <= FAIL_NATS and not flips, "missed": e_min > FAIL_NATS,
-             "no better than trivial": not flips}[word]
+    closer = [triv is None or abs(e - t) < abs(triv - t) - TIE_NATS for t in (lo, hi)]
+    e_min, e_max = err(e)
+    holds = {"trust": all(closer) and within_all(e, lo, hi), "missed": all(closer) and e_min > FAIL_NATS + 1e-9,
+             "no better than trivial": not any(closer)}[word]
     if holds:
         return True, None
     t = "" if triv is None else f", the trivial forecast's {err(triv)[0]:.3f}-{err(triv)[1]:.3f}"
-    return False, (f"not robust to the truth's own spread: it lies anywhere in {lo:.3f}-{hi:.3f} (its bootstrap and "
-                   f"the series stopped earlier), over which the law's error runs {e_min:.3f}-{e_max:.3f} nats{t}")
+    return False, (f"not robust to where the truth lies: anywhere in {lo:.3f}-{hi:.3f} (its bootstrap and shorter "
+                   f"series), the law's error runs {e_min:.3f}-{e_max:.3f} nats{t}")
 
 
 def build(fit: dict, scorecard=None, horizon=None, compute=None) -> dict:
@@ -118,6 +126,10 @@ def build(fit: dict, scorecard=None, horizon=None, compute=None) -> dict:
         if ok:
             best = max(ok, key=lambda h: h["k"])
             held = dict(ablation=best["ablation"], flops_ratio_to_truth=best.get("ratio_truth"))
+            steady = [h for h in ok if truthy(h.get("within_range"))]  # within 0.1 of every truth in range
+            if steady:
+                best = max(steady, key=lambda h: h["k"])
+                held.update(ablation_range=best["ablation"], flops_ratio_to_early_truth=best.get("ratio_truth_early"))
     return dict(task=fit.get("task"), metric=fit.get("metric"), prediction=fit.get("emergence_point_mle"),
                 intervals=fit.get("intervals"), status=fit.get("status"), reason=fit.get("reason"),
                 ground_truth=fit.get("ground_truth"), ground_truth_interval=fit.get("ground_truth_interval"),
@@ -195,9 +207,9 @@ def to_markdown(card: dict) -> str:
                if (gi := card.get("ground_truth_interval")) else "")
             + (f"; error {_f(card.get('error_nats'))}" if card.get("error_nats") is not None else "")]
     if gc := card.get("ground_truth_cuts"):
-        out.append(f"- the truth on the series stopped at each earlier checkpoint past its elbow: {_f(gc['lo'])}-"
-                   f"{_f(gc['hi'])} ({gc['n']} stops; it moves by up to {_f(gc['max_move'])} nats, stopped at loss "
-                   f"{_f(gc['at'])})")
+        out.append(f"- the truth on shorter series (the checkpoints down to each loss past its elbow, from the third): "
+                   f"{_f(gc['lo'])}-{_f(gc['hi'])} ({gc['n']} of {gc.get('n_tried', gc['n'])} stops pin one; it moves "
+                   f"by up to {_f(gc['max_move'])} nats, with the checkpoints down to loss {_f(gc['at'])})")
     if card.get("n_kept_past_truth"):
         out.append(f"- the fit used {card['n_kept_past_truth']} checkpoint(s) past the true emergence point (the "
                    "selection kept them as pre-emergence): its error is a nowcast's, not a forecast's")
@@ -235,15 +247,18 @@ def to_markdown(card: dict) -> str:
                     "| horizon_k |",
                 "|---|---|---|---|---|---|---|---|"]
         for r in card["scorecard"]:
-            wr = r.get("within_range")
-            wr = "-" if wr is None or (isinstance(wr, float) and math.isnan(wr)) else int(wr)
+            wr = "-" if num(r.get("within_range")) is None else int(num(r["within_range"]))
             out.append(f"| {r['forecast']} | {r.get('rows', '-')} | {r['rows_scored']} | {r['within']} | {wr} | "
                        f"{r['closest']} | {_f(r.get('median_error'))} | {r['horizon_k']} |")
     h = card.get("horizon")
     if h:
         ratio = h.get("flops_ratio_to_truth")
+        early = h.get("flops_ratio_to_early_truth")
         out += ["", f"- held within 0.1 nats up to '{h['ablation']}'"
-                + (f": {ratio:.2f}x the FLOPs of the last checkpoint used" if ratio else "")]
+                + (f": {ratio:.2f}x the FLOPs of the last checkpoint used" if ratio else "")
+                + ("; within 0.1 of every truth in its range up to "
+                   + (f"'{h['ablation_range']}'" + (f": at least {early:.2f}x" if early else "")
+                      if h.get("ablation_range") else "no row"))]
     nr = card.get("next_run")
     if nr and nr.get("best"):
         best = nr["best"]

@@ -7,11 +7,13 @@ import math
 import numpy as np
 import pandas as pd
 
+from emergence.card import truth_range
 from emergence.fit import FAIL_NATS
 from emergence.tables import last_rows
 from emergence.values import is_empty as _empty
 from emergence.values import num as _num
 from emergence.values import truthy as _truthy
+from emergence.values import within_all
 
 
 # ---------------------------------------------------------------------------------------------
@@ -28,8 +30,9 @@ def compute_horizon(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame,
     row '-k' drops its k most capable checkpoints over all sizes (tables.holdout_rows). For
     each row: the most capable checkpoint of the run still used, and the multiple of its FLOPs
     that the run's first post-emergence checkpoint and the true emergence point (log-FLOPs
-    interpolated in loss along the run) need. None if fit_ckpts, FLOPs or such a run are
-    missing."""
+    interpolated in loss along the run) need; `ratio_truth_early` the same for the earliest truth in
+    the truth's own range (card.truth_range) and `within_range` whether the row's forecast is within
+    FAIL_NATS of every truth there. None if fit_ckpts, FLOPs or such a run are missing."""
     fit = fit or {}
     task = task or fit.get("task")
     pre = [str(c) for c in fit.get("fit_ckpts") or []]
@@ -53,10 +56,15 @@ def compute_horizon(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame,
     order = ck[ck["pre"]].sort_values("pretrain_loss", kind="stable")["ckpt"].astype(str).tolist()  # most capable first
     post = run[~run["pre"]]
     truth = _num(fit.get("ground_truth"))
-    f_true = None
     Ls, Fs = run["pretrain_loss"].to_numpy(float), np.log(run["flops"].to_numpy(float))
-    if truth is not None and len(run) >= 2 and Ls.min() <= truth <= Ls.max() and np.all(np.diff(Ls) < 0):
-        f_true = float(np.exp(np.interp(truth, Ls[::-1], Fs[::-1])))
+
+    def flops_at(loss):  # log-FLOPs interpolated in loss along the run; None off its range
+        ok = loss is not None and len(run) >= 2 and Ls.min() <= loss <= Ls.max() and np.all(np.diff(Ls) < 0)
+        return float(np.exp(np.interp(loss, Ls[::-1], Fs[::-1]))) if ok else None
+
+    # the truth's own range (card.truth_range): the earliest truth in it is the least compute ahead
+    rng = truth_range(fit)
+    f_true, f_early = flops_at(truth), flops_at(rng[1]) if rng else None
     h = holdout[holdout["task"].astype(str) == str(task)] if "task" in holdout.columns else holdout
     rows = []
     names = last_rows(h["ablation"].unique())  # as deep as Table 2 goes (fit.last_checkpoints)
@@ -72,7 +80,7 @@ def compute_horizon(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame,
         last = used.sort_values("flops").iloc[-1]
         nxt = post[post["flops"] > last["flops"]]
         nxt = nxt.iloc[0] if len(nxt) else None
-        err = _num(r.get("error_nats"))
+        err, e = _num(r.get("error_nats")), _num(r.get("emergence_point_mle"))
         failed = r.get("failed")
         failed = _truthy(failed) if failed is not None and not (isinstance(failed, float) and math.isnan(failed)) \
             else (err is None or err > FAIL_NATS)
@@ -82,6 +90,8 @@ def compute_horizon(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame,
                          next_flops=None if nxt is None else float(nxt["flops"]), truth_flops=f_true,
                          ratio_next=None if nxt is None else float(nxt["flops"] / last["flops"]),
                          ratio_truth=None if f_true is None else f_true / float(last["flops"]),
+                         ratio_truth_early=None if f_early is None else f_early / float(last["flops"]),
+                         within_range=None if e is None or rng is None else within_all(e, *rng),
                          error_nats=err, failed=failed, status=r.get("status"),
                          trivial_error=_num(r.get("trivial_error"))))
     return pd.DataFrame(rows) if rows else None

@@ -492,29 +492,37 @@ def own_rise(loss, y) -> float | None:
 
 
 def relu_cuts(loss, y, keep=3, plateau=False) -> dict | None:
-    """The truth as a series stopped earlier would have it: fit_relu on the checkpoints down to
-    each loss past the full elbow (from the `keep`-th past it on), the more capable ones dropped.
+    """The truth as a shorter series would have it: fit_relu on the checkpoints down to each
+    loss past the full elbow (from the `keep`-th past it on; every size pooled, as the truth
+    pools them), the more capable ones dropped. One-sided: it sees shorter series, never longer.
     On a ragged or two-stage rise one ReLU's elbow follows the checkpoints long after the rise
     (the band toy: up to 0.12 nats), which the residual bootstrap, assuming the ReLU is right,
     does not see. On a clean ReLU with noise the stops move it about as much as that bootstrap's
     half-width (keep = 3: median 0.010 against 0.011; keep = 2 lets stops two checkpoints past a
     noisy elbow in, p90 0.052 against 0.025: bench/bench_truth_window.py --simulate).
-    Returns dict(lo, hi, n, max_move, at): the range of the stops' elbows that pin one (the full
-    series' included), how far the farthest lies from the full elbow and the loss of the stop
-    that gives it; None when the full series pins none."""
+    Returns dict(lo, hi, n, n_tried, max_move, at): the range of the elbows of the stops that pin
+    one and of the full series, the stops tried and pinned (n, the full series included), how far
+    the farthest lies from the full elbow and the lowest loss kept by the stop that gives it. None
+    when the full series pins no elbow or no earlier stop pins one (nothing was measured)."""
+    if int(keep) != keep or keep < 1:
+        raise ValueError(f"keep: expected a whole number >= 1, got {keep!r}")
     loss, y = np.asarray(loss, float), np.asarray(y, float)
     full = fit_relu(loss, y, plateau)
     if full["reason"] is not None:
         return None
     past = np.unique(loss[loss < full["E"]])[::-1]  # most capable last
+    stops = past[int(keep) - 1: -1]  # the last stop is the full series
     Es, at = [full["E"]], [float(loss.min())]
-    for cut in past[keep - 1: -1]:  # the last cut is the full series
+    for cut in stops:
         r = fit_relu(loss[loss >= cut], y[loss >= cut], plateau)
         if r["reason"] is None:
             Es.append(r["E"])
             at.append(float(cut))
+    if len(Es) == 1:
+        return None
     i = int(np.argmax(np.abs(np.asarray(Es) - full["E"])))
-    return dict(lo=float(min(Es)), hi=float(max(Es)), n=len(Es), max_move=float(abs(Es[i] - full["E"])), at=at[i])
+    return dict(lo=float(min(Es)), hi=float(max(Es)), n=len(Es), n_tried=len(stops) + 1,
+                max_move=float(abs(Es[i] - full["E"])), at=at[i])
 
 
 def relu_interval(loss, y, n=200, level=0.90, seed=0, plateau=False) -> dict | None:

@@ -17,7 +17,7 @@ from emergence import scoring
 from emergence.parallel import map_ordered
 from emergence.baselines import NAMES as BASELINES
 from emergence.fit import FAIL_NATS, fit_task
-from emergence.values import TIE_NATS
+from emergence.values import TIE_NATS, within_all
 from emergence.values import num as _num
 from emergence.observations import InputError, task_frame
 
@@ -149,8 +149,7 @@ def scorecard(holdout: pd.DataFrame, truth_ranges: dict | None = None) -> pd.Dat
             e = _num(r.get(cols[m][1]))
             long.append(dict(task=r["task"], ablation=r["ablation"], forecast=m, error_nats=v,
                              within=None if v is None else v <= FAIL_NATS,
-                             within_range=None if v is None or e is None or rng is None
-                             else max(abs(e - rng[0]), abs(e - rng[1])) <= FAIL_NATS,
+                             within_range=None if v is None or e is None or rng is None else within_all(e, *rng),
                              best=None if v is None else v <= min(known) + TIE_NATS))  # ties count for each
     return pd.DataFrame(long, columns=["task", "ablation", "forecast", "error_nats", "within", "within_range", "best"])
 

@@ -23,6 +23,12 @@ def num(x):
     return x if math.isfinite(x) else None
 
 
+def within_all(e: float, lo: float, hi: float) -> bool:
+    """Is a forecast e within FAIL_NATS of every truth in [lo, hi]? (Its error is largest at an
+    end; a float's last bit does not turn a 0.1 into a miss.)"""
+    return max(abs(e - lo), abs(e - hi)) <= FAIL_NATS + 1e-9
+
+
 def is_empty(df) -> bool:
     return df is None or len(df) == 0
 
