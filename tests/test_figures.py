@@ -379,3 +379,8 @@ def test_the_horizon_measures_reach_to_the_earliest_truth_in_the_truths_range(da
     assert (hz["ratio_truth_early"] < hz["ratio_truth"]).all() and not hz["within_range"].any()
     md = card.to_markdown(card.build(wide, horizon=hz.to_dict("records")))
     assert "within 0.1 of every truth in its range up to no row" in md
+    fig = figures.fig7(hold, wide, data["ck"], "sim")  # Fig. 7 draws the range down to the earliest truth
+    marks = [ln for ln in fig.axes[0].get_lines() if ln.get_label().startswith("earliest truth")]
+    assert marks and np.allclose(sorted(marks[0].get_ydata()), sorted(hz["ratio_truth_early"]))
+    assert not any(ln.get_label().startswith("earliest truth") for ln in
+                   figures.fig7(hold, fit, data["ck"], "sim").axes[0].get_lines())

@@ -38,7 +38,8 @@ def fig7(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame, task: str 
     a dashed line marks the truth's multiple of the second checkpoint of the run where a run
     finetuned by the fit's method scores 0.1 above the floor (horizon.lift_horizon): a row whose
     bar passes it fits fewer than two such checkpoints of the run, and on the band series the
-    reach passed it on 1 fit of 21. None if unavailable."""
+    reach passed it on 1 fit of 21. Where the fit measured the truth's range (card.truth_range),
+    a black line runs down the truth's bar to the earliest truth in it. None if unavailable."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     fit = fit or {}
@@ -62,6 +63,17 @@ def fig7(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame, task: str 
             ax.text(xi, max(vi, 1.0) * 1.03, f"{vi:.2g}×", ha="center", va="bottom", fontsize=7)
         if ok.any():
             top, bottom = max(top, float(np.nanmax(v))), min(bottom, float(np.nanmin(v)))
+    # the truth's range reaches back to the earliest truth on shorter series or its bootstrap:
+    # the least compute a row could be ahead (card.truth_range)
+    early = pd.to_numeric(hz.get("ratio_truth_early"), errors="coerce").to_numpy(float) \
+        if "ratio_truth_early" in hz else np.full(len(hz), np.nan)
+    truth = pd.to_numeric(hz["ratio_truth"], errors="coerce").to_numpy(float)
+    ok = np.isfinite(early) & np.isfinite(truth) & (early < truth)
+    if ok.any():
+        ax.vlines(xs[ok] + w / 2, early[ok], truth[ok], color="0.15", lw=1.0, zorder=4)
+        ax.plot(xs[ok] + w / 2, early[ok], ls="", marker="_", ms=9, mew=1.5, color="0.15", zorder=4,
+                label="earliest truth in its range\n(shorter series, its bootstrap)")
+        bottom = min(bottom, float(np.nanmin(early[ok])))
     for xi, (_, r) in zip(xs, hz.iterrows()):
         if r["failed"]:
             # at the top of the group's column, with the error: a marker floating at some multiple
