@@ -45,7 +45,7 @@ def test_a_verdict_that_the_truths_own_spread_could_overturn_says_so():
     shaky = card.build(_fit(ground_truth_cuts=_cuts(3.02, 3.09)))
     assert shaky["verdict"] == "trust" and shaky["verdict_robust"] is False
     assert "not robust to where the truth lies" in shaky["verdict_reason"] and "3.020-3.090" in shaky["verdict_reason"]
-    assert "the truth on shorter series" in card.to_markdown(shaky)
+    assert "the truth on shorter series" in card.to_markdown(shaky) and "the truth on shorter series" in card.to_html(shaky)
     steady = card.build(_fit(ground_truth_cuts=_cuts(3.015, 3.03), ground_truth_interval={"lo": 3.01, "hi": 3.025}))
     assert steady["verdict"] == "trust" and steady["verdict_robust"] is True and "robust" not in steady["verdict_reason"]
     # closer than the trivial forecast throughout, but past the bar at the range's far end

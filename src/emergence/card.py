@@ -167,6 +167,16 @@ def compute_line(card: dict) -> str | None:
     return f"size {c['size']} reaches the predicted loss at {when}{band} (its loss-vs-FLOPs power law, extrapolated)"
 
 
+def cuts_line(card: dict) -> str | None:
+    """Where shorter series put the truth (law.relu_cuts), or None where that was not measured."""
+    gc = card.get("ground_truth_cuts")
+    if not gc:
+        return None
+    return (f"the truth on shorter series (the checkpoints down to each loss past its elbow, from the third): "
+            f"{_f(gc['lo'])}-{_f(gc['hi'])} ({gc['n']} of {gc.get('n_tried', gc['n'])} stops pin one; it moves by up "
+            f"to {_f(gc['max_move'])} nats, with the checkpoints down to loss {_f(gc['at'])})")
+
+
 def rise_line(card: dict) -> str | None:
     """Which data amounts rise clearly by themselves inside the fitted checkpoints, and which
     the law places by the slope they share with the others. None when every D rises."""
@@ -206,10 +216,8 @@ def to_markdown(card: dict) -> str:
             + (f" (for scale, the truth's own 90 % interval: {_f(gi['lo'])}-{_f(gi['hi'])})"
                if (gi := card.get("ground_truth_interval")) else "")
             + (f"; error {_f(card.get('error_nats'))}" if card.get("error_nats") is not None else "")]
-    if gc := card.get("ground_truth_cuts"):
-        out.append(f"- the truth on shorter series (the checkpoints down to each loss past its elbow, from the third): "
-                   f"{_f(gc['lo'])}-{_f(gc['hi'])} ({gc['n']} of {gc.get('n_tried', gc['n'])} stops pin one; it moves "
-                   f"by up to {_f(gc['max_move'])} nats, with the checkpoints down to loss {_f(gc['at'])})")
+    if cl := cuts_line(card):
+        out.append(f"- {cl}")
     if card.get("n_kept_past_truth"):
         out.append(f"- the fit used {card['n_kept_past_truth']} checkpoint(s) past the true emergence point (the "
                    "selection kept them as pre-emergence): its error is a nowcast's, not a forecast's")
@@ -287,6 +295,8 @@ def to_html(card: dict) -> str:
            f"<p>{esc(one_line(card))}</p>"]
     if compute_line(card):
         out.append(f"<p>In compute: {esc(compute_line(card))}.</p>")
+    if cuts_line(card):
+        out.append(f"<p>Ground truth {_f(card.get('ground_truth'))}; {esc(cuts_line(card))}.</p>")
     if rise_line(card):
         out.append(f"<p>{esc(rise_line(card))}.</p>")
     ivs = card.get("intervals") or {}
