@@ -67,6 +67,10 @@ def test_a_forecast_before_emergence_is_scored_against_the_longer_run():
     assert "profile | " in future.to_markdown(c)
     page = future.to_html(c)  # the report's item: the verdict first, then whether each interval covered
     assert page.index("profile misses") < page.index("<table") and page.count("<tr") == 3
+    assert c["truth_range"] is None and "anywhere in" not in c["verdict"]  # no range measured: none claimed
+    t = longer["ground_truth"]
+    ranged = future.check(fit, short, dict(longer, ground_truth_cuts={"lo": t, "hi": t + 0.2, "n": 4}), ck, "m")
+    assert ranged["truth_range"] == (t, t + 0.2) and f"anywhere in {t:.3f}-{t + 0.2:.3f}" in ranged["verdict"]
 
 
 def test_a_prediction_below_the_runs_loss_asymptote_is_named_not_silently_dropped():

@@ -16,6 +16,7 @@ import math
 import pandas as pd
 
 from emergence import horizon
+from emergence.card import truth_range
 from emergence.values import num as _num
 
 
@@ -33,7 +34,9 @@ def check(fit: dict, checkpoints: pd.DataFrame, longer_fit: dict, longer_ck: pd.
                size=size, flops_pred=fc.get("flops_mle"), flops_lo=fc.get("flops_lo"), flops_hi=fc.get("flops_hi"),
                flops_last=fc.get("flops_last"),  # no interval without percentiles; inf (open) is one
                flops_interval=raw.get("flops_lo") is not None and raw.get("flops_hi") is not None,
-               flops_true=horizon.flops_at_loss(longer_ck, size, truth) if truth is not None else None)
+               flops_true=horizon.flops_at_loss(longer_ck, size, truth) if truth is not None else None,
+               # where the longer run's truth could lie (its bootstrap, its elbow on shorter series)
+               truth_range=truth_range(longer_fit))
     out["verdict"] = verdict(out)
     return out
 
@@ -48,6 +51,10 @@ def verdict(c: dict) -> str:
     s = f"{head}; the longer run emerged at {c['truth']:.3f}: off by {c['error']:.3f} nats ({cover})"
     if c["trivial_error"] is not None:
         s += f"; the trivial forecast off by {c['trivial_error']:.3f}"
+    if rng := c.get("truth_range"):
+        far = max(abs(c["prediction"] - rng[0]), abs(c["prediction"] - rng[1]))
+        near = 0.0 if rng[0] <= c["prediction"] <= rng[1] else min(abs(c["prediction"] - v) for v in rng)
+        s += f"; with the truth anywhere in {rng[0]:.3f}-{rng[1]:.3f} (its bootstrap, shorter series) off by {near:.3f}-{far:.3f}"
     if c["flops_pred"] and c["flops_true"]:
         s += (f"; in FLOPs of size {c['size']}: forecast {c['flops_pred']:.3g}, reached at {c['flops_true']:.3g} "
               f"({c['flops_pred'] / c['flops_true']:.2f}x)")
