@@ -32,7 +32,18 @@ def test_the_better_corpus_is_predicted_first_with_the_ratio_measured():
     r = quality.compare([good, bad])
     assert r["predicted_first"] == "good" and r["observed_first"] == "good" and r["order_right"]
     assert abs(r["ratio_pred"] - 5.5 / 2.1) < 1e-2 and abs(r["ratio_true"] - 3.0) < 0.15
-    assert "right order" in r["verdict"]
+    assert "right order" in r["verdict"] and r["ratio_true_range"] is None  # no truth ranges: none claimed
+
+
+def test_the_observed_order_says_when_the_truths_ranges_allow_either():
+    def widen(run, lo_f, hi_f):  # a truth anywhere between the losses reached at hi_f and lo_f FLOPs
+        return dict(run, flops_true_early=lo_f, flops_true_late=hi_f)
+
+    good, bad = _run("good", 2e11, 2.1e11), _run("bad", 6e11, 5.5e11)
+    apart = quality.compare([widen(good, 1.8e11, 2.2e11), widen(bad, 5e11, 7e11)])
+    assert apart["ratio_true_range"] == (5e11 / 2.2e11, 7e11 / 1.8e11) and "either order" not in apart["verdict"]
+    either = quality.compare([widen(good, 1.8e11, 7e11), widen(bad, 5e11, 7e11)])
+    assert either["ratio_true_range"][0] < 1 and "either order" in either["verdict"]
 
 
 def test_a_wrong_order_is_said_plainly():

@@ -25,6 +25,7 @@ import math
 import pandas as pd
 
 from emergence import horizon
+from emergence.card import truth_range
 from emergence.values import num as _num
 
 
@@ -35,8 +36,11 @@ def one_run(name: str, fit: dict, checkpoints: pd.DataFrame, size: str) -> dict:
     why = (None if fc.get("flops_mle") else "no emergence point predicted" if fit.get("emergence_point_mle") is None
            else "the predicted loss lies below the run's loss-vs-FLOPs asymptote (never, at this size)"
            if raw.get("flops_mle") == math.inf else "too few pre-emergence checkpoints of this size for a loss law")
-    truth = _num(fit.get("ground_truth"))
-    return dict(run=name, status=fit.get("status"), loss_pred=_num(fit.get("emergence_point_mle")),
+    truth, rng = _num(fit.get("ground_truth")), truth_range(fit)
+    # where the run could truly have emerged: its truth's range (bootstrap, shorter series) in FLOPs
+    at = [horizon.flops_at_loss(checkpoints, size, v) for v in rng] if rng else [None, None]
+    return dict(run=name, flops_true_early=at[1], flops_true_late=at[0], status=fit.get("status"),
+                loss_pred=_num(fit.get("emergence_point_mle")),
                 loss_p5=_num((fit.get("percentiles") or {}).get("p5")),
                 loss_p95=_num((fit.get("percentiles") or {}).get("p95")), loss_true=truth,
                 flops_pred=fc.get("flops_mle"), flops_lo=fc.get("flops_lo"), flops_hi=fc.get("flops_hi"),
@@ -54,7 +58,7 @@ def compare(runs: list[dict]) -> dict:
     """runs: two one_run() dicts. Returns them with the verdict (first, ratios, agreement)."""
     a, b = runs
     out = dict(runs=runs, predicted_first=None, observed_first=None, ratio_pred=None, ratio_true=None,
-               order_right=None, confident=None, verdict=None)
+               ratio_true_range=None, order_right=None, confident=None, verdict=None)
     if a["flops_pred"] and b["flops_pred"]:
         first, second = (a, b) if a["flops_pred"] <= b["flops_pred"] else (b, a)
         out["predicted_first"], out["ratio_pred"] = first["run"], second["flops_pred"] / first["flops_pred"]
@@ -84,8 +88,17 @@ def compare(runs: list[dict]) -> dict:
     # observed FLOPs in the predicted order (other / first), so that it compares with ratio_pred
     # directly; below 1 when the order was wrong
     out["ratio_true"] = other["flops_true"] / first["flops_true"]
+    # with each run's truth anywhere in its range: the observed ratio's extremes, where both are measured
+    ends = [first.get("flops_true_early"), first.get("flops_true_late"), other.get("flops_true_early"),
+            other.get("flops_true_late")]
+    out["ratio_true_range"] = None if not all(ends) else (ends[2] / ends[1], ends[3] / ends[0])
+    spread = ""
+    if out["ratio_true_range"]:
+        lo_r, hi_r = out["ratio_true_range"]
+        spread = (f"; with each truth anywhere in its range (bootstrap, shorter series) {lo_r:.2f}-{hi_r:.2f}x"
+                  + (", either order" if lo_r < 1 < hi_r else ""))
     out["verdict"] = (f"{pred}; observed: {out['observed_first']} first, {other['run']} at "
-                      f"{out['ratio_true']:.2f}x {first['run']}'s FLOPs "
+                      f"{out['ratio_true']:.2f}x {first['run']}'s FLOPs{spread} "
                       f"({'' if out['confident'] else 'the MLEs: '}"
                       f"{'right order' if out['order_right'] else 'WRONG order'}, ratio off by "
                       f"{abs(out['ratio_pred'] / out['ratio_true'] - 1):.0%})")
