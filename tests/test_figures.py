@@ -371,6 +371,7 @@ def test_the_horizon_measures_reach_to_the_earliest_truth_in_the_truths_range(da
     hold, fit = data["hold"], data["fit"]
     plain = figures.compute_horizon(hold, fit, data["ck"], "sim")  # no range measured: nothing claimed
     assert plain["ratio_truth_early"].isna().all() and plain["within_range"].isna().all()
+    assert "every truth" not in card.to_markdown(card.build(fit, horizon=plain.to_dict("records")))
     # a series stopped earlier would put the truth 0.25 nats earlier: less compute ahead, and
     # no forecast is within 0.1 nats of both ends
     wide = dict(fit, ground_truth_cuts={"lo": fit["ground_truth"], "hi": fit["ground_truth"] + 0.25, "n": 3,

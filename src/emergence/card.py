@@ -15,7 +15,7 @@ Verdicts:
 - `trust`: pinned, within 0.1 nats where the truth is known, and better than the trivial
   forecast.
 
-A verdict that a truth elsewhere in its own range (bootstrap, and the series stopped earlier:
+A verdict that a truth elsewhere in its range (its bootstrap and its elbow on shorter series:
 truth_range) would overturn keeps its word, and its reason says so (robust()).
 """
 from __future__ import annotations
@@ -126,10 +126,10 @@ def build(fit: dict, scorecard=None, horizon=None, compute=None) -> dict:
         if ok:
             best = max(ok, key=lambda h: h["k"])
             held = dict(ablation=best["ablation"], flops_ratio_to_truth=best.get("ratio_truth"))
-            steady = [h for h in ok if truthy(h.get("within_range"))]  # within 0.1 of every truth in range
-            if steady:
-                best = max(steady, key=lambda h: h["k"])
-                held.update(ablation_range=best["ablation"], flops_ratio_to_early_truth=best.get("ratio_truth_early"))
+            if truth_range(fit) is not None:  # the deepest row within 0.1 of every truth in the range, if any
+                steady = [h for h in ok if truthy(h.get("within_range"))]
+                best = max(steady, key=lambda h: h["k"]) if steady else {}
+                held.update(ablation_range=best.get("ablation"), flops_ratio_to_early_truth=best.get("ratio_truth_early"))
     return dict(task=fit.get("task"), metric=fit.get("metric"), prediction=fit.get("emergence_point_mle"),
                 intervals=fit.get("intervals"), status=fit.get("status"), reason=fit.get("reason"),
                 ground_truth=fit.get("ground_truth"), ground_truth_interval=fit.get("ground_truth_interval"),
@@ -264,9 +264,9 @@ def to_markdown(card: dict) -> str:
         early = h.get("flops_ratio_to_early_truth")
         out += ["", f"- held within 0.1 nats up to '{h['ablation']}'"
                 + (f": {ratio:.2f}x the FLOPs of the last checkpoint used" if ratio else "")
-                + ("; within 0.1 of every truth in its range up to "
+                + ("" if "ablation_range" not in h else "; within 0.1 of every truth in its range up to "
                    + (f"'{h['ablation_range']}'" + (f": at least {early:.2f}x" if early else "")
-                      if h.get("ablation_range") else "no row"))]
+                      if h["ablation_range"] else "no row"))]
     nr = card.get("next_run")
     if nr and nr.get("best"):
         best = nr["best"]
