@@ -37,6 +37,8 @@ def spec(L, y):
 
 def window(k):
     def f(L, y):
+        """A fixed point of "the ReLU over the checkpoints down to the k-th past its elbow", or None
+        (a window that pins no elbow, or no convergence in 20 steps)."""
         e = spec(L, y)
         for _ in range(20):
             if e is None:
@@ -47,9 +49,9 @@ def window(k):
             keep = L >= past[k - 1]
             e2 = spec(L[keep], y[keep])
             if e2 is None or abs(e2 - e) < 1e-6:
-                return e if e2 is None else e2
+                return e2
             e = e2
-        return e
+        return None
     return f
 
 
@@ -68,16 +70,14 @@ DEFS = {"spec": spec, "window 4": window(4), "window 6": window(6), "half": half
 
 
 def moves(f, L, y, keep=3):
-    """The definition's largest move on the shorter series that still give it a value."""
+    """The definition's value, its largest move on the shorter series that give it one (None: none
+    does), and how many of them do, of how many tried."""
     e = f(L, y)
     if e is None:
-        return None, None
-    out = 0.0
-    for cut in np.unique(L[L < e])[::-1][keep - 1: -1]:
-        e2 = f(L[L >= cut], y[L >= cut])
-        if e2 is not None:
-            out = max(out, abs(e2 - e))
-    return e, out
+        return None, None, 0, 0
+    stops = np.unique(L[L < e])[::-1][keep - 1: -1]
+    got = [abs(e2 - e) for e2 in (f(L[L >= c], y[L >= c]) for c in stops) if e2 is not None]
+    return e, (max(got) if got else None), len(got), len(stops)
 
 
 def simulate(n):
@@ -106,8 +106,9 @@ def main(argv=None):
             on = onset(L, y, 0.05, 3)
             cells = []
             for d, f in DEFS.items():
-                e, m = moves(f, L, y)
-                cells.append(f"{d} " + ("-" if e is None else f"{e:.3f} (moves {m:.3f})"))
+                e, m, n, tried = moves(f, L, y)
+                cells.append(f"{d} " + ("-" if e is None else f"{e:.3f} (moves " + ("-" if m is None else f"{m:.3f}")
+                                        + f", {n}/{tried} stops)"))
             print(f"{name:28s} " + "  ".join(cells) + ("  onset %.3f-%.3f" % (on[1], on[0]) if on else "  onset -"),
                   flush=True)
 

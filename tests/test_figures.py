@@ -383,5 +383,15 @@ def test_the_horizon_measures_reach_to_the_earliest_truth_in_the_truths_range(da
     fig = figures.fig7(hold, wide, data["ck"], "sim")  # Fig. 7 draws the range down to the earliest truth
     marks = [ln for ln in fig.axes[0].get_lines() if ln.get_label().startswith("earliest truth")]
     assert marks and np.allclose(sorted(marks[0].get_ydata()), sorted(hz["ratio_truth_early"]))
+    assert fig.axes[0].get_ylim()[0] <= hz["ratio_truth_early"].min()  # the range is drawn in full
     assert not any(ln.get_label().startswith("earliest truth") for ln in
                    figures.fig7(hold, fit, data["ck"], "sim").axes[0].get_lines())
+    # a narrow range: the card names the deepest row within 0.1 of every truth and its least compute ahead
+    t = fit["ground_truth"]
+    narrow = dict(fit, ground_truth_cuts={"lo": t - 0.001, "hi": t + 0.001, "n": 3, "n_tried": 3, "max_move": 0.001,
+                                          "at": 2.0})
+    hn = figures.compute_horizon(hold, narrow, data["ck"], "sim")
+    best = hn[(hn["within_range"] == True) & (hn["failed"] != True)].iloc[-1]  # noqa: E712
+    md = card.to_markdown(card.build(narrow, horizon=hn.to_dict("records")))
+    assert f"up to '{best['ablation']}': at least {best['ratio_truth_early']:.2f}x" in md
+    assert best["ratio_truth_early"] < best["ratio_truth"]

@@ -44,6 +44,22 @@ def test_the_observed_order_says_when_the_truths_ranges_allow_either():
     assert apart["ratio_true_range"] == (5e11 / 2.2e11, 7e11 / 1.8e11) and "either order" not in apart["verdict"]
     either = quality.compare([widen(good, 1.8e11, 7e11), widen(bad, 5e11, 7e11)])
     assert either["ratio_true_range"][0] < 1 and "either order" in either["verdict"]
+    # observed the other way round wherever the truths lie: a wrong order, not "either order"
+    wrong = quality.compare([widen(_run("a", 2e11, 7e11), 1.8e11, 2.2e11), widen(_run("b", 6e11, 3e11), 5e11, 7e11)])
+    assert wrong["ratio_true_range"][1] < 1 and "either order" not in wrong["verdict"] and "WRONG" in wrong["verdict"]
+
+
+def test_each_runs_truth_range_becomes_a_range_of_flops():
+    C = np.geomspace(1e10, 2e12, 14)
+    ck = pd.DataFrame({"ckpt": [f"c{i}" for i in range(14)], "series": "toy", "size": "m", "flops": C,
+                       "pretrain_loss": 2.0 + 30.0 * (C / 1e9) ** -0.5})
+    t = 2.0 + 30.0 * (6e11 / 1e9) ** -0.5
+    fit = {"emergence_point_mle": t, "ground_truth": t, "status": "ok", "fit_ckpts": ["c0", "c1", "c2", "c3"],
+           "ground_truth_cuts": {"lo": t - 0.05, "hi": t + 0.05, "n": 4}}
+    r = quality.one_run("r", fit, ck, "m")
+    # a higher loss is reached earlier in training: the range's high end gives the fewest FLOPs
+    assert r["flops_true_early"] < r["flops_true"] < r["flops_true_late"]
+    assert quality.one_run("r", dict(fit, ground_truth_cuts=None), ck, "m")["flops_true_early"] is None
 
 
 def test_a_wrong_order_is_said_plainly():
@@ -82,6 +98,10 @@ def test_a_forecast_before_emergence_is_scored_against_the_longer_run():
     t = longer["ground_truth"]
     ranged = future.check(fit, short, dict(longer, ground_truth_cuts={"lo": t, "hi": t + 0.2, "n": 4}), ck, "m")
     assert ranged["truth_range"] == (t, t + 0.2) and f"anywhere in {t:.3f}-{t + 0.2:.3f}" in ranged["verdict"]
+    # the forecast lies inside the range (0.117 nats above t): off by 0 to its distance from the nearer end... far end
+    assert f"off by 0.000-{max(e - t, t + 0.2 - e):.3f}" in ranged["verdict"]
+    triv = float(short.pretrain_loss.min())  # above the range: off by its distances to the two ends
+    assert f"the trivial forecast by {triv - t - 0.2:.3f}-{triv - t:.3f}" in ranged["verdict"]
 
 
 def test_a_prediction_below_the_runs_loss_asymptote_is_named_not_silently_dropped():

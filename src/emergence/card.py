@@ -173,8 +173,9 @@ def cuts_line(card: dict) -> str | None:
     if not gc:
         return None
     return (f"the truth on shorter series (the checkpoints down to each loss past its elbow, from the third): "
-            f"{_f(gc['lo'])}-{_f(gc['hi'])} ({gc['n']} of {gc.get('n_tried', gc['n'])} stops pin one; it moves by up "
-            f"to {_f(gc['max_move'])} nats, with the checkpoints down to loss {_f(gc['at'])})")
+            f"{_f(gc.get('lo'))}-{_f(gc.get('hi'))} ({gc.get('n', '-')} of {gc.get('n_tried', gc.get('n', '-'))} stops "
+            f"pin one; it moves by up to {_f(gc.get('max_move'))} nats, with the checkpoints down to loss "
+            f"{_f(gc.get('at'))})")
 
 
 def rise_line(card: dict) -> str | None:
@@ -265,7 +266,8 @@ def to_markdown(card: dict) -> str:
         out += ["", f"- held within 0.1 nats up to '{h['ablation']}'"
                 + (f": {ratio:.2f}x the FLOPs of the last checkpoint used" if ratio else "")
                 + ("" if "ablation_range" not in h else "; within 0.1 of every truth in its range up to "
-                   + (f"'{h['ablation_range']}'" + (f": at least {early:.2f}x" if early else "")
+                   + (f"'{h['ablation_range']}'" + (f": at least {early:.2f}x" if early else
+                                                    " (its earliest truth has no FLOPs along the run)")
                       if h["ablation_range"] else "no row"))]
     nr = card.get("next_run")
     if nr and nr.get("best"):

@@ -52,9 +52,12 @@ def verdict(c: dict) -> str:
     if c["trivial_error"] is not None:
         s += f"; the trivial forecast off by {c['trivial_error']:.3f}"
     if rng := c.get("truth_range"):
-        far = max(abs(c["prediction"] - rng[0]), abs(c["prediction"] - rng[1]))
-        near = 0.0 if rng[0] <= c["prediction"] <= rng[1] else min(abs(c["prediction"] - v) for v in rng)
-        s += f"; with the truth anywhere in {rng[0]:.3f}-{rng[1]:.3f} (its bootstrap, shorter series) off by {near:.3f}-{far:.3f}"
+        def span(x):  # the least and the most error of a forecast x over the range
+            near = 0.0 if rng[0] <= x <= rng[1] else min(abs(x - v) for v in rng)
+            return f"{near:.3f}-{max(abs(x - v) for v in rng):.3f}"
+        s += (f"; with the truth anywhere in {rng[0]:.3f}-{rng[1]:.3f} (its bootstrap, shorter series) off by "
+              f"{span(c['prediction'])}" + (f", the trivial forecast by {span(c['trivial'])}" if c["trivial"] is not None
+                                            else ""))
     if c["flops_pred"] and c["flops_true"]:
         s += (f"; in FLOPs of size {c['size']}: forecast {c['flops_pred']:.3g}, reached at {c['flops_true']:.3g} "
               f"({c['flops_pred'] / c['flops_true']:.2f}x)")

@@ -39,7 +39,7 @@ def one_run(name: str, fit: dict, checkpoints: pd.DataFrame, size: str) -> dict:
     truth, rng = _num(fit.get("ground_truth")), truth_range(fit)
     # where the run could truly have emerged: its truth's range (bootstrap, shorter series) in FLOPs
     at = [horizon.flops_at_loss(checkpoints, size, v) for v in rng] if rng else [None, None]
-    return dict(run=name, flops_true_early=at[1], flops_true_late=at[0], status=fit.get("status"),
+    return dict(run=name, truth_range=rng, flops_true_early=at[1], flops_true_late=at[0], status=fit.get("status"),
                 loss_pred=_num(fit.get("emergence_point_mle")),
                 loss_p5=_num((fit.get("percentiles") or {}).get("p5")),
                 loss_p95=_num((fit.get("percentiles") or {}).get("p95")), loss_true=truth,
@@ -97,6 +97,8 @@ def compare(runs: list[dict]) -> dict:
         lo_r, hi_r = out["ratio_true_range"]
         spread = (f"; with each truth anywhere in its range (bootstrap, shorter series) {lo_r:.2f}-{hi_r:.2f}x"
                   + (", either order" if lo_r < 1 < hi_r else ""))
+    elif any(r.get("truth_range") for r in (first, other)):  # a range end outside a run's checkpoints: no FLOPs
+        spread = "; a truth's range reaches past a run's checkpoints, so the observed ratio's range is not measured"
     out["verdict"] = (f"{pred}; observed: {out['observed_first']} first, {other['run']} at "
                       f"{out['ratio_true']:.2f}x {first['run']}'s FLOPs{spread} "
                       f"({'' if out['confident'] else 'the MLEs: '}"
