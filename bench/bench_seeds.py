@@ -13,7 +13,7 @@ Checkpoints' to k = 4 only), rows where the law is closer
 than the trivial forecast, and the reach: the most FLOPs ahead (along the run that crosses
 the truth) of a '-k Last Checkpoints' row within 0.1 nats and at least 2x closer than
 trivial (the issue's bar; k up to --max-k, default 8), the same for every truth in the truth's
-range (`reach_range`: its bootstrap interval and its elbow on shorter series, card.truth_range;
+range (`reach_range`: its bootstrap interval and its elbow on shorter series, values.truth_range;
 measured to the earliest truth there; `table2_within_range` likewise), the bound on it that the finetuned rows
 set (`lift_bound`: the truth's FLOPs over those of the second pre-emergence checkpoint where a
 finetuned run scores 0.1 above the floor; emergence.horizon.lift_horizon), and whether Table 3's
@@ -30,10 +30,9 @@ import time
 import pandas as pd
 import yaml
 
-from emergence.card import truth_range
 from emergence.horizon import compute_horizon, lift_horizon
 from emergence.tables import holdout_rows
-from emergence.values import TIE_NATS, truthy, within_all
+from emergence.values import TIE_NATS, truth_range, truthy, within_all
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PAPER_ROWS = set(holdout_rows(4))
@@ -74,7 +73,7 @@ def twice_closer_throughout(e, triv, rng) -> bool:
 
 def reach(h: pd.DataFrame, name: str, task: str, max_k: int = 8) -> tuple[str, str, str]:
     """The most FLOPs ahead of a row within 0.1 nats and >= 2x closer than trivial ('-' if none);
-    the same for every truth in the truth's range (card.truth_range), measured to its earliest
+    the same for every truth in the truth's range (values.truth_range), measured to its earliest
     truth ('-' where no row qualifies or the run predates the range); and the bound the finetuned
     rows set on the reach (horizon.lift_horizon: truth FLOPs over those of the second
     pre-emergence checkpoint with a finetuned run off the floor)."""
@@ -124,7 +123,7 @@ def summarise(name: str, seed: int, lang: int, max_k: int = 8) -> list[dict]:
                          trivial=full["trivial_error"], fewshot_only=full.get("fewshot_only_error"),
                          two_step=full.get("two_step_error"), passuntil=full.get("passuntil_error"),
                          table2_within=f"{int((g['error_nats'] <= 0.1).sum())}/{len(g)}",
-                         # of every truth in the truth's range (card.truth_range; '-': no range measured)
+                         # of every truth in the truth's range (values.truth_range; '-': no range measured)
                          table2_within_range="-" if rng is None else
                          f"{sum(within_all(e, *rng) for e in g['emergence_point_mle'].dropna())}/{len(g)}",
                          paper19_within=f"{int((p19['error_nats'] <= 0.1).sum())}/{len(p19)}",

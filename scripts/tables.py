@@ -6,7 +6,8 @@ import pandas as pd
 from emergence import runtime
 
 log = runtime.setup(snakemake.log[0])
-from emergence import card, fit, io, tables
+from emergence import fit, io, tables
+from emergence.values import truth_range
 runtime.begin_work()
 
 p, out = snakemake.params, snakemake.output
@@ -32,7 +33,7 @@ io.write_csv(frames["functional_form"], out.functional_form)
 io.write_csv(frames["d0_sweep"], out.d0_sweep)
 io.write_text(tables.to_markdown(pred), out.predictions_md)
 io.write_text(tables.to_markdown(frames["holdout"]), out.holdout_md)
-long = tables.scorecard(frames["holdout"], {f["task"]: card.truth_range(f) for f in fits if card.truth_range(f)})
+long = tables.scorecard(frames["holdout"], {f["task"]: truth_range(f) for f in fits if truth_range(f)})
 summary = tables.scorecard_summary(long)
 io.write_csv(long, out.scorecard)
 wide = tables.scorecard_wide(long)

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from emergence import card
+from emergence import card, values
 from emergence.observations import simulate_obs
 
 
@@ -52,8 +52,8 @@ def test_a_verdict_that_the_truths_own_spread_could_overturn_says_so():
     far = card.build(_fit(baselines={"trivial": {"E": 3.3, "error": 0.28}}, ground_truth_cuts=_cuts(2.88, 3.02)))
     assert far["verdict"] == "trust" and far["verdict_robust"] is False
     # the bootstrap interval alone makes a range; a point does not
-    assert card.truth_range(_fit(ground_truth_interval={"lo": 2.99, "hi": 3.04})) == (2.99, 3.04)
-    assert card.truth_range(_fit()) is None and card.build(_fit())["verdict_robust"] is None
+    assert values.truth_range(_fit(ground_truth_interval={"lo": 2.99, "hi": 3.04})) == (2.99, 3.04)
+    assert values.truth_range(_fit()) is None and card.build(_fit())["verdict_robust"] is None
     # a miss that a truth inside its range would have called a hit
     miss = card.build(_fit(ground_truth=3.15, error_nats=0.15, baselines={"trivial": {"E": 2.85, "error": 0.3}},
                            ground_truth_cuts=_cuts(3.05, 3.15)))

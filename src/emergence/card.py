@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 
 from emergence.baselines import contradicted
-from emergence.values import FAIL_NATS, RISE_SDS, TIE_NATS, num, truthy, within_all
+from emergence.values import FAIL_NATS, RISE_SDS, TIE_NATS, error_span, num, truth_range, truthy, within_all
 
 VERDICTS = ("trust", "weak", "missed", "no better than trivial", "unidentifiable")
 NAMES = {"trivial": "trivial (emergence at the most capable fitted checkpoint)",
@@ -70,20 +70,6 @@ def verdict(fit: dict) -> tuple[str, str]:
     return "trust", "pinned by the data and beyond the most capable fitted checkpoint"
 
 
-def truth_range(fit: dict) -> tuple[float, float] | None:
-    """Where the truth could lie, as far as measured: the hull of the reported truth, its own
-    bootstrap interval and its elbow on shorter series (law.relu_cuts; one-sided: never a longer
-    one). None without a truth or without either measurement (a fit run with no bootstrap): a
-    point is no range."""
-    if fit.get("ground_truth") is None:
-        return None
-    spans = [fit.get(k) for k in ("ground_truth_interval", "ground_truth_cuts") if fit.get(k)]
-    if not spans:
-        return None
-    ends = [fit["ground_truth"]] + [v for sp in spans for v in (sp.get("lo"), sp.get("hi")) if v is not None]
-    return min(ends), max(ends)
-
-
 def robust(fit: dict, word: str) -> tuple[bool | None, str | None]:
     """Does the verdict hold wherever in truth_range the truth lies? verdict()'s own comparisons
     at both ends of the range (the law's error minus the trivial forecast's is monotone in the
@@ -97,17 +83,13 @@ def robust(fit: dict, word: str) -> tuple[bool | None, str | None]:
     if rng is None or e is None or word not in ("trust", "missed", "no better than trivial"):
         return None, None
     lo, hi = rng
-
-    def err(x):  # the least and the most error of a forecast x over the range
-        return (0.0 if lo <= x <= hi else min(abs(x - lo), abs(x - hi))), max(abs(x - lo), abs(x - hi))
-
     closer = [triv is None or abs(e - t) < abs(triv - t) - TIE_NATS for t in (lo, hi)]
-    e_min, e_max = err(e)
+    e_min, e_max = error_span(e, lo, hi)
     holds = {"trust": all(closer) and within_all(e, lo, hi), "missed": all(closer) and e_min > FAIL_NATS + 1e-9,
              "no better than trivial": not any(closer)}[word]
     if holds:
         return True, None
-    t = "" if triv is None else f", the trivial forecast's {err(triv)[0]:.3f}-{err(triv)[1]:.3f}"
+    t = "" if triv is None else ", the trivial forecast's {:.3f}-{:.3f}".format(*error_span(triv, lo, hi))
     return False, (f"not robust to where the truth lies: anywhere in {lo:.3f}-{hi:.3f} (its bootstrap and shorter "
                    f"series), the law's error runs {e_min:.3f}-{e_max:.3f} nats{t}")
 

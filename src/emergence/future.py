@@ -16,7 +16,7 @@ import math
 import pandas as pd
 
 from emergence import horizon
-from emergence.card import truth_range
+from emergence.values import error_span, truth_range
 from emergence.values import num as _num
 
 
@@ -52,9 +52,8 @@ def verdict(c: dict) -> str:
     if c["trivial_error"] is not None:
         s += f"; the trivial forecast off by {c['trivial_error']:.3f}"
     if rng := c.get("truth_range"):
-        def span(x):  # the least and the most error of a forecast x over the range
-            near = 0.0 if rng[0] <= x <= rng[1] else min(abs(x - v) for v in rng)
-            return f"{near:.3f}-{max(abs(x - v) for v in rng):.3f}"
+        def span(x):
+            return "{:.3f}-{:.3f}".format(*error_span(x, *rng))
         s += (f"; with the truth anywhere in {rng[0]:.3f}-{rng[1]:.3f} (its bootstrap, shorter series) off by "
               f"{span(c['prediction'])}" + (f", the trivial forecast by {span(c['trivial'])}" if c["trivial"] is not None
                                             else ""))

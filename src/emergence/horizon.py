@@ -7,13 +7,12 @@ import math
 import numpy as np
 import pandas as pd
 
-from emergence.card import truth_range
 from emergence.fit import FAIL_NATS
 from emergence.tables import last_rows
 from emergence.values import is_empty as _empty
 from emergence.values import num as _num
 from emergence.values import truthy as _truthy
-from emergence.values import within_all
+from emergence.values import truth_range, within_all
 
 
 # ---------------------------------------------------------------------------------------------
@@ -31,7 +30,7 @@ def compute_horizon(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame,
     each row: the most capable checkpoint of the run still used, and the multiple of its FLOPs
     that the run's first post-emergence checkpoint and the true emergence point (log-FLOPs
     interpolated in loss along the run) need; `ratio_truth_early` the same for the earliest truth in
-    the truth's own range (card.truth_range) and `within_range` whether the row's forecast is within
+    the truth's own range (values.truth_range) and `within_range` whether the row's forecast is within
     FAIL_NATS of every truth there. None if fit_ckpts, FLOPs or such a run are missing."""
     fit = fit or {}
     task = task or fit.get("task")
@@ -62,7 +61,7 @@ def compute_horizon(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame,
         ok = loss is not None and len(run) >= 2 and Ls.min() <= loss <= Ls.max() and np.all(np.diff(Ls) < 0)
         return float(np.exp(np.interp(loss, Ls[::-1], Fs[::-1]))) if ok else None
 
-    # the truth's own range (card.truth_range): the earliest truth in it is the least compute ahead
+    # the truth's own range (values.truth_range): the earliest truth in it is the least compute ahead
     rng = truth_range(fit)
     f_true, f_early = flops_at(truth), flops_at(rng[1]) if rng else None
     h = holdout[holdout["task"].astype(str) == str(task)] if "task" in holdout.columns else holdout

@@ -25,8 +25,8 @@ import math
 import pandas as pd
 
 from emergence import horizon
-from emergence.card import truth_range
 from emergence.values import num as _num
+from emergence.values import truth_range
 
 
 def one_run(name: str, fit: dict, checkpoints: pd.DataFrame, size: str) -> dict:

@@ -134,7 +134,7 @@ def holdout_ablation(obs, task=None, mcmc=DEFAULT_MCMC, rows=None, processes=1, 
 def scorecard(holdout: pd.DataFrame, truth_ranges: dict | None = None) -> pd.DataFrame:
     """The law beside each baseline on every Table 2 row: one row per (task, ablation,
     forecast) with its error, whether it is within FAIL_NATS and whether it is the closest.
-    truth_ranges: {task: (lo, hi)}, where the task's truth could lie (card.truth_range);
+    truth_ranges: {task: (lo, hi)}, where the task's truth could lie (values.truth_range);
     `within_range` says whether the forecast stays within FAIL_NATS of every truth there
     (None without a range or a forecast)."""
     cols = {"law": ("error_nats", "emergence_point_mle"), **{b: (f"{b}_error", f"{b}_E") for b in BASELINES}}

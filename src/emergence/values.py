@@ -23,10 +23,29 @@ def num(x):
     return x if math.isfinite(x) else None
 
 
+def truth_range(fit: dict) -> tuple[float, float] | None:
+    """Where a fit's truth could lie, as far as measured: the hull of the reported truth, its own
+    bootstrap interval and its elbow on shorter series (law.relu_cuts; one-sided: never a longer
+    one). None without a truth or without either measurement (a fit run with no bootstrap): a
+    point is no range. Read by the card, the scorecard, the horizon and the case studies."""
+    if fit.get("ground_truth") is None:
+        return None
+    spans = [fit.get(k) for k in ("ground_truth_interval", "ground_truth_cuts") if fit.get(k)]
+    if not spans:
+        return None
+    ends = [fit["ground_truth"]] + [v for sp in spans for v in (sp.get("lo"), sp.get("hi")) if v is not None]
+    return min(ends), max(ends)
+
+
+def error_span(e: float, lo: float, hi: float) -> tuple[float, float]:
+    """The least and the most error of a forecast e over truths anywhere in [lo, hi]."""
+    return (0.0 if lo <= e <= hi else min(abs(e - lo), abs(e - hi))), max(abs(e - lo), abs(e - hi))
+
+
 def within_all(e: float, lo: float, hi: float) -> bool:
-    """Is a forecast e within FAIL_NATS of every truth in [lo, hi]? (Its error is largest at an
-    end; a float's last bit does not turn a 0.1 into a miss.)"""
-    return max(abs(e - lo), abs(e - hi)) <= FAIL_NATS + 1e-9
+    """Is a forecast e within FAIL_NATS of every truth in [lo, hi]? (A float's last bit does not
+    turn a 0.1 into a miss.)"""
+    return error_span(e, lo, hi)[1] <= FAIL_NATS + 1e-9
 
 
 def is_empty(df) -> bool:

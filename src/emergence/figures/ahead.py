@@ -38,7 +38,7 @@ def fig7(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame, task: str 
     a dashed line marks the truth's multiple of the second checkpoint of the run where a run
     finetuned by the fit's method scores 0.1 above the floor (horizon.lift_horizon): a row whose
     bar passes it fits fewer than two such checkpoints of the run, and on the band series the
-    reach passed it on 1 fit of 21. Where the fit measured the truth's range (card.truth_range),
+    reach passed it on 1 fit of 21. Where the fit measured the truth's range (values.truth_range),
     a black line runs down the truth's bar to the earliest truth in it. None if unavailable."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
@@ -64,7 +64,7 @@ def fig7(holdout: pd.DataFrame, fit: dict, checkpoints: pd.DataFrame, task: str 
         if ok.any():
             top, bottom = max(top, float(np.nanmax(v))), min(bottom, float(np.nanmin(v)))
     # the truth's range reaches back to the earliest truth on shorter series or its bootstrap:
-    # the least compute a row could be ahead (card.truth_range)
+    # the least compute a row could be ahead (values.truth_range)
     early = pd.to_numeric(hz.get("ratio_truth_early"), errors="coerce").to_numpy(float) \
         if "ratio_truth_early" in hz else np.full(len(hz), np.nan)
     truth = pd.to_numeric(hz["ratio_truth"], errors="coerce").to_numpy(float)
