@@ -9,12 +9,17 @@ the lack-of-fit p and the 90 % profile interval with whether it holds the truth.
     .venv/bin/python bench/pivot_refit.py bench/measured/toy_clean3_pipeline.txt [--slope-per-d]
     .venv/bin/python bench/pivot_refit.py results/<run>/observations.csv   # a run still on disk
 
-Variants: `all` (the rows as the pipeline fits them) and `ceil` (each D's rows after its first
-at the metric's ceiling, >= 0.99, dropped: a plateau at 1.0 that a ReLU cannot follow).
+Variants: `all` (the rows as the pipeline fits them), `ceil` (each D's rows after its first
+at the metric's ceiling, >= 0.99, dropped: a plateau at 1.0 that a ReLU cannot follow) and
+`cens` (rows at the ceiling read as censored, approximately: a row at the ceiling that the fit
+already puts at or above it costs a censored likelihood almost nothing, so it is dropped; one the
+fit puts below it stays, as an ordinary row pulling the rise up; refitted until the rows dropped
+stop changing, at most 10 rounds).
 """
 import argparse
 import re
 
+import numpy as np
 import pandas as pd
 
 from emergence.fit import fit_task
@@ -52,6 +57,24 @@ def drop_ceiling(obs: pd.DataFrame, top: float = 0.99) -> pd.DataFrame:
     return pd.concat([obs[obs["method"] == "fewshot"], obs.loc[keep]]).sort_index()
 
 
+def censored(obs: pd.DataFrame, task: str, top: float = 0.99, rounds: int = 10, **kw) -> tuple[dict, int]:
+    """fit_task with ceiling rows the fit predicts at or above `top` dropped, iterated; (fit, rounds)."""
+    drop = pd.Index([])
+    for i in range(1, rounds + 1):
+        r = fit_task(obs.drop(index=drop), task, chance=0.0, seed=0, **kw)
+        p = r.get("params")
+        if not p or "A" not in p:
+            return r, i
+        ft = obs[(obs["method"] != "fewshot") & (obs["value"] >= top)]
+        E = p["k"] * np.log(ft["data_amount"].to_numpy(float)) ** p["alpha"] + p["C"]
+        pred = p["B"] + p["A"] * np.maximum(0.0, E - ft["pretrain_loss"].to_numpy())
+        new = ft.index[pred >= top]
+        if new.equals(drop):
+            return r, i
+        drop = new
+    return r, rounds
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("record")
@@ -64,13 +87,17 @@ def main():
     else:
         tables = load(a.record)
     for (run, task), obs in tables.items():
-        for name, o in (("all", obs), ("ceil", drop_ceiling(obs))):
-            r = fit_task(o, task, chance=0.0, seed=0, slope_per_D=a.slope_per_d)
+        for name, o in (("all", obs), ("ceil", drop_ceiling(obs)), ("cens", obs)):
+            if name == "cens":
+                r, rounds = censored(obs, task, slope_per_D=a.slope_per_d)
+                name = f"cens{rounds}"
+            else:
+                r = fit_task(o, task, chance=0.0, seed=0, slope_per_D=a.slope_per_d)
             e, t, pi = r.get("emergence_point_mle"), r.get("ground_truth"), r.get("profile_interval") or {}
             held = "-" if None in (e, t, pi.get("lo")) else ("holds" if pi["lo"] <= t <= pi["hi"] else "misses")
             lof = (r.get("lack_of_fit") or {}).get("p")
             f = lambda v: "-" if v is None else f"{v:.3f}"  # noqa: E731
-            print(f"{run} {task:5s} {name:4s} rows {r['n_rows']:3d}  E {f(e)}  truth {f(t)}  error {f(r.get('error_nats'))}"
+            print(f"{run} {task:5s} {name:6s} rows {r['n_rows']:3d}  E {f(e)}  truth {f(t)}  error {f(r.get('error_nats'))}"
                   f"  trivial {f(r.get('baseline_trivial_error'))}  {r.get('status')}  lack-of-fit p "
                   f"{'-' if lof is None else f'{lof:.2g}'}  profile 90 % [{f(pi.get('lo'))}, {f(pi.get('hi'))}] {held}",
                   flush=True)
