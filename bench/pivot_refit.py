@@ -14,7 +14,7 @@ at the metric's ceiling, >= 0.99, dropped: a plateau at 1.0 that a ReLU cannot f
 `cens` (rows at the ceiling read as censored, approximately: a row at the ceiling that the fit
 already puts at or above it costs a censored likelihood almost nothing, so it is dropped; one the
 fit puts below it stays, as an ordinary row pulling the rise up; refitted until the rows dropped
-stop changing, at most 10 rounds).
+stop changing, at most 10 rounds; 'cens<n>!' where no fixed point came; not with --slope-per-d).
 """
 import argparse
 import re
@@ -57,22 +57,26 @@ def drop_ceiling(obs: pd.DataFrame, top: float = 0.99) -> pd.DataFrame:
     return pd.concat([obs[obs["method"] == "fewshot"], obs.loc[keep]]).sort_index()
 
 
-def censored(obs: pd.DataFrame, task: str, top: float = 0.99, rounds: int = 10, **kw) -> tuple[dict, int]:
-    """fit_task with ceiling rows the fit predicts at or above `top` dropped, iterated; (fit, rounds)."""
+def censored(obs: pd.DataFrame, task: str, top: float = 0.99, rounds: int = 10, **kw) -> tuple[dict, str]:
+    """fit_task with ceiling rows the fit predicts at or above `top` dropped, iterated to a fixed
+    point; (fit, rounds as 'cens<n>', or 'cens<n>!' where no fixed point came within `rounds`).
+    The shared-slope log power law only (its prediction is written out here)."""
+    if kw.get("slope_per_D") or kw.get("variant", "log_power") != "log_power":
+        raise SystemExit("cens: the shared-slope log_power law only")
     drop = pd.Index([])
     for i in range(1, rounds + 1):
         r = fit_task(obs.drop(index=drop), task, chance=0.0, seed=0, **kw)
         p = r.get("params")
-        if not p or "A" not in p:
-            return r, i
+        if not p:
+            return r, f"cens{i}"
         ft = obs[(obs["method"] != "fewshot") & (obs["value"] >= top)]
         E = p["k"] * np.log(ft["data_amount"].to_numpy(float)) ** p["alpha"] + p["C"]
         pred = p["B"] + p["A"] * np.maximum(0.0, E - ft["pretrain_loss"].to_numpy())
         new = ft.index[pred >= top]
         if new.equals(drop):
-            return r, i
+            return r, f"cens{i}"
         drop = new
-    return r, rounds
+    return r, f"cens{rounds}!"
 
 
 def main():
@@ -87,10 +91,9 @@ def main():
     else:
         tables = load(a.record)
     for (run, task), obs in tables.items():
-        for name, o in (("all", obs), ("ceil", drop_ceiling(obs)), ("cens", obs)):
+        for name, o in (("all", obs), ("ceil", drop_ceiling(obs))) + ((("cens", obs),) if not a.slope_per_d else ()):
             if name == "cens":
-                r, rounds = censored(obs, task, slope_per_D=a.slope_per_d)
-                name = f"cens{rounds}"
+                r, name = censored(obs, task)
             else:
                 r = fit_task(o, task, chance=0.0, seed=0, slope_per_D=a.slope_per_d)
             e, t, pi = r.get("emergence_point_mle"), r.get("ground_truth"), r.get("profile_interval") or {}
