@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from emergence.fit import fit_task
+from emergence.law import law
 
 
 def load(path: str) -> dict:
@@ -60,7 +61,7 @@ def drop_ceiling(obs: pd.DataFrame, top: float = 0.99) -> pd.DataFrame:
 def censored(obs: pd.DataFrame, task: str, top: float = 0.99, rounds: int = 10, **kw) -> tuple[dict, str]:
     """fit_task with ceiling rows the fit predicts at or above `top` dropped, iterated to a fixed
     point; (fit, rounds as 'cens<n>', or 'cens<n>!' where no fixed point came within `rounds`).
-    The shared-slope log power law only (its prediction is written out here)."""
+    The shared-slope log power law only (the ReLU's prediction is written out here)."""
     if kw.get("slope_per_D") or kw.get("variant", "log_power") != "log_power":
         raise SystemExit("cens: the shared-slope log_power law only")
     drop = pd.Index([])
@@ -70,7 +71,7 @@ def censored(obs: pd.DataFrame, task: str, top: float = 0.99, rounds: int = 10, 
         if not p:
             return r, f"cens{i}"
         ft = obs[(obs["method"] != "fewshot") & (obs["value"] >= top)]
-        E = p["k"] * np.log(ft["data_amount"].to_numpy(float)) ** p["alpha"] + p["C"]
+        E = law("log_power", p["k"], p["alpha"], p["C"], ft["data_amount"].to_numpy(float))
         pred = p["B"] + p["A"] * np.maximum(0.0, E - ft["pretrain_loss"].to_numpy())
         new = ft.index[pred >= top]
         if new.equals(drop):

@@ -28,7 +28,7 @@ import torch
 import yaml
 
 sys.path.insert(0, os.path.dirname(__file__))
-from toy_harness import FMT, finetune, gen_accuracy  # noqa: E402
+from toy_harness import finetune, gen_accuracy  # noqa: E402
 
 from emergence import tasks as T  # noqa: E402
 from emergence.pretrain_loss import heldout_loss  # noqa: E402
@@ -119,5 +119,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    _ = FMT
     main()
